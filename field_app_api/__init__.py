@@ -1,0 +1,14 @@
+"""The JSON API v1 used by the mobile app and other tools: one folder per resource."""
+
+
+def register(api) -> None:
+    from field_app_api.admin_units.routes import blp as admin_units
+    from field_app_api.me.routes import blp as me
+    from field_app_api.sites.routes import blp as sites
+    from field_app_api.teams.routes import blp as teams
+    from field_app_api.tokens.routes import blp as tokens
+    from field_app_api.users.routes import blp as users
+
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for blueprint in (me, admin_units, sites, teams, users, tokens):
+        api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -1,0 +1,97 @@
+"""Pieces every resource uses: list envelopes, keyset pagination, bbox and GeoJSON output."""
+
+import marshmallow as ma
+from flask import Response, current_app, json, request
+from marshmallow import validate
+
+from server.spatial import geojson_geometry
+
+GEOJSON_MIMETYPE = "application/geo+json"
+
+
+def bbox_field() -> ma.fields.Field:
+    return BBox(metadata={"description": "west,south,east,north in WGS 84 degrees", "example": "103.9,22.2,104.3,22.5"})
+
+
+class BBox(ma.fields.Field):
+    """``west,south,east,north`` as four floats, validated."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            west, south, east, north = (float(part) for part in str(value).split(","))
+        except ValueError as exc:
+            raise ma.ValidationError("Must be four numbers: west,south,east,north.") from exc
+        if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
+            raise ma.ValidationError("Coordinates out of range.")
+        if west > east or south > north:
+            raise ma.ValidationError("west must not exceed east, nor south exceed north.")
+        return west, south, east, north
+
+    def _jsonschema_type_mapping(self):
+        return {"type": "string"}
+
+
+class PageArgsSchema(ma.Schema):
+    limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    after = ma.fields.String(
+        validate=validate.Length(max=64),
+        metadata={"description": "Cursor: the `next_cursor` of the previous page"},
+    )
+
+
+def page_limit(args: dict) -> int:
+    return min(args["limit"], current_app.config["PAGE_SIZE_MAX"])
+
+
+def page(items: list, limit: int, cursor_of) -> dict:
+    """The list envelope: ``items`` plus ``next_cursor`` (null on the last page). Fetch ``limit + 1`` rows."""
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": items, "next_cursor": str(cursor_of(items[-1])) if more and items else None}
+
+
+def wants_geojson() -> bool:
+    return GEOJSON_MIMETYPE in request.headers.get("Accept", "")
+
+
+def feature_collection(rows, geometry_of, schema: ma.Schema, next_cursor: str | None = None) -> Response:
+    features = []
+    for row in rows:
+        properties = schema.dump(row)
+        features.append(
+            {
+                "type": "Feature",
+                "id": properties.get("id", properties.get("code")),
+                "geometry": geojson_geometry(geometry_of(row)),
+                "properties": properties,
+            }
+        )
+    body = {"type": "FeatureCollection", "features": features}
+    if next_cursor is not None:
+        body["next_cursor"] = next_cursor
+    return Response(json.dumps(body), mimetype=GEOJSON_MIMETYPE)
+
+
+class FeatureCollectionSchema(ma.Schema):
+    """A GeoJSON FeatureCollection (RFC 7946); ``properties`` of each feature as in the JSON list."""
+
+    type = ma.fields.Constant("FeatureCollection")
+    features = ma.fields.List(ma.fields.Dict())
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class LatLonMixin:
+    """Point input as ``lat``/``lon`` in WGS 84 degrees; (0, 0) is a phone without a fix, not a place."""
+
+    @ma.validates_schema
+    def reject_null_island(self, data, **kwargs):
+        if data.get("lat") == 0 and data.get("lon") == 0:
+            raise ma.ValidationError("(0, 0) is not a real location: the device had no position fix.", "lat")
+
+
+def lat_field(**kwargs) -> ma.fields.Float:
+    return ma.fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False, **kwargs)
+
+
+def lon_field(**kwargs) -> ma.fields.Float:
+    return ma.fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False, **kwargs)

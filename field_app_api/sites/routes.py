@@ -1,0 +1,121 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import or_
+
+from field_app_api.common import FeatureCollectionSchema, feature_collection, page, page_limit, wants_geojson
+from field_app_api.sites.schemas import (
+    SiteCreateSchema,
+    SiteListSchema,
+    SitePatchSchema,
+    SiteQueryArgsSchema,
+    SiteSchema,
+)
+from server.auth import current_scope, current_user, login_required, require_role, require_unit_in_scope
+from server.errors import NotFound
+from server.extensions import db
+from server.models import Site
+from server.services import sites
+from server.spatial import within_bbox
+
+blp = Blueprint("sites", __name__, description="Places teams visit")
+EDITORS = ("team_lead", "coordinator", "admin")
+site_schema = SiteSchema()
+
+
+def _query(args: dict):
+    query = sites.visible_sites(current_scope())
+    if "bbox" in args:
+        query = query.where(within_bbox(db.session, Site.geom, args["bbox"]))
+    if "admin_unit" in args:
+        code = args["admin_unit"]
+        query = query.where(or_(Site.admin_unit_code == code, Site.province_code == code))
+    if "kind" in args:
+        query = query.where(Site.kind == args["kind"])
+    if "q" in args:
+        query = query.where(Site.name.ilike(f"%{args['q']}%"))
+    if "after" in args:
+        query = query.where(Site.id > _int_cursor(args["after"]))
+    return query.order_by(Site.id).limit(page_limit(args) + 1)
+
+
+def _int_cursor(value: str) -> int:
+    from server.errors import InvalidInput
+
+    if not value.isdigit():
+        raise InvalidInput({"after": ["Not a valid cursor."]})
+    return int(value)
+
+
+def _get(site_id: int) -> Site:
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"No site {site_id}.")
+    require_unit_in_scope(site.admin_unit)
+    return site
+
+
+@blp.route("/sites")
+class SiteList(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(SiteQueryArgsSchema, location="query")
+    @blp.response(200, SiteListSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def get(self, args):
+        """Sites in the caller's jurisdiction (``Accept: application/geo+json`` for GeoJSON)."""
+        rows = list(db.session.scalars(_query(args)))
+        result = page(rows, page_limit(args), lambda s: s.id)
+        if wants_geojson():
+            return feature_collection(result["items"], lambda s: s.geom, site_schema, result["next_cursor"])
+        return result
+
+    @require_role(*EDITORS)
+    @blp.arguments(SiteCreateSchema)
+    @blp.response(201, SiteSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self, data):
+        """Create a site; its commune comes from the boundaries when loaded."""
+        site = sites.create_site(db.session, current_scope(), created_by=current_user(), **data)
+        db.session.commit()
+        return site
+
+
+@blp.route("/sites.geojson")
+@login_required()
+@blp.arguments(SiteQueryArgsSchema, location="query")
+@blp.response(200, FeatureCollectionSchema, content_type="application/geo+json")
+@blp.doc(security=[{"bearerAuth": []}])
+def sites_geojson(args):
+    """Sites as a GeoJSON FeatureCollection."""
+    rows = list(db.session.scalars(_query(args)))
+    result = page(rows, page_limit(args), lambda s: s.id)
+    return feature_collection(result["items"], lambda s: s.geom, site_schema, result["next_cursor"])
+
+
+@blp.route("/sites/<int:site_id>")
+class SiteDetail(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, SiteSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def get(self, site_id):
+        """One site."""
+        return _get(site_id)
+
+    @require_role(*EDITORS)
+    @blp.arguments(SitePatchSchema)
+    @blp.response(200, SiteSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def patch(self, data, site_id):
+        """Change a site's name, kind, attributes or position."""
+        site = sites.update_site(db.session, current_scope(), _get(site_id), data)
+        db.session.commit()
+        return site
+
+    @require_role("coordinator", "admin")
+    @blp.response(204)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def delete(self, site_id):
+        """Delete a site."""
+        sites.delete_site(db.session, current_scope(), _get(site_id))
+        db.session.commit()

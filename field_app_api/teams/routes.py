@@ -1,0 +1,67 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from field_app_api.teams.schemas import TeamCreateSchema, TeamListSchema, TeamPatchSchema, TeamSchema
+from server.auth import current_scope, current_user, login_required, require_role
+from server.errors import NotFound
+from server.extensions import db
+from server.models import Team
+from server.services import teams
+
+blp = Blueprint("teams", __name__, url_prefix="/teams", description="Field teams and their jurisdictions")
+SECURITY = [{"bearerAuth": []}]
+MANAGERS = ("coordinator", "admin")
+
+
+def _visible():
+    user = current_user()
+    return teams.visible_teams(current_scope(), user.team_id, whole_scope=user.role in MANAGERS)
+
+
+def _get(team_id: int) -> Team:
+    team = db.session.scalars(_visible().where(Team.id == team_id)).first()
+    if team is None:
+        raise NotFound(f"No team {team_id} in your jurisdiction.")
+    return team
+
+
+@blp.route("")
+class TeamList(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, TeamListSchema)
+    @blp.doc(security=SECURITY)
+    def get(self):
+        """Teams the caller may see: all (admin), those working in the area (coordinator), or their own."""
+        return {"items": list(db.session.scalars(_visible().order_by(Team.name)))}
+
+    @require_role(*MANAGERS)
+    @blp.arguments(TeamCreateSchema)
+    @blp.response(201, TeamSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data):
+        """Create a team working in the given provinces/communes."""
+        team = teams.create_team(db.session, current_scope(), **data)
+        db.session.commit()
+        return team
+
+
+@blp.route("/<int:team_id>")
+class TeamDetail(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, TeamSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, team_id):
+        """One team."""
+        return _get(team_id)
+
+    @require_role(*MANAGERS)
+    @blp.arguments(TeamPatchSchema)
+    @blp.response(200, TeamSchema)
+    @blp.doc(security=SECURITY)
+    def patch(self, data, team_id):
+        """Rename a team, change its kind or jurisdiction."""
+        team = teams.update_team(db.session, current_scope(), _get(team_id), data)
+        db.session.commit()
+        return team

@@ -1,0 +1,31 @@
+import marshmallow as ma
+from marshmallow import validate
+
+
+class TokenSchema(ma.Schema):
+    id = ma.fields.Integer()
+    user_id = ma.fields.Integer()
+    prefix = ma.fields.String(metadata={"description": "First characters of the token, to recognise it"})
+    label = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    expires_at = ma.fields.AwareDateTime(allow_none=True)
+    revoked_at = ma.fields.AwareDateTime(allow_none=True)
+    last_used_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class IssuedTokenSchema(TokenSchema):
+    token = ma.fields.String(metadata={"description": "The bearer token; shown only once, store it now"})
+
+
+class TokenCreateSchema(ma.Schema):
+    user_id = ma.fields.Integer(metadata={"description": "Whose token; default yourself"})
+    label = ma.fields.String(load_default="", validate=validate.Length(max=120))
+    ttl_days = ma.fields.Integer(validate=validate.Range(min=1, max=730))
+
+
+class TokenQueryArgsSchema(ma.Schema):
+    user_id = ma.fields.Integer()
+
+
+class TokenListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TokenSchema))

@@ -1,0 +1,62 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from field_app_api.users.schemas import UserCreateSchema, UserListSchema, UserPatchSchema, UserSchema
+from server.auth import current_user, login_required, require_role
+from server.errors import NotFound
+from server.extensions import db
+from server.models import User
+from server.services import users
+
+blp = Blueprint("users", __name__, url_prefix="/users", description="People using the service and their roles")
+SECURITY = [{"bearerAuth": []}]
+MANAGERS = ("coordinator", "admin")
+
+
+def _get(user_id: int) -> User:
+    user = db.session.scalars(users.visible_users(current_user()).where(User.id == user_id)).first()
+    if user is None:
+        raise NotFound(f"No user {user_id} that you can see.")
+    return user
+
+
+@blp.route("")
+class UserList(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, UserListSchema)
+    @blp.doc(security=SECURITY)
+    def get(self):
+        """Users the caller may see: all (admin), their area (coordinator), their team (others)."""
+        return {"items": list(db.session.scalars(users.visible_users(current_user()).order_by(User.username)))}
+
+    @require_role(*MANAGERS)
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data):
+        """Create a user (coordinators: field members and team leads of teams in their area)."""
+        user = users.create_user(db.session, current_user(), **data)
+        db.session.commit()
+        return user
+
+
+@blp.route("/<int:user_id>")
+class UserDetail(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, UserSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, user_id):
+        """One user."""
+        return _get(user_id)
+
+    @require_role(*MANAGERS)
+    @blp.arguments(UserPatchSchema)
+    @blp.response(200, UserSchema)
+    @blp.doc(security=SECURITY)
+    def patch(self, data, user_id):
+        """Change a user's role, team, jurisdiction, or disable the account."""
+        user = users.update_user(db.session, current_user(), _get(user_id), data)
+        db.session.commit()
+        return user

@@ -1,0 +1,1 @@
+"""Folium map builders over database aggregates, and the blueprint serving map pages."""

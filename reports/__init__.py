@@ -1,0 +1,1 @@
+"""Indicators and investment rankings computed in SQL, their exports and report pages."""

@@ -1,0 +1,93 @@
+"""fieldops: the service behind field teams' phones, maps, ticket queues and investment reports."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from server.config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. ``config`` overrides settings read from the environment."""
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
+    configure_app(app, config)
+    configure_logging(app)
+    configure_db(app)
+    configure_api(app)
+    configure_cli(app)
+    return app
+
+
+def configure_app(app: Flask, overrides: dict | None) -> None:
+    overrides = overrides or {}
+    env = dict(os.environ)
+    if "SQLALCHEMY_DATABASE_URI" in overrides:
+        env["DATABASE_URL"] = overrides["SQLALCHEMY_DATABASE_URI"]
+    if "SECRET_KEY" in overrides:
+        env["SECRET_KEY"] = overrides["SECRET_KEY"]
+    settings = load_config(app.instance_path, env=env)
+    settings.update(overrides)
+    app.config.update(settings)
+    app.config.update(
+        API_TITLE="fieldops API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
+        JSON_SORT_KEYS=False,
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def configure_logging(app: Flask) -> None:
+    import logging
+
+    if not app.debug and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def configure_db(app: Flask) -> None:
+    from server.database import check_database, configure_engine, engine_options
+    from server.extensions import db, migrate
+
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    import server.models  # noqa: F401  (register the tables)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    with app.app_context():
+        configure_engine(db.engine)
+        if app.config["STARTUP_CHECK"]:
+            check_database(db.engine)
+
+
+def configure_api(app: Flask) -> None:
+    from server.errors import register_error_handlers
+    from server.extensions import ProblemApi
+
+    api = ProblemApi(app)
+    register_error_handlers(app)
+
+    import field_app_api
+
+    field_app_api.register(api)
+    _serve_swagger_assets(app)
+
+
+def _serve_swagger_assets(app: Flask) -> None:
+    """The interactive docs use Swagger UI files installed with the package, not a CDN."""
+    import swagger_ui_bundle
+    from flask import send_from_directory
+
+    @app.get("/api/v1/docs/assets/<path:filename>")
+    def swagger_ui_assets(filename):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+
+def configure_cli(app: Flask) -> None:
+    from server.cli import register_commands
+
+    register_commands(app)

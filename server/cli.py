@@ -1,0 +1,180 @@
+"""Command line: ``flask --app wsgi <group> <command>``. Commands print what they changed."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from server.errors import ProblemError
+from server.extensions import db
+from server.models import ApiToken, Team, User
+from server.models.teams import TEAM_KINDS
+from server.models.users import ROLES
+
+admin_units_cli = AppGroup("admin-units", help="Provinces and communes.")
+teams_cli = AppGroup("teams", help="Field teams.")
+users_cli = AppGroup("users", help="Users and roles.")
+tokens_cli = AppGroup("tokens", help="API tokens.")
+demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
+
+
+def _fail(error: ProblemError) -> None:
+    db.session.rollback()
+    messages = [error.detail] + [
+        f"  {field}: {'; '.join(map(str, msgs))}" for field, msgs in (error.errors or {}).items()
+    ]
+    raise click.ClickException("\n".join(messages))
+
+
+@admin_units_cli.command("load")
+def load_admin_units():
+    """Load the 34 provinces and 3,321 communes from the vietnam-provinces package (idempotent)."""
+    from server.services.admin_units import load_official_units
+
+    report = load_official_units(db.session)
+    db.session.commit()
+    click.echo(f"admin units: {report.created} created, {report.updated} updated, {report.unchanged} unchanged")
+
+
+@admin_units_cli.command("import-boundaries")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--code-property", help="Feature property holding the official code (default: try common names)")
+def import_boundaries(path, code_property):
+    """Attach boundaries from a GeoJSON FeatureCollection, matched by official code."""
+    from server.services.admin_units import import_boundaries as run_import
+
+    report = run_import(db.session, path, code_property)
+    db.session.commit()
+    click.echo(
+        f"boundaries: {len(report.matched)} matched, {len(report.unmatched)} unmatched, "
+        f"{len(report.invalid)} invalid geometry"
+    )
+    for label in report.unmatched:
+        click.echo(f"unmatched: {label}", err=True)
+    for label in report.invalid:
+        click.echo(f"invalid geometry: {label}", err=True)
+
+
+@teams_cli.command("create")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(TEAM_KINDS), required=True)
+@click.option("--jurisdiction", required=True, help="Official codes, comma-separated")
+def create_team(name, kind, jurisdiction):
+    """Create a team (no change if it exists with the same settings)."""
+    from server.auth import Scope
+    from server.services.teams import create_team as create
+
+    codes = [code.strip() for code in jurisdiction.split(",") if code.strip()]
+    existing = db.session.scalar(select(Team).where(Team.name == name))
+    if existing is not None:
+        if existing.kind == kind and sorted(existing.jurisdiction_codes) == sorted(codes):
+            click.echo(f"team {name!r} exists (id {existing.id}), unchanged")
+            return
+        raise click.ClickException(f"team {name!r} exists with other settings; change it through the API")
+    try:
+        team = create(db.session, Scope(everywhere=True), name=name, kind=kind, jurisdiction=codes)
+    except ProblemError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"team {name!r} created (id {team.id})")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--team", "team_name", help="Team name (needed for field members and team leads)")
+@click.option("--jurisdiction", "jurisdiction_code", help="Admin unit code (coordinators: their province)")
+@click.option("--display-name", default="")
+def create_user(username, role, team_name, jurisdiction_code, display_name):
+    """Create a user."""
+    from server.services.users import create_user as create
+
+    team_id = None
+    if team_name:
+        team = db.session.scalar(select(Team).where(Team.name == team_name))
+        if team is None:
+            raise click.ClickException(f"no team named {team_name!r}")
+        team_id = team.id
+    try:
+        user = create(
+            db.session,
+            None,
+            username=username,
+            role=role,
+            display_name=display_name,
+            team_id=team_id,
+            jurisdiction_code=jurisdiction_code,
+        )
+    except ProblemError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"user {username!r} created (id {user.id}, {role})")
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    return user
+
+
+@tokens_cli.command("issue")
+@click.argument("username")
+@click.option("--label", default="cli")
+@click.option("--days", type=int, help="Lifetime in days (default FIELDOPS_TOKEN_TTL_DAYS)")
+def issue_token(username, label, days):
+    """Issue a token; prints only the token on stdout."""
+    from server.auth import issue_token as issue
+
+    row, clear = issue(db.session, _user(username), label, days or current_app.config["TOKEN_TTL_DAYS"])
+    db.session.commit()
+    click.echo(f"token {row.id} ({row.prefix}...) issued for {username}", err=True)
+    click.echo(clear)
+
+
+@tokens_cli.command("revoke")
+@click.option("--id", "token_id", type=int, help="Revoke this token")
+@click.option("--user", "username", help="Revoke every token of this user")
+def revoke_token(token_id, username):
+    """Revoke one token, or every token of a user."""
+    from server.auth import revoke_token as revoke
+
+    if (token_id is None) == (username is None):
+        raise click.UsageError("give exactly one of --id or --user")
+    if token_id is not None:
+        tokens = [db.session.get(ApiToken, token_id)]
+        if tokens[0] is None:
+            raise click.ClickException(f"no token {token_id}")
+    else:
+        tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == _user(username).id)))
+    count = sum(revoke(db.session, token) for token in tokens)
+    db.session.commit()
+    click.echo(f"{count} token(s) revoked")
+
+
+@demo_cli.command("load")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--token-for", "token_user", default=None, help="Also issue a token for this demo user and print it on stdout"
+)
+def load_demo(seed, token_user):
+    """Load SYNTHETIC demonstration data (deterministic for a seed); never use it as real data."""
+    from server.demo import load_demo as load
+
+    report = load(db.session, seed=seed)
+    db.session.commit()
+    for line in report:
+        click.echo(line, err=True)
+    if token_user:
+        from server.auth import issue_token as issue
+
+        _, clear = issue(db.session, _user(token_user), "demo", 30)
+        db.session.commit()
+        click.echo(clear)
+
+
+def register_commands(app) -> None:
+    for group in (admin_units_cli, teams_cli, users_cli, tokens_cli, demo_cli):
+        app.cli.add_command(group)

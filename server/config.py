@@ -1,0 +1,61 @@
+"""Settings from the environment, with safe defaults for the embedded (SpatiaLite) mode."""
+
+import os
+import secrets
+from pathlib import Path
+
+from server.errors import ConfigError
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _secret_key(env: dict, instance_path: Path, production: bool) -> str:
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    if production:
+        raise ConfigError("SECRET_KEY must be set when FIELDOPS_ENV=production")
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual PostgreSQL spellings and use the psycopg 3 driver for all of them."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
+    """Settings from ``env`` (default: the process environment); keys named like the env variables win."""
+    env = dict(os.environ if env is None else env)
+    instance_path = Path(instance_path)
+    production = env.get("FIELDOPS_ENV", "development") == "production"
+    database_url = normalise_database_url(env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'fieldops.sqlite'}")
+    if not (database_url.startswith("sqlite:///") or database_url.startswith("postgresql+psycopg://")):
+        raise ConfigError(
+            f"DATABASE_URL must be sqlite:///PATH (SpatiaLite) or postgresql+psycopg://... (PostGIS), "
+            f"got {database_url.split('://')[0]}://..."
+        )
+    return {
+        "FIELDOPS_ENV": "production" if production else "development",
+        "SECRET_KEY": _secret_key(env, instance_path, production),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_FOLDER": env.get("FIELDOPS_UPLOAD_FOLDER") or str(instance_path / "uploads"),
+        "MAX_CONTENT_LENGTH": _int(env, "FIELDOPS_MAX_CONTENT_LENGTH", 32 * 1024 * 1024),
+        "TOKEN_TTL_DAYS": _int(env, "FIELDOPS_TOKEN_TTL_DAYS", 180),
+        "PAGE_SIZE_MAX": _int(env, "FIELDOPS_PAGE_SIZE_MAX", 1000),
+        "STARTUP_CHECK": env.get("FIELDOPS_STARTUP_CHECK", "1") != "0",
+    }

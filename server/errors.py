@@ -1,0 +1,144 @@
+"""Errors as RFC 9457 problem documents (``application/problem+json``).
+
+Domain code raises a ``ProblemError`` subclass; each class knows its HTTP status and title.
+One handler renders them, together with werkzeug's HTTP errors and webargs' validation errors.
+"""
+
+import logging
+
+import marshmallow as ma
+from flask import Response, json
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem document; ``errors`` maps field names to messages."""
+
+    type = ma.fields.String(metadata={"description": "URI identifying the problem type"})
+    title = ma.fields.String(metadata={"description": "Short summary of the problem type"})
+    status = ma.fields.Integer(metadata={"description": "HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "What went wrong in this request"})
+    errors = ma.fields.Dict(metadata={"description": "Messages per field name"})
+
+
+class ProblemError(Exception):
+    http_status = 400
+    title = "Bad request"
+    type = "about:blank"
+
+    def __init__(self, detail: str | None = None, errors: dict | None = None, headers: dict | None = None):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class InvalidInput(ProblemError):
+    http_status = 422
+    title = "Invalid input"
+
+    def __init__(self, errors: dict, detail: str | None = None):
+        super().__init__(detail or "Some fields are invalid; see errors.", errors=errors)
+
+
+class Unauthorized(ProblemError):
+    http_status = 401
+    title = "Unauthorized"
+
+    def __init__(self, detail: str):
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="fieldops"'})
+
+
+class Forbidden(ProblemError):
+    http_status = 403
+    title = "Forbidden"
+
+
+class NotFound(ProblemError):
+    http_status = 404
+    title = "Not found"
+
+
+class Conflict(ProblemError):
+    http_status = 409
+    title = "Conflict"
+
+
+class ConfigError(RuntimeError):
+    """A setting is wrong or the environment lacks something the setting needs."""
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    errors: dict | None = None,
+    headers: dict | None = None,
+    type_: str = "about:blank",
+) -> Response:
+    body = {"type": type_, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_locations(messages: dict) -> dict:
+    """webargs nests errors under their location (json, query, ...); clients want field names."""
+    flat = {}
+    for location_errors in messages.values():
+        if isinstance(location_errors, dict):
+            flat.update(location_errors)
+        else:
+            flat.setdefault("_schema", []).extend(location_errors)
+    return flat
+
+
+def problem_from_http_exception(error: HTTPException) -> Response:
+    data = getattr(error, "data", None) or {}
+    errors = None
+    detail = data.get("message") or error.description
+    if "messages" in data:
+        errors = _flatten_locations(data["messages"])
+        detail = "Some fields are invalid; see errors."
+        if error.code == 400:
+            detail = "The request body is not valid JSON."
+    elif "errors" in data:
+        errors = data["errors"]
+    headers = dict(data.get("headers") or {})
+    if error.code == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem_response(error.code or 500, error.name, detail, errors, headers)
+
+
+def handle_problem_error(error: ProblemError) -> Response:
+    return problem_response(error.http_status, error.title, error.detail, error.errors, error.headers)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return problem_from_http_exception(error)
+    log.exception("unhandled error")
+    return problem_response(500, "Internal Server Error", "The server failed to handle this request.")
+
+
+def register_error_handlers(app) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from server.extensions import db
+
+    def handle_integrity_error(error: IntegrityError) -> Response:
+        db.session.rollback()
+        log.info("integrity error: %s", error.orig)
+        return problem_response(409, "Conflict", "The change conflicts with data already stored.")
+
+    app.register_error_handler(ProblemError, handle_problem_error)
+    app.register_error_handler(HTTPException, problem_from_http_exception)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(Exception, handle_unexpected)

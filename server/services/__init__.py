@@ -1,0 +1,1 @@
+"""Domain services: functions taking a session and plain arguments; the caller commits."""

@@ -1,0 +1,61 @@
+"""Spatial SQL that works the same on PostGIS and SpatiaLite.
+
+Geometry enters and leaves as shapely objects at the edges; filtering happens in SQL and uses the
+spatial index on both backends (GiST on PostGIS, the R*Tree ``SpatialIndex`` table on SpatiaLite,
+which SQLite does not consult on its own).
+"""
+
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import Point, mapping
+from sqlalchemy import ColumnElement, and_, func, literal_column, text
+from sqlalchemy.orm import Session
+
+SRID = 4326
+
+
+def is_postgis(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def point(lon: float, lat: float):
+    return from_shape(Point(lon, lat), srid=SRID)
+
+
+def lon_lat(geom) -> tuple[float, float]:
+    shape = to_shape(geom)
+    return shape.x, shape.y
+
+
+def geojson_geometry(geom) -> dict | None:
+    return mapping(to_shape(geom)) if geom is not None else None
+
+
+def _spatialite_index_hits(column, frame_sql: str, **params):
+    return literal_column(f"{column.table.name}.ROWID").in_(
+        text(
+            "SELECT ROWID FROM SpatialIndex WHERE f_table_name = :_table AND f_geometry_column = :_column "
+            f"AND search_frame = {frame_sql}"
+        ).bindparams(_table=column.table.name, _column=column.name, **params)
+    )
+
+
+def within_bbox(session: Session, column, bbox: tuple[float, float, float, float]) -> ColumnElement[bool]:
+    """Rows whose geometry intersects the box (west, south, east, north)."""
+    west, south, east, north = bbox
+    if is_postgis(session):
+        return func.ST_Intersects(column, func.ST_MakeEnvelope(west, south, east, north, SRID))
+    box = func.BuildMbr(west, south, east, north, SRID)
+    return and_(
+        _spatialite_index_hits(column, "BuildMbr(:_w, :_s, :_e, :_n, 4326)", _w=west, _s=south, _e=east, _n=north),
+        func.ST_Intersects(column, box) == 1,
+    )
+
+
+def contains_point(session: Session, column, lon: float, lat: float) -> ColumnElement[bool]:
+    """Rows whose polygon geometry contains the point."""
+    if is_postgis(session):
+        return func.ST_Contains(column, func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID))
+    return and_(
+        _spatialite_index_hits(column, "MakePoint(:_x, :_y, 4326)", _x=lon, _y=lat),
+        func.ST_Contains(column, func.MakePoint(lon, lat, SRID)) == 1,
+    )

@@ -1,0 +1,1 @@
+"""Survey and checklist definitions with immutable versions, XLSForm import, answer validation."""

@@ -1,0 +1,170 @@
+"""Shared fixtures: one migrated database per backend for the session, one rolled-back transaction per test.
+
+SpatiaLite always runs; PostGIS runs when FIELDOPS_TEST_DATABASE_URL names a database (CI always does).
+"""
+
+import os
+
+import flask_migrate
+import psycopg
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from server import create_app
+from server.auth import issue_token
+from server.extensions import db as _db
+from server.models import Site, Team, User
+from server.services.admin_units import load_official_units
+from server.spatial import point
+
+BACKENDS = ["spatialite", "postgis"]
+
+
+def reset_postgis_database(url: str) -> None:
+    """Create the test database if needed and empty it; the migrations create PostGIS in it."""
+    sa_url = make_url(url)
+    conninfo = dict(host=sa_url.host or "127.0.0.1", port=sa_url.port or 5432, user=sa_url.username or "postgres")
+    if sa_url.password:
+        conninfo["password"] = sa_url.password
+    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (sa_url.database,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{sa_url.database}"')
+    with psycopg.connect(dbname=sa_url.database, autocommit=True, **conninfo) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def database_url(backend: str, tmp_path_factory) -> str:
+    if backend == "postgis":
+        url = os.environ.get("FIELDOPS_TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("PostGIS: set FIELDOPS_TEST_DATABASE_URL to run these tests against PostgreSQL")
+        reset_postgis_database(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('spatialite') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    url = database_url(request.param, tmp_path_factory)
+    application = create_app({
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+    })
+    with application.app_context():
+        flask_migrate.upgrade()
+        load_official_units(_db.session)
+        _db.session.commit()
+        _db.session.remove()
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """A session inside an outer transaction that is rolled back after the test."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_team(db):
+    counter = iter(range(1, 10_000))
+
+    def make(jurisdiction=("15",), kind="working_group", name=None) -> Team:
+        from server.auth import Scope
+        from server.services.teams import create_team
+
+        team = create_team(
+            db.session,
+            Scope(everywhere=True),
+            name=name or f"team {next(counter)}",
+            kind=kind,
+            jurisdiction=list(jurisdiction),
+        )
+        return team
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_team):
+    """Builds a user and returns (user, auth headers)."""
+    counter = iter(range(1, 10_000))
+
+    def make(role="field_member", team=None, jurisdiction_code=None, province="15") -> tuple[User, dict]:
+        if role in ("field_member", "team_lead") and team is None:
+            team = make_team(jurisdiction=[province])
+        if role == "coordinator" and jurisdiction_code is None and team is None:
+            jurisdiction_code = province
+        user = User(
+            username=f"user{next(counter)}",
+            role=role,
+            team=team,
+            jurisdiction_code=jurisdiction_code,
+        )
+        db.session.add(user)
+        db.session.flush()
+        _, token = issue_token(db.session, user, "test")
+        return user, {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def make_site(db):
+    def make(commune="04603", lat=21.72, lon=104.91, kind="village", name="Thôn 1") -> Site:
+        from server.models import AdminUnit
+
+        unit = db.session.get(AdminUnit, commune)
+        site = Site(
+            name=name, kind=kind, geom=point(lon, lat), admin_unit_code=unit.code, province_code=unit.province_code
+        )
+        db.session.add(site)
+        db.session.flush()
+        return site
+
+    return make
+
+
+@pytest.fixture
+def count_queries(db):
+    """Counts SQL statements run inside the ``with`` block: ``with count_queries() as n: ...; n[0]``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = [0]
+
+        def before(*_args, **_kwargs):
+            counter[0] += 1
+
+        engine = _db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
