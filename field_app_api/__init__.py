@@ -3,12 +3,15 @@
 
 def register(api) -> None:
     from field_app_api.admin_units.routes import blp as admin_units
+    from field_app_api.attachments.routes import blp as attachments
     from field_app_api.me.routes import blp as me
+    from field_app_api.records.routes import blp as records
     from field_app_api.sites.routes import blp as sites
+    from field_app_api.sync.routes import blp as sync
     from field_app_api.teams.routes import blp as teams
     from field_app_api.tokens.routes import blp as tokens
     from field_app_api.users.routes import blp as users
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (me, admin_units, sites, teams, users, tokens):
+    for blueprint in (me, admin_units, sites, teams, users, tokens, records, attachments, sync):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -34,7 +34,7 @@ class BBox(ma.fields.Field):
 class PageArgsSchema(ma.Schema):
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     after = ma.fields.String(
-        validate=validate.Length(max=64),
+        validate=validate.Length(max=200),
         metadata={"description": "Cursor: the `next_cursor` of the previous page"},
     )
 

@@ -81,6 +81,10 @@ class Scope:
             return unit.code in self.provinces
         return unit.code in self.communes or unit.parent_code in self.provinces
 
+    def covers_unit_codes(self, unit_code: str, province_code: str) -> bool:
+        """Same as ``covers`` for a row that stores its unit's code and its province's code."""
+        return self.everywhere or province_code in self.provinces or unit_code in self.communes
+
     def covers_province(self, province_code: str) -> bool:
         return self.everywhere or province_code in self.provinces
 

@@ -30,6 +30,38 @@ def _secret_key(env: dict, instance_path: Path, production: bool) -> str:
     return key_file.read_text().strip()
 
 
+def _float(env: dict, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _bbox(env: dict, name: str, default: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        west, south, east, north = (float(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be west,south,east,north, got {raw!r}") from exc
+    return west, south, east, north
+
+
+def _choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or default
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+# Mainland Viet Nam plus the Hoang Sa and Truong Sa special zones.
+COUNTRY_BBOX = (102.1, 6.0, 117.9, 23.4)
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the usual PostgreSQL spellings and use the psycopg 3 driver for all of them."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
@@ -58,4 +90,14 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "TOKEN_TTL_DAYS": _int(env, "FIELDOPS_TOKEN_TTL_DAYS", 180),
         "PAGE_SIZE_MAX": _int(env, "FIELDOPS_PAGE_SIZE_MAX", 1000),
         "STARTUP_CHECK": env.get("FIELDOPS_STARTUP_CHECK", "1") != "0",
+        # Field records
+        "COUNTRY_BBOX": _bbox(env, "FIELDOPS_COUNTRY_BBOX", COUNTRY_BBOX),
+        "OUTSIDE_COUNTRY": _choice(env, "FIELDOPS_OUTSIDE_COUNTRY", "warn", ("warn", "reject", "accept")),
+        "CLOCK_SKEW_SECONDS": _int(env, "FIELDOPS_CLOCK_SKEW_SECONDS", 300),
+        "DEAD_SPOT_MAX_SIGNAL_DBM": _int(env, "FIELDOPS_DEAD_SPOT_MAX_SIGNAL_DBM", -115),
+        "DEAD_SPOT_MIN_DOWN_MBPS": _float(env, "FIELDOPS_DEAD_SPOT_MIN_DOWN_MBPS", 0.25),
+        "H3_RESOLUTION": _int(env, "FIELDOPS_H3_RESOLUTION", 8),
+        "NEAREST_SITE_MAX_KM": _float(env, "FIELDOPS_NEAREST_SITE_MAX_KM", 30.0),
+        "SYNC_MAX_RECORDS": _int(env, "FIELDOPS_SYNC_MAX_RECORDS", 10_000),
+        "ATTACHMENT_MAX_BYTES": _int(env, "FIELDOPS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     }

@@ -46,7 +46,9 @@ def _load_spatialite(dbapi_conn, _record) -> None:
 
 
 def _begin_sqlite(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front: two deferred transactions that both read and then write
+    # would fail with "database is locked" instead of waiting for each other (busy_timeout).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def configure_engine(engine: Engine) -> None:

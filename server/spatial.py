@@ -59,3 +59,83 @@ def contains_point(session: Session, column, lon: float, lat: float) -> ColumnEl
         _spatialite_index_hits(column, "MakePoint(:_x, :_y, 4326)", _x=lon, _y=lat),
         func.ST_Contains(column, func.MakePoint(lon, lat, SRID)) == 1,
     )
+
+
+# Batch lookups: one statement for many points (the sync path places thousands of records at once).
+BATCH_CHUNK = 500
+
+_PG_COMMUNES_AT = """
+SELECT p.idx, a.code
+FROM unnest(CAST(:idx AS int[]), CAST(:lon AS float8[]), CAST(:lat AS float8[])) AS p(idx, lon, lat)
+JOIN LATERAL (
+    SELECT code FROM admin_units a
+    WHERE a.level = 'commune' AND ST_Contains(a.boundary, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+    LIMIT 1
+) a ON true
+"""
+
+_PG_NEAREST_SITE = """
+SELECT p.idx, s.admin_unit_code
+FROM unnest(CAST(:idx AS int[]), CAST(:lon AS float8[]), CAST(:lat AS float8[])) AS p(idx, lon, lat)
+JOIN LATERAL (
+    SELECT admin_unit_code FROM sites s
+    WHERE ST_DWithin(s.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), :degrees)
+    ORDER BY s.geom <-> ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)
+    LIMIT 1
+) s ON true
+"""
+
+_SL_COMMUNES_AT = """
+WITH p(idx, lon, lat) AS (VALUES {values})
+SELECT p.idx, (
+    SELECT a.code FROM admin_units a
+    WHERE a.level = 'commune'
+      AND a.ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = 'admin_units'
+                      AND f_geometry_column = 'boundary' AND search_frame = MakePoint(p.lon, p.lat, 4326))
+      AND ST_Contains(a.boundary, MakePoint(p.lon, p.lat, 4326)) = 1
+    LIMIT 1
+) FROM p
+"""
+
+# SQLite cannot ORDER BY an outer column inside a scalar subquery; its documented "bare column with min()"
+# rule picks the admin unit of the closest site instead.
+_SL_NEAREST_SITE = """
+WITH p(idx, lon, lat) AS (VALUES {values})
+SELECT p.idx, s.admin_unit_code, min(ST_Distance(s.geom, MakePoint(p.lon, p.lat, 4326))) AS distance
+FROM p JOIN sites s
+  ON s.ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = 'sites' AND f_geometry_column = 'geom'
+                 AND search_frame = BuildCircleMbr(p.lon, p.lat, :degrees, 4326))
+WHERE ST_Distance(s.geom, MakePoint(p.lon, p.lat, 4326)) <= :degrees
+GROUP BY p.idx
+"""
+
+
+def _batch_lookup(
+    session: Session, points: dict[int, tuple[float, float]], pg_sql: str, sl_sql: str, **params
+) -> dict[int, str]:
+    found: dict[int, str] = {}
+    items = list(points.items())
+    for start in range(0, len(items), BATCH_CHUNK):
+        chunk = items[start : start + BATCH_CHUNK]
+        if is_postgis(session):
+            statement = text(pg_sql).bindparams(
+                idx=[i for i, _ in chunk], lon=[p[0] for _, p in chunk], lat=[p[1] for _, p in chunk], **params
+            )
+        else:
+            values = ", ".join(f"(:i{n}, :x{n}, :y{n})" for n in range(len(chunk)))
+            chunk_params = {}
+            for n, (index, (lon, lat)) in enumerate(chunk):
+                chunk_params.update({f"i{n}": index, f"x{n}": lon, f"y{n}": lat})
+            statement = text(sl_sql.format(values=values)).bindparams(**chunk_params, **params)
+        found.update({row[0]: row[1] for row in session.execute(statement) if row[1] is not None})
+    return found
+
+
+def communes_at(session: Session, points: dict[int, tuple[float, float]]) -> dict[int, str]:
+    """For each keyed (lon, lat), the code of the commune whose boundary contains it, when one does."""
+    return _batch_lookup(session, points, _PG_COMMUNES_AT, _SL_COMMUNES_AT)
+
+
+def nearest_site_units(session: Session, points: dict[int, tuple[float, float]], max_km: float) -> dict[int, str]:
+    """For each keyed (lon, lat), the admin unit of the nearest site within ``max_km``."""
+    return _batch_lookup(session, points, _PG_NEAREST_SITE, _SL_NEAREST_SITE, degrees=max_km / 111.0)

@@ -1,8 +1,33 @@
 """Domain models. Import from here so every table is registered on the metadata."""
 
 from server.models.admin_units import AdminUnit
+from server.models.attachments import Attachment
+from server.models.records import (
+    RECORD_MODELS,
+    AssistanceLog,
+    ConnectivityReading,
+    EquipmentCheck,
+    FieldRecord,
+    Finding,
+    Visit,
+)
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
 from server.models.users import ApiToken, User
 
-__all__ = ["AdminUnit", "ApiToken", "Site", "Team", "User", "team_jurisdictions"]
+__all__ = [
+    "RECORD_MODELS",
+    "AdminUnit",
+    "ApiToken",
+    "AssistanceLog",
+    "Attachment",
+    "ConnectivityReading",
+    "EquipmentCheck",
+    "FieldRecord",
+    "Finding",
+    "Site",
+    "Team",
+    "User",
+    "Visit",
+    "team_jurisdictions",
+]

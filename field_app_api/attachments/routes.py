@@ -1,0 +1,82 @@
+"""Photos and files on field records: upload, list, download (only for those who may read the record)."""
+
+from flask import current_app, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from field_app_api.attachments.schemas import AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema
+from field_app_api.records.routes import RECORD_PATHS
+from server.auth import current_scope, current_user, login_required
+from server.errors import NotFound
+from server.extensions import db
+from server.models import RECORD_MODELS, Attachment
+from server.services import records
+from server.services.attachments import attachment_path, store_attachment
+
+blp = Blueprint("attachments", __name__, description="Photos and files attached to field records")
+SECURITY = [{"bearerAuth": []}]
+
+
+def _make_routes(kind: str, path: str) -> None:
+    model = RECORD_MODELS[kind]
+
+    class RecordAttachments(MethodView):
+        decorators = [login_required()]
+
+        @blp.response(200, AttachmentListSchema)
+        @blp.doc(security=SECURITY, summary=f"Attachments of one {kind.replace('_', ' ')}")
+        def get(self, record_id):
+            records.get_record(db.session, model, current_scope(), record_id)
+            query = select(Attachment).where(Attachment.record_kind == kind, Attachment.record_id == record_id)
+            return {"items": list(db.session.scalars(query.order_by(Attachment.created_at)))}
+
+        @blp.arguments(AttachmentUploadSchema, location="files")
+        @blp.response(201, AttachmentSchema)
+        @blp.alt_response(200, schema=AttachmentSchema, description="The same file was already attached")
+        @blp.doc(security=SECURITY, summary=f"Attach a photo or PDF to one {kind.replace('_', ' ')}")
+        def post(self, files, record_id):
+            records.get_record(db.session, model, current_scope(), record_id)
+            upload = files["file"]
+            attachment, created = store_attachment(
+                db.session,
+                current_app.config["UPLOAD_FOLDER"],
+                record_kind=kind,
+                record_id=record_id,
+                stream=upload.stream,
+                filename=upload.filename,
+                max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
+                uploaded_by=current_user(),
+            )
+            db.session.commit()
+            return attachment, 201 if created else 200
+
+    name = "".join(part.title() for part in kind.split("_"))
+    blp.route(f"/{path}/<uuid:record_id>/attachments", endpoint=f"{kind}_attachments")(
+        type(f"{name}Attachments", (RecordAttachments,), {})
+    )
+
+
+for _kind, _path in RECORD_PATHS.items():
+    _make_routes(_kind, _path)
+
+
+@blp.route("/attachments/<uuid:attachment_id>")
+@login_required()
+@blp.response(200, content_type="application/octet-stream", description="The file's bytes")
+@blp.doc(security=SECURITY)
+def download(attachment_id):
+    """Download an attachment, if you may read its record."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(f"No attachment {attachment_id}.")
+    records.get_record(db.session, RECORD_MODELS[attachment.record_kind], current_scope(), attachment.record_id)
+    response = send_file(
+        attachment_path(current_app.config["UPLOAD_FOLDER"], attachment),
+        mimetype=attachment.content_type,
+        download_name=attachment.filename,
+        as_attachment=attachment.content_type == "application/pdf",
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Checksum-SHA256"] = attachment.sha256
+    return response

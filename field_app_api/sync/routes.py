@@ -1,0 +1,104 @@
+"""Offline sync: a phone sends a batch of mixed records and pulls what changed since its cursor."""
+
+import uuid
+
+import marshmallow as ma
+from flask import current_app
+from flask_smorest import Blueprint
+
+from field_app_api.records.schemas import RECORD_SCHEMAS
+from field_app_api.sync.schemas import ChangesQueryArgsSchema, ChangesSchema, SyncRequestSchema, SyncResponseSchema
+from server.auth import current_scope, current_user, login_required
+from server.errors import InvalidInput
+from server.extensions import db
+from server.services.changes import changes_since
+from server.services.ingest import Candidate, IngestSettings, Outcome, ingest, stored_ids
+
+blp = Blueprint("sync", __name__, description="Offline sync for phones")
+SECURITY = [{"bearerAuth": []}]
+SCHEMAS = {kind: schema_class() for kind, schema_class in RECORD_SCHEMAS.items()}
+KINDS = ", ".join(SCHEMAS)
+
+
+def _identify(index: int, raw) -> tuple[str | None, uuid.UUID | None, Outcome | None]:
+    """The kind and id of a raw record, or the reason it cannot be identified."""
+    if not isinstance(raw, dict):
+        return None, None, Outcome(None, "rejected", {"_schema": ["Each record must be a JSON object."]})
+    kind, raw_id = raw.get("type"), raw.get("id")
+    errors = {}
+    if kind not in SCHEMAS:
+        errors["type"] = [f"Must be one of: {KINDS}."]
+    try:
+        record_id = uuid.UUID(str(raw_id))
+    except ValueError:
+        record_id = None
+        errors["id"] = ["Must be a UUID generated on the device."]
+    if errors:
+        return None, None, Outcome(None if raw_id is None else str(raw_id), "rejected", errors)
+    return kind, record_id, None
+
+
+def validate_batch(raw_records: list) -> tuple[list[Candidate], dict[int, Outcome]]:
+    """Split a batch into valid candidates and settled outcomes (rejected, or already stored)."""
+    outcomes: dict[int, Outcome] = {}
+    identified = []
+    for index, raw in enumerate(raw_records):
+        kind, record_id, outcome = _identify(index, raw)
+        if outcome:
+            outcomes[index] = outcome
+        else:
+            identified.append((index, kind, record_id, raw))
+    ids_by_kind: dict[str, list[uuid.UUID]] = {}
+    for _, kind, record_id, _ in identified:
+        ids_by_kind.setdefault(kind, []).append(record_id)
+    already = stored_ids(db.session, ids_by_kind)
+    candidates, seen = [], set()
+    for index, kind, record_id, raw in identified:
+        if record_id in already or record_id in seen:
+            outcomes[index] = Outcome(str(record_id), "duplicate")
+            continue
+        body = {name: value for name, value in raw.items() if name != "type"}
+        try:
+            record = SCHEMAS[kind].load(body)
+        except ma.ValidationError as error:
+            outcomes[index] = Outcome(str(record_id), "rejected", error.normalized_messages())
+            continue
+        seen.add(record_id)
+        candidates.append(Candidate(index, kind, record))
+    return candidates, outcomes
+
+
+@blp.route("/sync", methods=["POST"])
+@login_required()
+@blp.arguments(SyncRequestSchema)
+@blp.response(200, SyncResponseSchema)
+@blp.doc(security=SECURITY)
+def sync(data):
+    """Store a batch of mixed records; each is answered created, duplicate or rejected (with field errors).
+
+    One bad record never blocks the others, and retrying the same batch is always safe."""
+    raw_records = data["records"]
+    limit = current_app.config["SYNC_MAX_RECORDS"]
+    if len(raw_records) > limit:
+        raise InvalidInput({"records": [f"At most {limit} records per batch; split the batch."]})
+    candidates, outcomes = validate_batch(raw_records)
+    settings = IngestSettings.from_config(current_app.config)
+    outcomes.update(ingest(db.session, current_user(), current_scope(), candidates, settings, data["device_id"]))
+    db.session.commit()
+    results = []
+    counts = {"created": 0, "duplicate": 0, "rejected": 0}
+    for index in range(len(raw_records)):
+        outcome = outcomes[index]
+        counts[outcome.status] += 1
+        results.append({"index": index, **outcome.as_dict()})
+    return {"results": results, **counts}
+
+
+@blp.route("/sync/changes")
+@login_required()
+@blp.arguments(ChangesQueryArgsSchema, location="query")
+@blp.response(200, ChangesSchema)
+@blp.doc(security=SECURITY)
+def changes(args):
+    """What the phone needs since its cursor: sites of its jurisdiction (tickets and surveys as they come)."""
+    return changes_since(db.session, current_user(), current_scope(), args.get("cursor"), args["limit"])

@@ -1,0 +1,43 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from field_app_api.sites.schemas import SiteSchema
+
+
+class SyncRequestSchema(ma.Schema):
+    device_id = ma.fields.String(validate=validate.Length(max=100), load_default=None)
+    # Raw, so that one malformed record is rejected on its own instead of failing the whole batch.
+    records = ma.fields.List(
+        ma.fields.Raw(metadata={"type": "object"}),
+        required=True,
+        metadata={
+            "description": "Mixed field records, each with `type` (visit, equipment_check, connectivity_reading, "
+            "assistance_log, finding) and a client-generated UUID `id`; fields as in the single-record endpoints"
+        },
+    )
+
+
+class SyncResultSchema(ma.Schema):
+    index = ma.fields.Integer(metadata={"description": "Position of the record in the request"})
+    id = ma.fields.String(allow_none=True)
+    status = ma.fields.String(metadata={"description": "created, duplicate or rejected"})
+    errors = ma.fields.Dict(metadata={"description": "Why it was rejected, per field"})
+    warnings = ma.fields.Dict(metadata={"description": "Stored, but worth checking, per field"})
+
+
+class SyncResponseSchema(ma.Schema):
+    results = ma.fields.List(ma.fields.Nested(SyncResultSchema))
+    created = ma.fields.Integer()
+    duplicate = ma.fields.Integer()
+    rejected = ma.fields.Integer()
+
+
+class ChangesQueryArgsSchema(ma.Schema):
+    cursor = ma.fields.String(validate=validate.Length(max=2000), metadata={"description": "From the last pull"})
+    limit = ma.fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
+
+
+class ChangesSchema(ma.Schema):
+    cursor = ma.fields.String(metadata={"description": "Send it with the next pull"})
+    has_more = ma.fields.Boolean(metadata={"description": "Pull again at once with the new cursor"})
+    sites = ma.fields.List(ma.fields.Nested(SiteSchema))

@@ -1,0 +1,250 @@
+"""Storing field records: placing them in an admin unit, checking who may write them, and inserting a
+whole batch with set-based statements. Retrying a batch never stores a record twice: ids already stored
+are reported as duplicates and the insert itself is ``ON CONFLICT (id) DO NOTHING``.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import h3
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from server.auth import Scope
+from server.models import RECORD_MODELS, AdminUnit, Site, Team, User
+from server.spatial import communes_at, nearest_site_units
+
+
+@dataclass
+class Candidate:
+    """One validated record waiting to be stored; ``index`` is its position in the client's batch."""
+
+    index: int
+    kind: str
+    data: dict
+    warnings: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    id: str
+    status: str  # created | duplicate | rejected
+    errors: dict | None = None
+    warnings: dict | None = None
+    forbidden: bool = False
+
+    def as_dict(self) -> dict:
+        result = {"id": self.id, "status": self.status}
+        if self.errors:
+            result["errors"] = self.errors
+        if self.warnings:
+            result["warnings"] = self.warnings
+        return result
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    country_bbox: tuple[float, float, float, float]
+    outside_country: str  # warn | reject | accept
+    dead_spot_max_signal_dbm: int
+    dead_spot_min_down_mbps: float
+    h3_resolution: int
+    nearest_site_max_km: float
+
+    @classmethod
+    def from_config(cls, config) -> "IngestSettings":
+        return cls(
+            country_bbox=tuple(config["COUNTRY_BBOX"]),
+            outside_country=config["OUTSIDE_COUNTRY"],
+            dead_spot_max_signal_dbm=config["DEAD_SPOT_MAX_SIGNAL_DBM"],
+            dead_spot_min_down_mbps=config["DEAD_SPOT_MIN_DOWN_MBPS"],
+            h3_resolution=config["H3_RESOLUTION"],
+            nearest_site_max_km=config["NEAREST_SITE_MAX_KM"],
+        )
+
+
+def is_dead_spot(data: dict, settings: IngestSettings) -> bool:
+    """No usable service: no network, or signal or download speed below the configured thresholds."""
+    if data["network"] == "none":
+        return True
+    signal, down = data.get("signal_dbm"), data.get("down_mbps")
+    if signal is not None and signal < settings.dead_spot_max_signal_dbm:
+        return True
+    return down is not None and down < settings.dead_spot_min_down_mbps
+
+
+def stored_ids(session: Session, ids_by_kind: dict[str, list[uuid.UUID]]) -> set[uuid.UUID]:
+    """Ids already stored, one query per record kind."""
+    found: set[uuid.UUID] = set()
+    for kind, ids in ids_by_kind.items():
+        model = RECORD_MODELS[kind]
+        for start in range(0, len(ids), 1000):
+            found.update(session.scalars(select(model.id).where(model.id.in_(ids[start : start + 1000]))))
+    return found
+
+
+class _Batch:
+    """Working state of one ingest: candidates still standing and the outcome of each record."""
+
+    def __init__(self, candidates: list[Candidate]):
+        self.live = {c.index: c for c in candidates}
+        self.outcomes: dict[int, Outcome] = {}
+
+    def reject(self, index: int, errors: dict, forbidden: bool = False) -> None:
+        candidate = self.live.pop(index)
+        self.outcomes[index] = Outcome(
+            str(candidate.data["id"]), "rejected", errors, candidate.warnings or None, forbidden
+        )
+
+
+def ingest(
+    session: Session,
+    user: User,
+    scope: Scope,
+    candidates: list[Candidate],
+    settings: IngestSettings,
+    device_id: str | None = None,
+) -> dict[int, Outcome]:
+    """Place, authorise and insert validated records; returns the outcome of each by batch index."""
+    batch = _Batch(candidates)
+    _check_country(batch, settings)
+    _check_team(session, batch, user)
+    sites = _check_sites(session, batch, scope)
+    units = _place(session, batch, user, sites, settings)
+    _check_scope(batch, scope, units)
+    _insert(session, batch, user, units, settings, device_id)
+    return batch.outcomes
+
+
+def _check_country(batch: _Batch, settings: IngestSettings) -> None:
+    if settings.outside_country == "accept":
+        return
+    west, south, east, north = settings.country_bbox
+    for index, candidate in list(batch.live.items()):
+        lat, lon = candidate.data["lat"], candidate.data["lon"]
+        if west <= lon <= east and south <= lat <= north:
+            continue
+        message = ["Outside Viet Nam's bounding box: check the device's position fix."]
+        if settings.outside_country == "reject":
+            batch.reject(index, {"lat": message})
+        else:
+            candidate.warnings["lat"] = message
+
+
+def _check_team(session: Session, batch: _Batch, user: User) -> None:
+    """A user records as a member of their own team; only admins may record for another team."""
+    requested = {c.data.get("team_id") for c in batch.live.values()} - {None}
+    existing = set(session.scalars(select(Team.id).where(Team.id.in_(requested)))) if requested else set()
+    for index, candidate in list(batch.live.items()):
+        team_id = candidate.data.get("team_id") or user.team_id
+        candidate.data["team_id"] = team_id
+        if team_id is None or team_id == user.team_id:
+            continue
+        if team_id not in existing:
+            batch.reject(index, {"team_id": [f"No team {team_id}."]})
+        elif user.role != "admin":
+            batch.reject(index, {"team_id": ["You can record only as a member of your own team."]}, forbidden=True)
+
+
+def _check_sites(session: Session, batch: _Batch, scope: Scope) -> dict[int, Site]:
+    site_ids = {c.data.get("site_id") for c in batch.live.values()} - {None}
+    sites = {site.id: site for site in session.scalars(select(Site).where(Site.id.in_(site_ids)))} if site_ids else {}
+    for index, candidate in list(batch.live.items()):
+        site_id = candidate.data.get("site_id")
+        if site_id is None:
+            continue
+        site = sites.get(site_id)
+        if site is None or not scope.covers_unit_codes(site.admin_unit_code, site.province_code):
+            batch.reject(index, {"site_id": [f"No site {site_id} in your jurisdiction."]})
+    return sites
+
+
+def _place(
+    session: Session, batch: _Batch, user: User, sites: dict[int, Site], settings: IngestSettings
+) -> dict[int, AdminUnit]:
+    """The admin unit of each record: the commune boundary containing it, else its site's unit, else the
+    nearest site's unit, else the team's only commune or province."""
+    points = {index: (c.data["lon"], c.data["lat"]) for index, c in batch.live.items()}
+    codes = communes_at(session, points)
+    for index, candidate in batch.live.items():
+        site_id = candidate.data.get("site_id")
+        if index not in codes and site_id is not None:
+            codes[index] = sites[site_id].admin_unit_code
+    unplaced = {index: point for index, point in points.items() if index not in codes}
+    if unplaced:
+        codes.update(nearest_site_units(session, unplaced, settings.nearest_site_max_km))
+    fallback = _team_home_unit(user)
+    units_by_code = {
+        unit.code: unit
+        for unit in session.scalars(select(AdminUnit).where(AdminUnit.code.in_(set(codes.values()) | {fallback})))
+    }
+    placed = {}
+    for index in list(batch.live):
+        unit = units_by_code.get(codes.get(index, fallback))
+        if unit is None:
+            batch.reject(
+                index,
+                {"lat": ["Cannot tell which commune this point is in: give a site_id, or load commune boundaries."]},
+            )
+        else:
+            placed[index] = unit
+    return placed
+
+
+def _team_home_unit(user: User) -> str | None:
+    units = user.team.jurisdiction if user.team else ([user.jurisdiction] if user.jurisdiction else [])
+    return units[0].code if len(units) == 1 else None
+
+
+def _check_scope(batch: _Batch, scope: Scope, units: dict[int, AdminUnit]) -> None:
+    for index in list(batch.live):
+        unit = units[index]
+        if not scope.covers(unit):
+            batch.reject(
+                index, {"lat": [f"{unit.name} ({unit.code}) is outside your team's jurisdiction."]}, forbidden=True
+            )
+
+
+def insert_ignoring_duplicates(session: Session, table):
+    """``INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id`` for the session's backend."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+
+
+def _insert(
+    session: Session,
+    batch: _Batch,
+    user: User,
+    units: dict[int, AdminUnit],
+    settings: IngestSettings,
+    device_id: str | None,
+) -> None:
+    now = datetime.now(UTC)
+    rows_by_kind: dict[str, list[dict]] = {}
+    for index, candidate in batch.live.items():
+        data = dict(candidate.data)
+        lon, lat = data.pop("lon"), data.pop("lat")
+        unit = units[index]
+        data.update(
+            geom=f"SRID=4326;POINT({lon!r} {lat!r})",
+            h3_cell=h3.latlng_to_cell(lat, lon, settings.h3_resolution),
+            admin_unit_code=unit.code,
+            province_code=unit.province_code,
+            author_id=user.id,
+            received_at=now,
+            device_id=data.get("device_id") or device_id,
+        )
+        if candidate.kind == "connectivity_reading":
+            data["dead_spot"] = is_dead_spot(data, settings)
+        rows_by_kind.setdefault(candidate.kind, []).append(data)
+    created: set[uuid.UUID] = set()
+    for kind, rows in rows_by_kind.items():
+        table = RECORD_MODELS[kind].__table__
+        columns = set(table.c.keys())
+        rows = [{name: value for name, value in row.items() if name in columns} for row in rows]
+        created.update(session.scalars(insert_ignoring_duplicates(session, table), rows))
+    for index, candidate in batch.live.items():
+        status = "created" if candidate.data["id"] in created else "duplicate"
+        batch.outcomes[index] = Outcome(str(candidate.data["id"]), status, None, candidate.warnings or None)

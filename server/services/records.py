@@ -1,0 +1,67 @@
+"""Reading field records: visibility by jurisdiction, filters and keyset pagination."""
+
+import base64
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from server.auth import Scope
+from server.errors import InvalidInput, NotFound
+from server.models import FieldRecord
+from server.spatial import within_bbox
+
+
+def encode_cursor(record: FieldRecord) -> str:
+    raw = f"{record.observed_at.isoformat()}|{record.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        observed_at, record_id = raw.split("|")
+        return datetime.fromisoformat(observed_at), uuid.UUID(record_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput({"after": ["Not a valid cursor."]}) from exc
+
+
+def visible(model: type[FieldRecord], scope: Scope) -> Select:
+    return select(model).where(scope.filter(model.admin_unit_code, model.province_code))
+
+
+def query_records(
+    session: Session, model: type[FieldRecord], scope: Scope, args: dict, filters: tuple[str, ...], limit: int
+) -> Select:
+    """Newest first; ``after`` continues from a cursor; ``limit + 1`` rows so the caller knows if more exist."""
+    query = visible(model, scope)
+    if "bbox" in args:
+        query = query.where(within_bbox(session, model.geom, args["bbox"]))
+    if "admin_unit" in args:
+        code = args["admin_unit"]
+        query = query.where(or_(model.admin_unit_code == code, model.province_code == code))
+    if "team" in args:
+        query = query.where(model.team_id == args["team"])
+    if "site" in args:
+        query = query.where(model.site_id == args["site"])
+    if "since" in args:
+        query = query.where(model.observed_at >= args["since"])
+    if "until" in args:
+        query = query.where(model.observed_at < args["until"])
+    for name in filters:
+        if name in args and hasattr(model, name):
+            query = query.where(getattr(model, name) == args[name])
+    if "after" in args:
+        observed_at, record_id = decode_cursor(args["after"])
+        query = query.where(
+            or_(model.observed_at < observed_at, and_(model.observed_at == observed_at, model.id < record_id))
+        )
+    return query.order_by(model.observed_at.desc(), model.id.desc()).limit(limit + 1)
+
+
+def get_record(session: Session, model: type[FieldRecord], scope: Scope, record_id: uuid.UUID) -> FieldRecord:
+    record = session.get(model, record_id)
+    if record is None or not scope.covers_unit_codes(record.admin_unit_code, record.province_code):
+        raise NotFound(f"No {model.kind.replace('_', ' ')} {record_id} in your jurisdiction.")
+    return record
