@@ -50,12 +50,14 @@ def database_url(backend: str, tmp_path_factory) -> str:
 @pytest.fixture(scope="session", params=BACKENDS)
 def app(request, tmp_path_factory):
     url = database_url(request.param, tmp_path_factory)
-    application = create_app({
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": "test-secret",
-        "TESTING": True,
-        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
-    })
+    application = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+        }
+    )
     with application.app_context():
         flask_migrate.upgrade()
         load_official_units(_db.session)

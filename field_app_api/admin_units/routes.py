@@ -1,3 +1,6 @@
+import re
+import unicodedata
+
 from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
 
@@ -17,6 +20,16 @@ unit_schema = AdminUnitSchema()
 SECURITY = [{"bearerAuth": []}]
 
 
+def codename_pattern(text: str) -> str | None:
+    """A LIKE pattern for the official codenames (``xa_ta_xi_lang``): no accents, đ as d, words joined by _.
+
+    It makes the name search ignore case and accents the same way on both backends (SQLite's ``lower``
+    only folds ASCII letters, so ``Đ`` would not match ``đ`` on SpatiaLite)."""
+    folded = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    words = re.findall(r"[a-z0-9]+", "".join(char for char in folded if not unicodedata.combining(char)))
+    return f"%{'_'.join(words)}%" if words else None
+
+
 def _query(args: dict):
     query = select(AdminUnit)
     if "level" in args:
@@ -24,8 +37,10 @@ def _query(args: dict):
     if "parent" in args:
         query = query.where(AdminUnit.parent_code == args["parent"])
     if "q" in args:
-        pattern = f"%{args['q'].lower()}%"
-        query = query.where(or_(func.lower(AdminUnit.name).like(pattern), AdminUnit.codename.like(pattern)))
+        matches = [func.lower(AdminUnit.name).like(f"%{args['q'].lower()}%")]
+        if pattern := codename_pattern(args["q"]):
+            matches.append(AdminUnit.codename.like(pattern))
+        query = query.where(or_(*matches))
     if "after" in args:
         query = query.where(AdminUnit.code > args["after"])
     return query.order_by(AdminUnit.code).limit(page_limit(args) + 1)

@@ -7,6 +7,7 @@ from field_app_api.tokens.schemas import (
     TokenCreateSchema,
     TokenListSchema,
     TokenQueryArgsSchema,
+    TokenSchema,
 )
 from server.auth import current_user, issue_token, login_required, revoke_token, token_ttl_days
 from server.errors import Forbidden, NotFound
@@ -49,7 +50,7 @@ class TokenList(MethodView):
         user = _user_managed(data.get("user_id", current_user().id))
         row, clear = issue_token(db.session, user, data["label"], data.get("ttl_days", token_ttl_days()))
         db.session.commit()
-        return {**IssuedTokenSchema().dump(row), "token": clear}
+        return {**{name: getattr(row, name) for name in TokenSchema().fields}, "token": clear}
 
 
 @blp.route("/<int:token_id>", methods=["DELETE"])

@@ -10,8 +10,11 @@ from server.services.admin_units import commune_at
 from server.spatial import point
 
 
-def resolve_admin_unit(session: Session, lon: float, lat: float, given_code: str | None) -> AdminUnit:
-    """The commune containing the point when boundaries say so; otherwise the unit the client named."""
+def resolve_admin_unit(
+    session: Session, lon: float, lat: float, given_code: str | None, default_code: str | None = None
+) -> AdminUnit:
+    """The commune containing the point when boundaries say so; otherwise the unit the client named,
+    else ``default_code`` (a moved site keeps its commune when no boundary says otherwise)."""
     found = commune_at(session, lon, lat)
     if found is not None:
         if given_code and given_code not in (found.code, found.parent_code):
@@ -19,6 +22,7 @@ def resolve_admin_unit(session: Session, lon: float, lat: float, given_code: str
                 {"admin_unit_code": [f"The point lies in {found.name} ({found.code}), not {given_code}."]}
             )
         return found
+    given_code = given_code or default_code
     if given_code:
         unit = session.get(AdminUnit, given_code)
         if unit is None:
@@ -67,7 +71,7 @@ def update_site(session: Session, scope: Scope, site: Site, changes: dict) -> Si
     if "lat" in changes or "lon" in changes or "admin_unit_code" in changes:
         lon, lat = site.lon, site.lat
         lon, lat = changes.get("lon", lon), changes.get("lat", lat)
-        unit = resolve_admin_unit(session, lon, lat, changes.get("admin_unit_code"))
+        unit = resolve_admin_unit(session, lon, lat, changes.get("admin_unit_code"), site.admin_unit_code)
         _check_writable(scope, unit)
         site.geom = point(lon, lat)
         site.admin_unit_code, site.province_code = unit.code, unit.province_code

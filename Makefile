@@ -1,0 +1,63 @@
+# fieldops: `make run` serves a demo on http://127.0.0.1:5000, `make test` runs the whole suite.
+# Every target can be rerun: the virtualenv is reused, migrations, admin units and demo data are idempotent.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+export SPATIALITE_LIBRARY_PATH ?= mod_spatialite
+
+.PHONY: run test lint spatialite db venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fieldops needs Python 3.11 or newer; set PYTHON=...")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+# The SQLite extension module comes from Debian (libsqlite3-mod-spatialite); installed only when missing.
+spatialite:
+	@if [ -e /usr/lib/x86_64-linux-gnu/mod_spatialite.so ] \
+	   || ldconfig -p 2>/dev/null | grep -q 'mod_spatialite\.so' \
+	   || [ -n "$$(find /usr/lib /usr/local/lib -name 'mod_spatialite.so*' 2>/dev/null | head -n 1)" ]; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing libsqlite3-mod-spatialite"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-mod-spatialite >/dev/null; \
+	else \
+	  echo "SpatiaLite is missing; install it as root, then rerun make:" >&2; \
+	  echo "  sudo apt-get install libsqlite3-mod-spatialite" >&2; \
+	  exit 1; \
+	fi
+
+db: venv spatialite
+	$(FLASK) db upgrade
+	$(FLASK) admin-units load
+
+run: db
+	@token="$$($(FLASK) demo load --token-for demo_admin)" && \
+	echo "" && \
+	echo "fieldops on http://$(HOST):$(PORT) (demo data is SYNTHETIC)" && \
+	echo "  API root  http://$(HOST):$(PORT)/api/v1" && \
+	echo "  docs      http://$(HOST):$(PORT)/api/v1/docs" && \
+	echo "  OpenAPI   http://$(HOST):$(PORT)/api/v1/openapi.json" && \
+	echo "  demo admin token (valid 30 days): $$token" && \
+	echo "  try: curl -H 'Authorization: Bearer $$token' http://$(HOST):$(PORT)/api/v1/me" && \
+	echo "" && \
+	exec $(FLASK) run --host $(HOST) --port $(PORT)
+
+# SpatiaLite always; PostGIS too when FIELDOPS_TEST_DATABASE_URL names a database (it is passed through).
+test: venv spatialite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

@@ -1,0 +1,80 @@
+import re
+
+from openapi_spec_validator import validate
+
+PROBLEM = "application/problem+json"
+
+
+def resolve(spec: dict, response: dict) -> dict:
+    """Follow a `$ref` to components/responses."""
+    while "$ref" in response:
+        name = response["$ref"].removeprefix("#/components/responses/")
+        response = spec["components"]["responses"][name]
+    return response
+
+
+def operations(spec: dict):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                yield f"{method.upper()} {path}", operation
+
+
+def test_openapi_document_is_valid(client):
+    """The generated document is a valid OpenAPI 3 description of the API."""
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    spec = response.get_json()
+    assert spec["openapi"].startswith("3.")
+    validate(spec)
+    assert {"/api/v1/sites", "/api/v1/sites.geojson", "/api/v1/admin-units/{code}", "/api/v1/tokens"} <= set(
+        spec["paths"]
+    )
+
+
+def test_every_error_response_is_problem_json(client):
+    """Each non-2xx response in the document (inline or referenced) has only the problem+json content type."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    checked = 0
+    for name, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            if re.fullmatch(r"2\d\d", status):
+                continue
+            content = resolve(spec, response).get("content", {})
+            assert list(content) == [PROBLEM], f"{name} {status}: {list(content)}"
+            checked += 1
+    for name, response in spec["components"]["responses"].items():
+        assert list(response.get("content", {PROBLEM: {}})) == [PROBLEM], name
+    assert checked > 20
+
+
+def test_error_schema_is_the_problem_document(client):
+    """The documented error shape is the one the handlers send: type, title, status, detail, errors."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    default = resolve(spec, {"$ref": "#/components/responses/DEFAULT_ERROR"})
+    ref = default["content"][PROBLEM]["schema"]["$ref"]
+    schema = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert {"type", "title", "status", "detail", "errors"} <= set(schema["properties"])
+
+
+def test_endpoints_declare_bearer_auth(client):
+    """Every operation except the document itself requires the bearer token scheme."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    missing = [name for name, operation in operations(spec) if operation.get("security") != [{"bearerAuth": []}]]
+    assert missing == []
+
+
+def test_docs_page_loads_its_assets_from_the_app(client):
+    """The interactive docs page works offline: its scripts and styles come from this server, not a CDN."""
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", page)
+    assets = re.findall(r"(?:src|href)\s*=\s*[\"']([^\"']+)[\"']", page)
+    assert any(asset.endswith(".js") for asset in assets)
+    for asset in assets:
+        assert asset.startswith("/api/v1/docs/assets/"), asset
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+        served.close()

@@ -1,0 +1,140 @@
+import pytest
+from sqlalchemy import select
+
+from server.demo import DEMO_MARKER_USER, load_demo
+from server.models import ApiToken, Site, Team, User
+from tests.helpers import assert_problem, square, write_boundaries
+
+
+@pytest.fixture
+def cli(app, db):
+    """Runs `flask --app wsgi ...` commands inside the test's rolled-back transaction."""
+    runner = app.test_cli_runner()
+
+    def run(*args: str, ok: bool = True):
+        result = runner.invoke(args=list(args))
+        if ok:
+            assert result.exit_code == 0, result.output + repr(result.exception)
+        return result
+
+    return run
+
+
+def test_admin_units_load_is_idempotent(cli):
+    """Loading the official list again creates and updates nothing."""
+    result = cli("admin-units", "load")
+    assert "0 created, 0 updated, 3355 unchanged" in result.output
+
+
+def test_teams_create_and_rerun(cli, db):
+    """`teams create` makes the team once; running it again with the same settings changes nothing."""
+    first = cli("teams", "create", "Tổ công tác Lào Cai", "--kind", "working_group", "--jurisdiction", "15,04603")
+    assert "created" in first.output
+    team = db.session.scalar(select(Team).where(Team.name == "Tổ công tác Lào Cai"))
+    assert team.jurisdiction_codes == ["04603", "15"]
+    second = cli("teams", "create", "Tổ công tác Lào Cai", "--kind", "working_group", "--jurisdiction", "04603,15")
+    assert "unchanged" in second.output
+    other = cli("teams", "create", "Tổ công tác Lào Cai", "--kind", "working_group", "--jurisdiction", "01", ok=False)
+    assert other.exit_code != 0 and "other settings" in other.output
+
+
+def test_teams_create_with_unknown_code_fails(cli, db):
+    """An unknown admin unit code is reported and nothing is created."""
+    result = cli("teams", "create", "Tổ X", "--kind", "working_group", "--jurisdiction", "99999", ok=False)
+    assert result.exit_code != 0 and "99999" in result.output
+    assert db.session.scalar(select(Team).where(Team.name == "Tổ X")) is None
+
+
+def test_users_create(cli, db):
+    """`users create` puts a field member in the named team."""
+    cli("teams", "create", "Tổ công nghệ số", "--kind", "community_digital_team", "--jurisdiction", "04603")
+    result = cli("users", "create", "nguyen.van.a", "--role", "field_member", "--team", "Tổ công nghệ số")
+    assert "created" in result.output
+    user = db.session.scalar(select(User).where(User.username == "nguyen.van.a"))
+    assert user.role == "field_member" and user.team.name == "Tổ công nghệ số"
+    missing_team = cli("users", "create", "tran.b", "--role", "field_member", ok=False)
+    assert missing_team.exit_code != 0 and "team_id" in missing_team.output
+
+
+def test_tokens_issue_prints_only_the_token(cli, client):
+    """stdout holds just the token, which authenticates; the message goes to stderr."""
+    cli("users", "create", "coord", "--role", "coordinator", "--jurisdiction", "15")
+    result = cli("tokens", "issue", "coord", "--days", "7")
+    token = result.stdout.strip()
+    assert token.startswith("fo_") and "\n" not in token
+    assert "issued for coord" in result.stderr
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and response.get_json()["username"] == "coord"
+
+
+def test_tokens_revoke_by_user(cli, client, db):
+    """`tokens revoke --user` revokes every token of the user: they then get 401."""
+    cli("users", "create", "coord", "--role", "coordinator", "--jurisdiction", "15")
+    tokens = [cli("tokens", "issue", "coord").stdout.strip() for _ in range(2)]
+    result = cli("tokens", "revoke", "--user", "coord")
+    assert "2 token(s) revoked" in result.output
+    for token in tokens:
+        assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}), 401)
+    assert "0 token(s) revoked" in cli("tokens", "revoke", "--user", "coord").output
+
+
+def test_tokens_revoke_by_id(cli, client, db):
+    """`tokens revoke --id` revokes one token and leaves the others working."""
+    cli("users", "create", "coord", "--role", "coordinator", "--jurisdiction", "15")
+    first, second = (cli("tokens", "issue", "coord").stdout.strip() for _ in range(2))
+    first_id = min(db.session.scalars(select(ApiToken.id).join(User).where(User.username == "coord")))
+    cli("tokens", "revoke", "--id", str(first_id))
+    assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"}), 401)
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {second}"}).status_code == 200
+    assert cli("tokens", "revoke", ok=False).exit_code != 0
+
+
+def test_import_boundaries_reports_unmatched_features(cli, db, tmp_path):
+    """Matched features get a boundary; unmatched ones are counted and named on stderr."""
+    path = write_boundaries(
+        tmp_path,
+        [
+            {"type": "Feature", "properties": {"code": "04603"}, "geometry": square(104.90, 21.70)},
+            {"type": "Feature", "properties": {"code": "88888", "name": "Nowhere"}, "geometry": square(1, 1)},
+        ],
+    )
+    result = cli("admin-units", "import-boundaries", str(path))
+    assert "1 matched, 1 unmatched, 0 invalid geometry" in result.stdout
+    assert "88888" in result.stderr and "Nowhere" in result.stderr
+
+
+def test_demo_load_is_idempotent_and_issues_a_token(cli, client):
+    """A second `demo load` changes nothing; --token-for prints a working token of that user on stdout."""
+    first = cli("demo", "load", "--token-for", DEMO_MARKER_USER)
+    assert "SYNTHETIC" in first.stderr
+    token = first.stdout.strip()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert me["username"] == DEMO_MARKER_USER and me["role"] == "admin"
+    sites = client.get("/api/v1/sites?limit=1000", headers={"Authorization": f"Bearer {token}"}).get_json()["items"]
+    assert len(sites) == 34 * 6 and all(site["name"].startswith("[synthetic]") for site in sites)
+    second = cli("demo", "load")
+    assert "nothing changed" in second.output
+    after = client.get("/api/v1/sites?limit=1000", headers={"Authorization": f"Bearer {token}"}).get_json()["items"]
+    assert len(after) == len(sites)
+
+
+def demo_sites(db, seed: int) -> list[tuple]:
+    """The demo sites a seed makes, loaded inside a savepoint that is then rolled back."""
+    nested = db.session.begin_nested()
+    try:
+        load_demo(db.session, seed=seed)
+        rows = db.session.execute(
+            select(Site.name, Site.kind, Site.admin_unit_code, Site.geom.ST_AsText()).order_by(Site.id)
+        ).all()
+        return [tuple(row) for row in rows]
+    finally:
+        nested.rollback()
+
+
+def test_demo_data_is_deterministic_for_a_seed(db):
+    """The same seed makes the same sites; another seed makes different ones."""
+    first, again, other = demo_sites(db, 7), demo_sites(db, 7), demo_sites(db, 8)
+    assert len(first) == 34 * 6
+    assert first == again
+    assert first != other
+    assert db.session.scalar(select(User).where(User.username == DEMO_MARKER_USER)) is None
