@@ -9,9 +9,10 @@ def register(api) -> None:
     from field_app_api.sites.routes import blp as sites
     from field_app_api.sync.routes import blp as sync
     from field_app_api.teams.routes import blp as teams
+    from field_app_api.tickets.routes import blp as tickets
     from field_app_api.tokens.routes import blp as tokens
     from field_app_api.users.routes import blp as users
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (me, admin_units, sites, teams, users, tokens, records, attachments, sync):
+    for blueprint in (me, admin_units, sites, teams, users, tokens, records, attachments, tickets, sync):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

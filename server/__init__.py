@@ -38,6 +38,8 @@ def configure_app(app: Flask, overrides: dict | None) -> None:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
         JSON_SORT_KEYS=False,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -75,6 +77,12 @@ def configure_api(app: Flask) -> None:
 
     field_app_api.register(api)
     _serve_swagger_assets(app)
+
+    from server.web import queues, session
+
+    app.register_blueprint(session.blp)
+    app.register_blueprint(queues.blp)
+    app.register_blueprint(queues.home_blp)
 
 
 def _serve_swagger_assets(app: Flask) -> None:

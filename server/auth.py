@@ -51,7 +51,12 @@ def revoke_token(session: Session, token: ApiToken) -> bool:
 
 
 def user_for_token(session: Session, clear: str) -> User:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(clear)))
+    return user_for_token_hash(session, hash_token(clear))
+
+
+def user_for_token_hash(session: Session, token_hash: str) -> User:
+    """The user behind a stored token, if the token is still valid (not revoked or expired, user active)."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
     now = datetime.now(UTC)
     if token is None:
         raise Unauthorized("The bearer token is not known.")

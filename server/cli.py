@@ -18,6 +18,7 @@ teams_cli = AppGroup("teams", help="Field teams.")
 users_cli = AppGroup("users", help="Users and roles.")
 tokens_cli = AppGroup("tokens", help="API tokens.")
 demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
+tickets_cli = AppGroup("tickets", help="Follow-up tickets.")
 
 
 def _fail(error: ProblemError) -> None:
@@ -175,6 +176,18 @@ def load_demo(seed, token_user):
         click.echo(clear)
 
 
+@tickets_cli.command("escalate-overdue")
+def escalate_overdue():
+    """Escalate commune-level tickets past their due date to the province (cron-friendly, idempotent)."""
+    from server.services.tickets import escalate_overdue as escalate
+
+    tickets = escalate(db.session)
+    db.session.commit()
+    for ticket in tickets:
+        click.echo(f"escalated ticket {ticket.id} ({ticket.category}, due {ticket.due_at:%Y-%m-%d}): {ticket.title}")
+    click.echo(f"{len(tickets)} overdue ticket(s) escalated")
+
+
 def register_commands(app) -> None:
-    for group in (admin_units_cli, teams_cli, users_cli, tokens_cli, demo_cli):
+    for group in (admin_units_cli, teams_cli, users_cli, tokens_cli, demo_cli, tickets_cli):
         app.cli.add_command(group)

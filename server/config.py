@@ -99,5 +99,9 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "H3_RESOLUTION": _int(env, "FIELDOPS_H3_RESOLUTION", 8),
         "NEAREST_SITE_MAX_KM": _float(env, "FIELDOPS_NEAREST_SITE_MAX_KM", 30.0),
         "SYNC_MAX_RECORDS": _int(env, "FIELDOPS_SYNC_MAX_RECORDS", 10_000),
+        # Ticket rules
+        "DEAD_SPOT_CLUSTER_COUNT": _int(env, "FIELDOPS_DEAD_SPOT_CLUSTER_COUNT", 5),
+        "DEAD_SPOT_CLUSTER_DAYS": _int(env, "FIELDOPS_DEAD_SPOT_CLUSTER_DAYS", 14),
+        "REOPEN_WITHIN_DAYS": _int(env, "FIELDOPS_REOPEN_WITHIN_DAYS", 30),
         "ATTACHMENT_MAX_BYTES": _int(env, "FIELDOPS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     }

@@ -33,6 +33,7 @@ class ProblemError(Exception):
         self.detail = detail or self.title
         self.errors = errors
         self.headers = headers or {}
+        self.extra: dict = {}  # more members of the problem document (e.g. the current state after a conflict)
 
 
 class InvalidInput(ProblemError):
@@ -77,8 +78,9 @@ def problem_response(
     errors: dict | None = None,
     headers: dict | None = None,
     type_: str = "about:blank",
+    extra: dict | None = None,
 ) -> Response:
-    body = {"type": type_, "title": title, "status": status}
+    body = {"type": type_, "title": title, "status": status, **(extra or {})}
     if detail:
         body["detail"] = detail
     if errors:
@@ -118,7 +120,9 @@ def problem_from_http_exception(error: HTTPException) -> Response:
 
 
 def handle_problem_error(error: ProblemError) -> Response:
-    return problem_response(error.http_status, error.title, error.detail, error.errors, error.headers)
+    return problem_response(
+        error.http_status, error.title, error.detail, error.errors, error.headers, extra=error.extra
+    )
 
 
 def handle_unexpected(error: Exception) -> Response:

@@ -13,6 +13,7 @@ from server.extensions import db
 from server.models import RECORD_MODELS, Attachment
 from server.services import records
 from server.services.attachments import attachment_path, store_attachment
+from server.services.tickets import get_ticket
 
 blp = Blueprint("attachments", __name__, description="Photos and files attached to field records")
 SECURITY = [{"bearerAuth": []}]
@@ -70,7 +71,10 @@ def download(attachment_id):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
         raise NotFound(f"No attachment {attachment_id}.")
-    records.get_record(db.session, RECORD_MODELS[attachment.record_kind], current_scope(), attachment.record_id)
+    if attachment.record_kind == "ticket":
+        get_ticket(db.session, current_scope(), attachment.ticket_id)
+    else:
+        records.get_record(db.session, RECORD_MODELS[attachment.record_kind], current_scope(), attachment.record_id)
     response = send_file(
         attachment_path(current_app.config["UPLOAD_FOLDER"], attachment),
         mimetype=attachment.content_type,

@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from field_app_api.sites.schemas import SiteSchema
+from field_app_api.tickets.schemas import TicketSchema
 
 
 class SyncRequestSchema(ma.Schema):
@@ -41,3 +42,4 @@ class ChangesSchema(ma.Schema):
     cursor = ma.fields.String(metadata={"description": "Send it with the next pull"})
     has_more = ma.fields.Boolean(metadata={"description": "Pull again at once with the new cursor"})
     sites = ma.fields.List(ma.fields.Nested(SiteSchema))
+    tickets = ma.fields.List(ma.fields.Nested(TicketSchema))

@@ -13,6 +13,7 @@ from server.models.records import (
 )
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
+from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
 from server.models.users import ApiToken, User
 
 __all__ = [
@@ -22,11 +23,15 @@ __all__ = [
     "AssistanceLog",
     "Attachment",
     "ConnectivityReading",
+    "DayOff",
     "EquipmentCheck",
     "FieldRecord",
     "Finding",
     "Site",
     "Team",
+    "Ticket",
+    "TicketEvent",
+    "TicketRule",
     "User",
     "Visit",
     "team_jurisdictions",

@@ -3,13 +3,13 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
 from server.models.common import Timestamp, enum_check, utcnow
 
-ATTACHABLE_KINDS = ("visit", "equipment_check", "connectivity_reading", "assistance_log", "finding")
+ATTACHABLE_KINDS = ("visit", "equipment_check", "connectivity_reading", "assistance_log", "finding", "ticket")
 
 
 class Attachment(db.Model):
@@ -18,11 +18,13 @@ class Attachment(db.Model):
         enum_check("record_kind", ATTACHABLE_KINDS),
         Index("ix_attachments_record", "record_kind", "record_id"),
         Index("uq_attachments_record_sha256", "record_kind", "record_id", "sha256", unique=True),
+        CheckConstraint("(record_kind = 'ticket') = (ticket_id IS NOT NULL)", name="ticket_id_for_tickets"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     record_kind: Mapped[str] = mapped_column(String(30))
-    record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    record_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # field records
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]

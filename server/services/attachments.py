@@ -49,13 +49,16 @@ def store_attachment(
     upload_folder: str,
     *,
     record_kind: str,
-    record_id: uuid.UUID,
     stream,
     filename: str | None,
     max_bytes: int,
     uploaded_by: User,
+    record_id: uuid.UUID | None = None,
+    ticket_id: int | None = None,
 ) -> tuple[Attachment, bool]:
-    """Store an upload for a record. Returns (attachment, created); the same bytes twice give the first one."""
+    """Store an upload for a field record (``record_id``) or a ticket (``ticket_id``).
+
+    Returns (attachment, created); the same bytes twice give the first one."""
     digest = hashlib.sha256()
     size = 0
     folder = Path(upload_folder)
@@ -82,16 +85,16 @@ def store_attachment(
                 errors={"file": ["The content is not a JPEG, PNG, WebP, HEIC image or a PDF."]},
             )
         sha256 = digest.hexdigest()
+        same_owner = Attachment.ticket_id == ticket_id if record_kind == "ticket" else Attachment.record_id == record_id
         existing = session.scalar(
-            select(Attachment).where(
-                Attachment.record_kind == record_kind, Attachment.record_id == record_id, Attachment.sha256 == sha256
-            )
+            select(Attachment).where(Attachment.record_kind == record_kind, same_owner, Attachment.sha256 == sha256)
         )
         if existing is not None:
             return existing, False
         attachment = Attachment(
             record_kind=record_kind,
             record_id=record_id,
+            ticket_id=ticket_id,
             filename=_safe_filename(filename),
             content_type=content_type,
             size=size,

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.errors import InvalidInput
-from server.models import Site, User
+from server.models import Site, Ticket, User
 from server.services.sites import visible_sites
+from server.services.tickets import visible_tickets
 
 SAFETY_MARGIN = timedelta(seconds=60)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -31,7 +32,7 @@ class Feed:
     query: Callable[[User, Scope], Select]
 
 
-FEEDS: list[Feed] = [Feed("sites", Site, lambda user, scope: visible_sites(scope))]
+FEEDS: list[Feed] = []
 
 
 def register_feed(feed: Feed) -> None:
@@ -80,3 +81,18 @@ def changes_since(session: Session, user: User, scope: Scope, cursor: str | None
             new_positions[feed.name] = (at, key)
     result["cursor"] = encode(new_positions)
     return result
+
+
+def _tickets_for(user: User, scope: Scope) -> Select:
+    """Field members and team leads get their team's tickets; coordinators and admins their area's."""
+    if user.role in ("coordinator", "admin"):
+        return visible_tickets(scope)
+    return visible_tickets(scope).where(Ticket.team_id == user.team_id)
+
+
+FEEDS.extend(
+    [
+        Feed("sites", Site, lambda user, scope: visible_sites(scope)),
+        Feed("tickets", Ticket, _tickets_for),
+    ]
+)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.models import RECORD_MODELS, AdminUnit, Site, Team, User
+from server.services.ticket_rules import RuleSettings, apply_rules
 from server.spatial import communes_at, nearest_site_units
 
 
@@ -52,6 +53,7 @@ class IngestSettings:
     dead_spot_min_down_mbps: float
     h3_resolution: int
     nearest_site_max_km: float
+    rules: RuleSettings | None = None
 
     @classmethod
     def from_config(cls, config) -> "IngestSettings":
@@ -62,6 +64,7 @@ class IngestSettings:
             dead_spot_min_down_mbps=config["DEAD_SPOT_MIN_DOWN_MBPS"],
             h3_resolution=config["H3_RESOLUTION"],
             nearest_site_max_km=config["NEAREST_SITE_MAX_KM"],
+            rules=RuleSettings.from_config(config),
         )
 
 
@@ -225,7 +228,7 @@ def _insert(
     rows_by_kind: dict[str, list[dict]] = {}
     for index, candidate in batch.live.items():
         data = dict(candidate.data)
-        lon, lat = data.pop("lon"), data.pop("lat")
+        lon, lat = data["lon"], data["lat"]
         unit = units[index]
         data.update(
             geom=f"SRID=4326;POINT({lon!r} {lat!r})",
@@ -243,8 +246,11 @@ def _insert(
     for kind, rows in rows_by_kind.items():
         table = RECORD_MODELS[kind].__table__
         columns = set(table.c.keys())
-        rows = [{name: value for name, value in row.items() if name in columns} for row in rows]
-        created.update(session.scalars(insert_ignoring_duplicates(session, table), rows))
+        values = [{name: value for name, value in row.items() if name in columns} for row in rows]
+        created.update(session.scalars(insert_ignoring_duplicates(session, table), values))
+    if settings.rules is not None and created:
+        created_rows = {kind: [row for row in rows if row["id"] in created] for kind, rows in rows_by_kind.items()}
+        apply_rules(session, created_rows, settings.rules)
     for index, candidate in batch.live.items():
         status = "created" if candidate.data["id"] in created else "duplicate"
         batch.outcomes[index] = Outcome(str(candidate.data["id"]), status, None, candidate.warnings or None)

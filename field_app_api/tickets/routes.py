@@ -1,0 +1,258 @@
+"""Ticket queues and workflow. Every change names the ticket version (body ``version`` or ``If-Match``);
+a stale one gets 409/412 with the current ticket, never a silent overwrite."""
+
+from datetime import UTC, datetime
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from field_app_api.attachments.schemas import AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema
+from field_app_api.tickets.schemas import (
+    CommentSchema,
+    DayOffListSchema,
+    DayOffSchema,
+    TicketCreateSchema,
+    TicketDetailSchema,
+    TicketEventSchema,
+    TicketPatchSchema,
+    TicketQueryArgsSchema,
+    TicketQueueSchema,
+    TicketRuleListSchema,
+    TicketRuleSchema,
+    TicketSchema,
+    TransitionSchema,
+)
+from server.auth import current_scope, current_user, login_required, require_role
+from server.errors import Conflict, InvalidInput, NotFound
+from server.extensions import db
+from server.models import Attachment, DayOff, Ticket, TicketRule
+from server.services import tickets
+from server.services.attachments import store_attachment
+from server.services.calendar import WorkingCalendar
+
+blp = Blueprint("tickets", __name__, description="Follow-up tickets: queues, workflow, audit trail, rules")
+SECURITY = [{"bearerAuth": []}]
+ticket_schema = TicketSchema()
+
+
+def _if_match() -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    try:
+        return int(raw.removeprefix("W/").strip().strip('"'))
+    except ValueError as exc:
+        raise InvalidInput({"If-Match": ['Must be the ETag of the ticket, e.g. "3".']}) from exc
+
+
+def _etag(ticket: Ticket) -> dict:
+    return {"ETag": f'"{ticket.version}"'}
+
+
+def _locked(ticket: Ticket, version: int | None) -> None:
+    try:
+        tickets.check_version(ticket, version, _if_match())
+    except tickets.StaleVersion as stale:
+        stale.extra = {"current": ticket_schema.dump(stale.ticket)}
+        stale.headers = _etag(stale.ticket)
+        raise
+
+
+@blp.route("/tickets")
+class TicketQueue(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(TicketQueryArgsSchema, location="query")
+    @blp.response(200, TicketQueueSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, args):
+        """The queue: overdue first, then priority, then age; with counts per status."""
+        now = datetime.now(UTC)
+        scope = current_scope()
+        query = tickets.queue_query(db.session, scope, args, now)
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        items = db.session.scalars(query.limit(args["limit"]).offset((args["page"] - 1) * args["limit"]))
+        counts = tickets.status_counts(db.session, scope, args, now)
+        return {"items": list(items), "counts": counts, "page": args["page"], "total": total}
+
+    @require_role("team_lead", "coordinator", "admin")
+    @blp.arguments(TicketCreateSchema)
+    @blp.response(201, TicketSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data):
+        """Open a ticket by hand (most tickets come from field records through the rules)."""
+        ticket = tickets.create_ticket(
+            db.session, current_user(), current_scope(), calendar=WorkingCalendar.load(db.session), **data
+        )
+        db.session.commit()
+        return ticket, 201, _etag(ticket)
+
+
+@blp.route("/tickets/<int:ticket_id>")
+class TicketDetail(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, TicketDetailSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, ticket_id):
+        """One ticket with its audit trail; the ETag is its version."""
+        ticket = tickets.get_ticket(db.session, current_scope(), ticket_id)
+        return ticket, 200, _etag(ticket)
+
+    @blp.arguments(TicketPatchSchema)
+    @blp.response(200, TicketSchema)
+    @blp.doc(security=SECURITY)
+    def patch(self, data, ticket_id):
+        """Edit title, description, priority or due date, naming the version."""
+        ticket = tickets.get_ticket(db.session, current_scope(), ticket_id)
+        _locked(ticket, data.pop("version", None))
+        tickets.update_ticket(db.session, current_user(), ticket, data)
+        db.session.commit()
+        return ticket, 200, _etag(ticket)
+
+
+@blp.route("/tickets/<int:ticket_id>/transitions", methods=["POST"])
+@login_required()
+@blp.arguments(TransitionSchema)
+@blp.response(200, TicketSchema)
+@blp.doc(security=SECURITY)
+def transition(data, ticket_id):
+    """assign, start, resolve, verify, close, reopen or escalate, naming the version."""
+    ticket = tickets.get_ticket(db.session, current_scope(), ticket_id)
+    _locked(ticket, data.get("version"))
+    tickets.transition(
+        db.session,
+        current_user(),
+        ticket,
+        data["action"],
+        comment=data["comment"],
+        team_id=data.get("team_id"),
+        assignee_id=data.get("assignee_id"),
+        evidence=data.get("evidence"),
+        scope=current_scope(),
+    )
+    db.session.commit()
+    return ticket, 200, _etag(ticket)
+
+
+@blp.route("/tickets/<int:ticket_id>/comments", methods=["POST"])
+@login_required()
+@blp.arguments(CommentSchema)
+@blp.response(201, TicketEventSchema)
+@blp.doc(security=SECURITY)
+def comment(data, ticket_id):
+    """Add a comment (recorded in the audit trail)."""
+    ticket = tickets.get_ticket(db.session, current_scope(), ticket_id)
+    event = tickets.comment_on(db.session, current_user(), ticket, data["comment"])
+    db.session.commit()
+    return event
+
+
+@blp.route("/tickets/<int:ticket_id>/attachments")
+class TicketAttachments(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, AttachmentListSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, ticket_id):
+        """Photos and files on a ticket."""
+        tickets.get_ticket(db.session, current_scope(), ticket_id)
+        query = select(Attachment).where(Attachment.ticket_id == ticket_id).order_by(Attachment.created_at)
+        return {"items": list(db.session.scalars(query))}
+
+    @blp.arguments(AttachmentUploadSchema, location="files")
+    @blp.response(201, AttachmentSchema)
+    @blp.alt_response(200, schema=AttachmentSchema, description="The same file was already attached")
+    @blp.doc(security=SECURITY)
+    def post(self, files, ticket_id):
+        """Attach a photo or PDF to a ticket (e.g. proof of repair)."""
+        ticket = tickets.get_ticket(db.session, current_scope(), ticket_id)
+        upload = files["file"]
+        attachment, created = store_attachment(
+            db.session,
+            current_app.config["UPLOAD_FOLDER"],
+            record_kind="ticket",
+            ticket_id=ticket.id,
+            stream=upload.stream,
+            filename=upload.filename,
+            max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
+            uploaded_by=current_user(),
+        )
+        if created:
+            tickets.add_event(
+                db.session,
+                ticket,
+                current_user(),
+                "attachment_added",
+                changes={"attachment_id": str(attachment.id), "filename": attachment.filename},
+            )
+        db.session.commit()
+        return attachment, 201 if created else 200
+
+
+@blp.route("/ticket-rules")
+@login_required()
+@blp.response(200, TicketRuleListSchema)
+@blp.doc(security=SECURITY)
+def list_rules():
+    """Per category: SLA in working days, priority and the level that owns new tickets."""
+    return {"items": list(db.session.scalars(select(TicketRule).order_by(TicketRule.category)))}
+
+
+@blp.route("/ticket-rules/<category>", methods=["PATCH"])
+@login_required(("admin",))
+@blp.arguments(TicketRuleSchema)
+@blp.response(200, TicketRuleSchema)
+@blp.doc(security=SECURITY)
+def update_rule(data, category):
+    """Change a category's rule (admins). Applies to tickets opened from now on."""
+    rule = db.session.get(TicketRule, category)
+    if rule is None:
+        raise NotFound(f"No rule for category {category!r}.")
+    for name, value in data.items():
+        setattr(rule, name, value)
+    db.session.commit()
+    return rule
+
+
+@blp.route("/days-off")
+class DaysOff(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, DayOffListSchema)
+    @blp.doc(security=SECURITY)
+    def get(self):
+        """Days off added by administrators (public holidays come from the national calendar)."""
+        return {"items": list(db.session.scalars(select(DayOff).order_by(DayOff.day)))}
+
+    @require_role("admin")
+    @blp.arguments(DayOffSchema)
+    @blp.response(201, DayOffSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data):
+        """Add a day off; deadlines computed afterwards skip it."""
+        if db.session.get(DayOff, data["day"]) is not None:
+            raise Conflict(f"{data['day']} is already a day off.")
+        day_off = DayOff(created_by_id=current_user().id, **data)
+        db.session.add(day_off)
+        db.session.commit()
+        return day_off
+
+
+@blp.route("/days-off/<day>", methods=["DELETE"])
+@login_required(("admin",))
+@blp.response(204)
+@blp.doc(security=SECURITY)
+def delete_day_off(day):
+    """Remove a day off."""
+    try:
+        parsed = datetime.strptime(day, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise InvalidInput({"day": ["Must be a date YYYY-MM-DD."]}) from exc
+    day_off = db.session.get(DayOff, parsed)
+    if day_off is None:
+        raise NotFound(f"{day} is not a day off.")
+    db.session.delete(day_off)
+    db.session.commit()

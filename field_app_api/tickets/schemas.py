@@ -1,0 +1,148 @@
+from datetime import UTC, datetime
+
+import marshmallow as ma
+from marshmallow import validate
+from webargs.fields import DelimitedList
+
+from field_app_api.common import LatLonMixin, lat_field, lon_field
+from server.models.records import CATEGORIES
+from server.models.tickets import ACTIONS, ACTIVE_STATUSES, LEVELS, PRIORITIES, STATUSES
+
+RECORD_KINDS = ("visit", "equipment_check", "connectivity_reading", "assistance_log", "finding")
+
+
+class TicketSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    category = ma.fields.String()
+    priority = ma.fields.String()
+    status = ma.fields.String()
+    overdue = ma.fields.Method("_overdue", metadata={"description": "Past due and still waiting for action"})
+    owning_level = ma.fields.String(metadata={"description": "commune or province: who must act"})
+    admin_unit_code = ma.fields.String()
+    province_code = ma.fields.String()
+    team_id = ma.fields.Integer(allow_none=True)
+    assignee_id = ma.fields.Integer(allow_none=True)
+    site_id = ma.fields.Integer(allow_none=True)
+    lat = ma.fields.Float(allow_none=True)
+    lon = ma.fields.Float(allow_none=True)
+    h3_cell = ma.fields.String(allow_none=True)
+    signal_count = ma.fields.Integer(metadata={"description": "Field reports joined into this ticket"})
+    due_at = ma.fields.AwareDateTime()
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+    escalated_at = ma.fields.AwareDateTime(allow_none=True)
+    resolved_at = ma.fields.AwareDateTime(allow_none=True)
+    resolved_by_id = ma.fields.Integer(allow_none=True)
+    resolution = ma.fields.String()
+    verified_at = ma.fields.AwareDateTime(allow_none=True)
+    verified_by_id = ma.fields.Integer(allow_none=True)
+    verification_evidence = ma.fields.Dict(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    version = ma.fields.Integer(metadata={"description": "Send it back with every change (or use If-Match)"})
+
+    def _overdue(self, ticket) -> bool:
+        return ticket.status in ACTIVE_STATUSES and ticket.due_at < datetime.now(UTC)
+
+
+class TicketEventSchema(ma.Schema):
+    id = ma.fields.Integer()
+    at = ma.fields.AwareDateTime()
+    actor_id = ma.fields.Integer(allow_none=True, metadata={"description": "null: opened or changed by a rule"})
+    action = ma.fields.String()
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String(allow_none=True)
+    changes = ma.fields.Dict()
+    comment = ma.fields.String()
+    source_kind = ma.fields.String(allow_none=True)
+    source_id = ma.fields.String(allow_none=True)
+
+
+class TicketDetailSchema(TicketSchema):
+    events = ma.fields.List(ma.fields.Nested(TicketEventSchema))
+
+
+class TicketQueryArgsSchema(ma.Schema):
+    team = ma.fields.Integer()
+    assignee = ma.fields.Integer()
+    admin_unit = ma.fields.String(
+        validate=validate.Length(min=2, max=5), metadata={"description": "A commune, or a province for all of it"}
+    )
+    status = DelimitedList(
+        ma.fields.String(validate=validate.OneOf(STATUSES)), metadata={"description": "Comma-separated statuses"}
+    )
+    category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
+    priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
+    overdue = ma.fields.Boolean()
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class TicketQueueSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TicketSchema))
+    counts = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "Tickets per status under the same filters, and overdue"},
+    )
+    page = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
+class EvidenceSchema(ma.Schema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(RECORD_KINDS))
+    id = ma.fields.UUID(required=True)
+
+
+class TransitionSchema(ma.Schema):
+    action = ma.fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    version = ma.fields.Integer(validate=validate.Range(min=1))
+    comment = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    team_id = ma.fields.Integer(allow_none=True)
+    assignee_id = ma.fields.Integer(allow_none=True)
+    evidence = ma.fields.Nested(EvidenceSchema, metadata={"description": "A visit or reading confirming the fix"})
+
+
+class TicketPatchSchema(ma.Schema):
+    version = ma.fields.Integer(validate=validate.Range(min=1))
+    title = ma.fields.String(validate=validate.Length(min=1, max=300))
+    description = ma.fields.String(validate=validate.Length(max=5000))
+    priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
+    due_at = ma.fields.AwareDateTime()
+
+
+class TicketCreateSchema(LatLonMixin, ma.Schema):
+    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+    category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    admin_unit_code = ma.fields.String(required=True, validate=validate.Length(min=2, max=5))
+    description = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
+    lat = lat_field()
+    lon = lon_field()
+    site_id = ma.fields.Integer(allow_none=True)
+
+
+class CommentSchema(ma.Schema):
+    comment = ma.fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class TicketRuleSchema(ma.Schema):
+    category = ma.fields.String(dump_only=True)
+    sla_working_days = ma.fields.Integer(validate=validate.Range(min=1, max=365))
+    priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
+    owning_level = ma.fields.String(validate=validate.OneOf(LEVELS))
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class TicketRuleListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TicketRuleSchema))
+
+
+class DayOffSchema(ma.Schema):
+    day = ma.fields.Date(required=True)
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class DayOffListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(DayOffSchema))

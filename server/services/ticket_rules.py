@@ -1,0 +1,142 @@
+"""Rules that turn newly stored field records into tickets:
+
+- an equipment check finding an asset broken or missing opens (or joins) the ticket for that asset;
+  failing again soon after its ticket was resolved reopens it;
+- dead-spot readings clustering in one H3 cell (N within D days) open a connectivity ticket for the province;
+- a finding opens a ticket of its category; ``beyond_local_authority`` escalates it to the province at once.
+Rules run only for records created now, so a retried sync batch opens nothing twice.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.models import ConnectivityReading
+from server.models.records import FAILED_CONDITIONS
+from server.services.calendar import WorkingCalendar
+from server.services.tickets import Signal, open_or_join_many
+
+SEVERITY_PRIORITY = {"low": "low", "medium": "medium", "high": "high", "critical": "critical"}
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    dead_spot_cluster_count: int
+    dead_spot_cluster_days: int
+    reopen_within_days: int
+
+    @classmethod
+    def from_config(cls, config) -> "RuleSettings":
+        return cls(
+            dead_spot_cluster_count=config["DEAD_SPOT_CLUSTER_COUNT"],
+            dead_spot_cluster_days=config["DEAD_SPOT_CLUSTER_DAYS"],
+            reopen_within_days=config["REOPEN_WITHIN_DAYS"],
+        )
+
+
+def _place_key(row: dict) -> str:
+    return f"site:{row['site_id']}" if row.get("site_id") else f"h3:{row['h3_cell']}"
+
+
+def _normalise(label: str) -> str:
+    return re.sub(r"\s+", " ", label.strip().lower())
+
+
+def equipment_signal(row: dict, settings: RuleSettings) -> Signal | None:
+    if row["condition"] not in FAILED_CONDITIONS:
+        return None
+    label = row.get("asset_label") or row["asset_kind"]
+    return Signal(
+        key=f"asset:{_place_key(row)}:{row['asset_kind']}:{_normalise(label)}",
+        category="equipment",
+        title=f"{row['asset_kind'].replace('_', ' ').capitalize()} {row['condition']}: {label}",
+        description=row.get("notes") or "",
+        admin_unit_code=row["admin_unit_code"],
+        province_code=row["province_code"],
+        lon=row["lon"],
+        lat=row["lat"],
+        source=("equipment_check", str(row["id"])),
+        team_id=row.get("team_id"),
+        site_id=row.get("site_id"),
+        h3_cell=row["h3_cell"],
+        reopen_within=timedelta(days=settings.reopen_within_days),
+    )
+
+
+def finding_signal(row: dict) -> Signal:
+    return Signal(
+        key=f"finding:{row['category']}:{_place_key(row)}",
+        category=row["category"],
+        title=f"{row['category'].capitalize()}: {row['description'][:120]}",
+        description=row["description"],
+        admin_unit_code=row["admin_unit_code"],
+        province_code=row["province_code"],
+        lon=row["lon"],
+        lat=row["lat"],
+        source=("finding", str(row["id"])),
+        team_id=row.get("team_id"),
+        site_id=row.get("site_id"),
+        h3_cell=row["h3_cell"],
+        priority=SEVERITY_PRIORITY[row["severity"]],
+        escalate_now=row.get("beyond_local_authority", False),
+    )
+
+
+def dead_spot_signals(session: Session, rows: list[dict], settings: RuleSettings, now: datetime) -> list[Signal]:
+    """One signal per H3 cell where the dead spots of the period reach the threshold (counted in SQL)."""
+    new_by_cell: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["dead_spot"]:
+            new_by_cell.setdefault(row["h3_cell"], []).append(row)
+    if not new_by_cell:
+        return []
+    since = now - timedelta(days=settings.dead_spot_cluster_days)
+    counts = dict(
+        session.execute(
+            select(ConnectivityReading.h3_cell, func.count())
+            .where(ConnectivityReading.h3_cell.in_(list(new_by_cell)), ConnectivityReading.dead_spot.is_(True))
+            .where(ConnectivityReading.observed_at >= since)
+            .group_by(ConnectivityReading.h3_cell)
+        ).all()
+    )
+    signals = []
+    for cell, cell_rows in new_by_cell.items():
+        if counts.get(cell, 0) < settings.dead_spot_cluster_count:
+            continue
+        latest = max(cell_rows, key=lambda r: (r["observed_at"], str(r["id"])))
+        commune = Counter(r["admin_unit_code"] for r in cell_rows).most_common(1)[0][0]
+        signals.append(
+            Signal(
+                key=f"deadspot:{cell}",
+                category="connectivity",
+                title=f"No usable mobile service: {counts[cell]} dead-spot readings in area {cell}",
+                description=f"{counts[cell]} readings without usable service in the last "
+                f"{settings.dead_spot_cluster_days} days.",
+                admin_unit_code=commune,
+                province_code=latest["province_code"],
+                lon=latest["lon"],
+                lat=latest["lat"],
+                source=("connectivity_reading", str(latest["id"])),
+                h3_cell=cell,
+                owning_level="province",
+                extra_signals=len(cell_rows) - 1,
+                notes=[f"{len(cell_rows)} new dead-spot reading(s)"],
+            )
+        )
+    return signals
+
+
+def apply_rules(session: Session, created: dict[str, list[dict]], settings: RuleSettings) -> int:
+    """Open or join tickets for the records just created; returns how many signals were handled."""
+    now = datetime.now(UTC)
+    signals = [s for row in created.get("equipment_check", []) if (s := equipment_signal(row, settings))]
+    signals += [finding_signal(row) for row in created.get("finding", [])]
+    signals += dead_spot_signals(session, created.get("connectivity_reading", []), settings, now)
+    if not signals:
+        return 0
+    open_or_join_many(session, signals, WorkingCalendar.load(session), now)
+    return len(signals)

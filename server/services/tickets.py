@@ -1,0 +1,575 @@
+"""The ticket workflow: opening or joining tickets from signals, transitions with who may do what,
+optimistic locking, queues, and escalation of overdue tickets. Every change leaves a ``TicketEvent``."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.auth import Scope
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound, ProblemError
+from server.models import RECORD_MODELS, AdminUnit, Ticket, TicketEvent, TicketRule, User
+from server.models.tickets import ACTIVE_STATUSES, DEFAULT_RULES, DONE_STATUSES, PRIORITY_RANK
+from server.services.calendar import WorkingCalendar
+from server.spatial import point
+
+TRANSITIONS = {
+    # action: (statuses it starts from, status it leads to)
+    "assign": (("open", "assigned", "in_progress", "escalated", "reopened"), "assigned"),
+    "start": (("open", "assigned", "escalated", "reopened"), "in_progress"),
+    "resolve": (ACTIVE_STATUSES, "resolved"),
+    "verify": (("resolved",), "verified"),
+    "close": (("verified",), "closed"),
+    "reopen": (DONE_STATUSES, "reopened"),
+    "escalate": (("open", "assigned", "in_progress", "reopened"), "escalated"),
+}
+NEEDS_COMMENT = ("resolve", "reopen", "escalate")
+MANAGERS = ("coordinator", "admin")
+
+
+class StaleVersion(ProblemError):
+    http_status = 409
+    title = "Stale version"
+
+    def __init__(self, ticket: Ticket, given: int, precondition: bool = False):
+        super().__init__(f"Ticket {ticket.id} is at version {ticket.version}, not {given}: reload and retry.")
+        self.ticket = ticket
+        if precondition:
+            self.http_status = 412
+            self.title = "Precondition failed"
+
+
+class VersionRequired(ProblemError):
+    http_status = 428
+    title = "Precondition required"
+
+
+def all_rules(session: Session) -> dict[str, TicketRule]:
+    """Every category's rule, read in one query."""
+    stored = {rule.category: rule for rule in session.scalars(select(TicketRule))}
+    return {category: rule_for(session, category, stored) for category in DEFAULT_RULES}
+
+
+def rule_for(session: Session, category: str, stored: dict[str, TicketRule] | None = None) -> TicketRule:
+    rule = stored.get(category) if stored is not None else session.get(TicketRule, category)
+    if rule is None:  # a database without the seeded rules still behaves sensibly
+        days, priority, level = DEFAULT_RULES[category]
+        rule = TicketRule(category=category, sla_working_days=days, priority=priority, owning_level=level)
+    return rule
+
+
+def higher_priority(*priorities: str | None) -> str:
+    return max((p for p in priorities if p), key=PRIORITY_RANK.__getitem__)
+
+
+def add_event(
+    session: Session,
+    ticket: Ticket,
+    actor: User | None,
+    action: str,
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    changes: dict | None = None,
+    comment: str = "",
+    source: tuple[str, str] | None = None,
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket=ticket,
+        actor_id=actor.id if actor else None,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        changes=changes or {},
+        comment=comment,
+        source_kind=source[0] if source else None,
+        source_id=source[1] if source else None,
+    )
+    session.add(event)
+    return event
+
+
+def check_version(ticket: Ticket, version: int | None, if_match: int | None) -> None:
+    """Every update names the version it was based on (body ``version`` or ``If-Match``)."""
+    if if_match is not None and if_match != ticket.version:
+        raise StaleVersion(ticket, if_match, precondition=True)
+    if version is not None and version != ticket.version:
+        raise StaleVersion(ticket, version)
+    if version is None and if_match is None:
+        raise VersionRequired("Send the ticket's `version` in the body or its ETag in If-Match.")
+
+
+# --- Signals from the field ---------------------------------------------------------------------------
+
+
+@dataclass
+class Signal:
+    """Something seen in the field that needs follow-up; ``key`` says which ticket it belongs to."""
+
+    key: str
+    category: str
+    title: str
+    description: str
+    admin_unit_code: str
+    province_code: str
+    lon: float
+    lat: float
+    source: tuple[str, str]
+    team_id: int | None = None
+    site_id: int | None = None
+    h3_cell: str | None = None
+    priority: str | None = None
+    owning_level: str | None = None
+    escalate_now: bool = False
+    reopen_within: timedelta | None = None
+    extra_signals: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def open_or_join(session: Session, signal: Signal, calendar: WorkingCalendar, now: datetime | None = None) -> Ticket:
+    """Join the active ticket for the signal's key, reopen a recently resolved one, or open a new one."""
+    return open_or_join_many(session, [signal], calendar, now)[signal.key]
+
+
+def open_or_join_many(
+    session: Session, signals: list[Signal], calendar: WorkingCalendar, now: datetime | None = None
+) -> dict[str, Ticket]:
+    """``open_or_join`` for a whole batch of signals with a fixed number of queries, whatever their count:
+    one lookup of active tickets, one of reopenable ones, then one event per signal inserted together."""
+    now = now or datetime.now(UTC)
+    by_key: dict[str, list[Signal]] = {}
+    for signal in signals:
+        by_key.setdefault(signal.key, []).append(signal)
+    tickets = {
+        ticket.dedupe_key: ticket
+        for ticket in session.scalars(
+            select(Ticket).where(Ticket.dedupe_key.in_(list(by_key)), Ticket.status.in_(ACTIVE_STATUSES))
+        )
+    }
+    pending: list[tuple[Ticket, dict]] = []
+    rules: dict[str, TicketRule] = {}
+    reopenable = _reopenable(
+        session,
+        [key for key, group in by_key.items() if key not in tickets and group[0].reopen_within is not None],
+        by_key,
+        now,
+    )
+    for key, group in by_key.items():
+        ticket = tickets.get(key)
+        if ticket is None and key in reopenable:
+            ticket = _reopen_by_rule(session, reopenable[key], group[0], calendar, now)
+            group = group[1:]
+        elif ticket is None:
+            rules = rules or all_rules(session)
+            ticket = _create(session, group[0], calendar, now, rules[group[0].category])
+            group = group[1:]
+        for signal in group:
+            _join(session, ticket, signal, pending)
+        tickets[key] = ticket
+    session.flush()
+    if pending:
+        now_at = datetime.now(UTC)
+        session.execute(
+            insert(TicketEvent),
+            [
+                {
+                    "ticket_id": ticket.id,
+                    "at": now_at,
+                    "actor_id": None,
+                    "from_status": None,
+                    "to_status": None,
+                    "changes": {},
+                    **event,
+                }
+                for ticket, event in pending
+            ],
+        )
+    return tickets
+
+
+def _reopenable(session: Session, keys: list[str], by_key: dict[str, list[Signal]], now: datetime) -> dict:
+    """The latest ticket resolved within its reopen window, per key."""
+    if not keys:
+        return {}
+    window = max(by_key[key][0].reopen_within for key in keys)
+    found: dict[str, Ticket] = {}
+    for ticket in session.scalars(
+        select(Ticket)
+        .where(Ticket.dedupe_key.in_(keys), Ticket.status.in_(DONE_STATUSES), Ticket.resolved_at >= now - window)
+        .order_by(Ticket.resolved_at)
+    ):
+        if ticket.resolved_at >= now - by_key[ticket.dedupe_key][0].reopen_within:
+            found[ticket.dedupe_key] = ticket
+    return found
+
+
+def _create(session: Session, signal: Signal, calendar: WorkingCalendar, now: datetime, rule: TicketRule) -> Ticket:
+    level = signal.owning_level or rule.owning_level
+    escalated = signal.escalate_now
+    ticket = Ticket(
+        title=signal.title[:300],
+        description=signal.description,
+        category=signal.category,
+        priority=higher_priority(rule.priority, signal.priority),
+        status="escalated" if escalated else "open",
+        owning_level="province" if escalated else level,
+        admin_unit_code=signal.province_code if (escalated or level == "province") else signal.admin_unit_code,
+        province_code=signal.province_code,
+        team_id=signal.team_id,
+        site_id=signal.site_id,
+        geom=point(signal.lon, signal.lat),
+        h3_cell=signal.h3_cell,
+        dedupe_key=signal.key,
+        signal_count=1 + signal.extra_signals,
+        due_at=calendar.add_working_days(now, rule.sla_working_days),
+        escalated_at=now if escalated else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(ticket)
+            add_event(
+                session,
+                ticket,
+                None,
+                "created",
+                to_status=ticket.status,
+                source=signal.source,
+                comment="; ".join(signal.notes),
+            )
+            session.flush()
+    except IntegrityError:
+        # Another request opened the same ticket a moment ago: join it instead.
+        existing = _active_ticket(session, signal.key)
+        if existing is None:
+            raise
+        _join(session, existing, signal)
+        return existing
+    return ticket
+
+
+def _active_ticket(session: Session, key: str) -> Ticket | None:
+    return session.scalars(
+        select(Ticket).where(Ticket.dedupe_key == key, Ticket.status.in_(ACTIVE_STATUSES)).limit(1)
+    ).first()
+
+
+def _join(session: Session, ticket: Ticket, signal: Signal, pending: list[tuple[Ticket, dict]] | None = None) -> None:
+    """A new report about the same thing: one more event on the ticket. Records are joined only when they
+    are first stored, so a retried batch joins nothing twice (and a unique index guards it). With
+    ``pending``, the event is collected for one bulk insert instead of being added on its own."""
+    ticket.signal_count += 1 + signal.extra_signals
+    ticket.priority = higher_priority(ticket.priority, signal.priority)
+    event = {
+        "action": "joined",
+        "source_kind": signal.source[0],
+        "source_id": signal.source[1],
+        "comment": "; ".join(signal.notes),
+    }
+    if pending is None:
+        add_event(
+            session,
+            ticket,
+            None,
+            **{k: v for k, v in event.items() if k not in ("source_kind", "source_id")},
+            source=signal.source,
+        )
+    else:
+        pending.append((ticket, event))
+    if signal.escalate_now and ticket.status != "escalated":
+        _escalate(session, ticket, None, "Reported as beyond the commune's authority.")
+
+
+def _reopen_by_rule(
+    session: Session, ticket: Ticket, signal: Signal, calendar: WorkingCalendar, now: datetime
+) -> Ticket:
+    before = ticket.status
+    ticket.status = "reopened"
+    ticket.signal_count += 1
+    ticket.due_at = calendar.add_working_days(now, rule_for(session, ticket.category).sla_working_days)
+    add_event(
+        session,
+        ticket,
+        None,
+        "reopened",
+        from_status=before,
+        to_status="reopened",
+        source=signal.source,
+        comment="Failed again soon after it was resolved.",
+    )
+    session.flush()
+    return ticket
+
+
+def _escalate(session: Session, ticket: Ticket, actor: User | None, comment: str) -> None:
+    before = {"status": ticket.status, "owning_level": ticket.owning_level, "admin_unit_code": ticket.admin_unit_code}
+    ticket.status = "escalated"
+    ticket.owning_level = "province"
+    ticket.admin_unit_code = ticket.province_code
+    ticket.escalated_at = datetime.now(UTC)
+    after = {"status": ticket.status, "owning_level": "province", "admin_unit_code": ticket.province_code}
+    add_event(
+        session,
+        ticket,
+        actor,
+        "escalated",
+        from_status=before["status"],
+        to_status="escalated",
+        changes={"before": before, "after": after},
+        comment=comment,
+    )
+
+
+# --- People acting on tickets --------------------------------------------------------------------------
+
+
+def visible_tickets(scope: Scope):
+    return select(Ticket).where(scope.filter(Ticket.admin_unit_code, Ticket.province_code))
+
+
+def get_ticket(session: Session, scope: Scope, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or not scope.covers_unit_codes(ticket.admin_unit_code, ticket.province_code):
+        raise NotFound(f"No ticket {ticket_id} in your jurisdiction.")
+    return ticket
+
+
+def _works_on(user: User, ticket: Ticket) -> bool:
+    return (
+        user.role in MANAGERS
+        or ticket.assignee_id == user.id
+        or (user.team_id is not None and user.team_id == ticket.team_id)
+    )
+
+
+def transition(
+    session: Session,
+    user: User,
+    ticket: Ticket,
+    action: str,
+    *,
+    comment: str = "",
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    evidence: dict | None = None,
+    scope: Scope | None = None,
+) -> Ticket:
+    """Apply one workflow step; the caller has checked the version."""
+    sources, target = TRANSITIONS[action]
+    if ticket.status not in sources:
+        raise Conflict(f"Cannot {action} a ticket that is {ticket.status}.")
+    if action in NEEDS_COMMENT and not comment.strip():
+        raise InvalidInput({"comment": [f"Say why or what was done: a comment is required to {action}."]})
+    before_status = ticket.status
+    if action == "escalate":
+        _escalate(session, ticket, user, comment)
+        session.flush()
+        return ticket
+    changes: dict = {}
+    if action == "assign":
+        _assign(session, user, ticket, team_id, assignee_id, changes)
+    elif action in ("start", "resolve"):
+        if not _works_on(user, ticket):
+            raise Forbidden("Only the assigned team, its members or a coordinator may work on this ticket.")
+        if action == "resolve":
+            ticket.resolved_at = datetime.now(UTC)
+            ticket.resolved_by_id = user.id
+            ticket.resolution = comment
+    elif action == "verify":
+        _check_verifier(session, user, ticket)
+        ticket.verified_at = datetime.now(UTC)
+        ticket.verified_by_id = user.id
+        if evidence:
+            ticket.verification_evidence = _check_evidence(session, scope, evidence)
+            changes["evidence"] = ticket.verification_evidence
+    elif action == "close":
+        if user.role not in ("team_lead", *MANAGERS):
+            raise Forbidden("Only a team lead or a coordinator may close a ticket.")
+        ticket.closed_at = datetime.now(UTC)
+    ticket.status = target
+    add_event(
+        session, ticket, user, action, from_status=before_status, to_status=target, changes=changes, comment=comment
+    )
+    session.flush()
+    return ticket
+
+
+def _assign(
+    session: Session, user: User, ticket: Ticket, team_id: int | None, assignee_id: int | None, changes: dict
+) -> None:
+    if user.role not in ("team_lead", *MANAGERS):
+        raise Forbidden("Only a team lead or a coordinator may assign tickets.")
+    if user.role == "team_lead" and ticket.team_id not in (None, user.team_id):
+        raise Forbidden("A team lead assigns only their own team's tickets.")
+    if team_id is None and assignee_id is None:
+        raise InvalidInput({"team_id": ["Give a team_id, an assignee_id, or both."]})
+    if assignee_id is not None:
+        assignee = session.get(User, assignee_id)
+        if assignee is None or not assignee.active:
+            raise InvalidInput({"assignee_id": [f"No active user {assignee_id}."]})
+        team_id = team_id if team_id is not None else assignee.team_id
+        if assignee.team_id != team_id:
+            raise InvalidInput({"assignee_id": ["The assignee must belong to the assigned team."]})
+    if user.role == "team_lead" and team_id != user.team_id:
+        raise Forbidden("A team lead assigns within their own team.")
+    changes["before"] = {"team_id": ticket.team_id, "assignee_id": ticket.assignee_id}
+    ticket.team_id, ticket.assignee_id = team_id, assignee_id
+    changes["after"] = {"team_id": team_id, "assignee_id": assignee_id}
+
+
+def _check_verifier(session: Session, user: User, ticket: Ticket) -> None:
+    """Someone other than the resolver, and not of the resolver's team, confirms the fix."""
+    if ticket.resolved_by_id == user.id:
+        raise Forbidden("The person who resolved a ticket cannot verify it.")
+    resolver = session.get(User, ticket.resolved_by_id) if ticket.resolved_by_id else None
+    if resolver is not None and resolver.team_id is not None and resolver.team_id == user.team_id:
+        raise Forbidden("A member of the team that resolved the ticket cannot verify it.")
+
+
+def _check_evidence(session: Session, scope: Scope | None, evidence: dict) -> dict:
+    kind, record_id = evidence.get("kind"), evidence.get("id")
+    model = RECORD_MODELS.get(kind)
+    record = session.get(model, record_id) if model else None
+    if record is None or (scope and not scope.covers_unit_codes(record.admin_unit_code, record.province_code)):
+        raise InvalidInput({"evidence": [f"No {kind} {record_id} that you can see."]})
+    return {"kind": kind, "id": str(record_id)}
+
+
+def update_ticket(session: Session, user: User, ticket: Ticket, changes: dict) -> Ticket:
+    """Edit title, description, priority or due date (team leads and coordinators)."""
+    if user.role not in ("team_lead", *MANAGERS):
+        raise Forbidden("Only a team lead or a coordinator may edit tickets.")
+    before, after = {}, {}
+    for name in ("title", "description", "priority", "due_at"):
+        if name in changes and getattr(ticket, name) != changes[name]:
+            before[name] = _plain(getattr(ticket, name))
+            after[name] = _plain(changes[name])
+            setattr(ticket, name, changes[name])
+    if after:
+        add_event(session, ticket, user, "updated", changes={"before": before, "after": after})
+        session.flush()
+    return ticket
+
+
+def comment_on(session: Session, user: User, ticket: Ticket, comment: str) -> TicketEvent:
+    event = add_event(session, ticket, user, "commented", comment=comment)
+    ticket.updated_at = datetime.now(UTC)
+    session.flush()
+    return event
+
+
+def create_ticket(
+    session: Session,
+    user: User,
+    scope: Scope,
+    *,
+    title: str,
+    category: str,
+    admin_unit_code: str,
+    description: str = "",
+    priority: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    site_id: int | None = None,
+    calendar: WorkingCalendar,
+) -> Ticket:
+    """A ticket opened by hand (not from a field signal)."""
+    if user.role not in ("team_lead", *MANAGERS):
+        raise Forbidden("Only a team lead or a coordinator may open tickets by hand.")
+    unit = session.get(AdminUnit, admin_unit_code)
+    if unit is None:
+        raise InvalidInput({"admin_unit_code": [f"Unknown admin unit code {admin_unit_code!r}."]})
+    if not scope.covers(unit):
+        raise Forbidden(f"{unit.name} ({unit.code}) is outside your jurisdiction.")
+    rule = rule_for(session, category)
+    now = datetime.now(UTC)
+    ticket = Ticket(
+        title=title,
+        description=description,
+        category=category,
+        priority=priority or rule.priority,
+        status="open",
+        owning_level=unit.level,
+        admin_unit_code=unit.code,
+        province_code=unit.province_code,
+        team_id=user.team_id,
+        site_id=site_id,
+        geom=point(lon, lat) if lat is not None and lon is not None else None,
+        due_at=calendar.add_working_days(now, rule.sla_working_days),
+    )
+    session.add(ticket)
+    add_event(session, ticket, user, "created", to_status="open")
+    session.flush()
+    return ticket
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+# --- Queues --------------------------------------------------------------------------------------------
+
+
+def overdue_condition(now: datetime):
+    return (Ticket.due_at < now) & Ticket.status.in_(ACTIVE_STATUSES)
+
+
+def queue_query(session: Session, scope: Scope, filters: dict, now: datetime):
+    """Tickets matching the filters, overdue first, then by priority (highest first), then oldest first."""
+    query = _filtered(visible_tickets(scope), filters, now)
+    if "status" in filters:
+        query = query.where(Ticket.status.in_(filters["status"]))
+    overdue_first = case((overdue_condition(now), 0), else_=1)
+    priority_order = case({name: -rank for name, rank in PRIORITY_RANK.items()}, value=Ticket.priority)
+    return query.order_by(overdue_first, priority_order, Ticket.created_at, Ticket.id)
+
+
+def status_counts(session: Session, scope: Scope, filters: dict, now: datetime) -> dict[str, int]:
+    """How many tickets per status under the same filters (status filter aside), plus how many overdue."""
+    base = _filtered(visible_tickets(scope), filters, now).subquery()
+    counts = dict(session.execute(select(base.c.status, func.count()).group_by(base.c.status)).all())
+    overdue = session.scalar(
+        select(func.count()).select_from(base).where(base.c.due_at < now, base.c.status.in_(ACTIVE_STATUSES))
+    )
+    return {**{status: counts.get(status, 0) for status in TICKET_STATUS_ORDER}, "overdue": overdue}
+
+
+TICKET_STATUS_ORDER = ("open", "assigned", "in_progress", "escalated", "reopened", "resolved", "verified", "closed")
+
+
+def _filtered(query, filters: dict, now: datetime):
+    if "team" in filters:
+        query = query.where(Ticket.team_id == filters["team"])
+    if "assignee" in filters:
+        query = query.where(Ticket.assignee_id == filters["assignee"])
+    if "admin_unit" in filters:
+        code = filters["admin_unit"]
+        query = query.where(or_(Ticket.admin_unit_code == code, Ticket.province_code == code))
+    if "category" in filters:
+        query = query.where(Ticket.category == filters["category"])
+    if "priority" in filters:
+        query = query.where(Ticket.priority == filters["priority"])
+    if filters.get("overdue") is True:
+        query = query.where(overdue_condition(now))
+    elif filters.get("overdue") is False:
+        query = query.where(~overdue_condition(now))
+    return query
+
+
+def escalate_overdue(session: Session, now: datetime | None = None) -> list[Ticket]:
+    """Escalate to the province every commune-level ticket past its due date. Running it again escalates
+    nothing new: escalated tickets belong to the province and are no longer candidates."""
+    now = now or datetime.now(UTC)
+    tickets = list(
+        session.scalars(
+            select(Ticket)
+            .where(overdue_condition(now), Ticket.owning_level == "commune", Ticket.status != "escalated")
+            .order_by(Ticket.id)
+        )
+    )
+    for ticket in tickets:
+        days = (now - ticket.due_at).days
+        _escalate(session, ticket, None, f"Overdue since {ticket.due_at:%Y-%m-%d} ({days} days): escalated.")
+    session.flush()
+    return tickets

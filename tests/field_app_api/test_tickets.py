@@ -1,0 +1,339 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from server.models import Ticket, TicketEvent
+from server.services.tickets import escalate_overdue
+from tests.helpers import assert_problem
+from tests.records_factory import LAT, LON, equipment_check, finding, reading, visit
+
+
+@pytest.fixture
+def field(make_user, make_site, make_team):
+    """A Lao Cai working group (lead + member), another team there, a coordinator, and a service centre."""
+    site = make_site(commune="04603", lat=LAT, lon=LON, kind="commune_service_centre", name="Service centre")
+    team = make_team(jurisdiction=["15"])
+    lead, lead_headers = make_user("team_lead", team=team)
+    member, member_headers = make_user("field_member", team=team)
+    other_team = make_team(jurisdiction=["15"])
+    verifier, verifier_headers = make_user("field_member", team=other_team)
+    coordinator, coordinator_headers = make_user("coordinator", jurisdiction_code="15")
+    return {
+        "site": site,
+        "team": team,
+        "lead": lead_headers,
+        "member": member_headers,
+        "member_user": member,
+        "verifier": verifier_headers,
+        "coordinator": coordinator_headers,
+        "other_team": other_team,
+    }
+
+
+def sync(client, headers, records):
+    response = client.post("/api/v1/sync", json={"records": records}, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def tickets_of(db, **where):
+    query = select(Ticket)
+    for name, value in where.items():
+        query = query.where(getattr(Ticket, name) == value)
+    return list(db.session.scalars(query))
+
+
+def event_count(db, ticket_id):
+    return db.session.scalar(select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket_id))
+
+
+def test_same_broken_printer_on_two_visits_is_one_ticket_with_two_events(client, db, field):
+    """Two visits report the same broken printer: one equipment ticket, created then joined."""
+    site_id = field["site"].id
+    for _ in range(2):
+        trip = visit(site_id=site_id)
+        sync(client, field["member"], [trip, equipment_check(site_id=site_id, visit_id=trip["id"])])
+    [ticket] = tickets_of(db, category="equipment")
+    assert ticket.status == "open" and ticket.signal_count == 2 and ticket.site_id == site_id
+    actions = [e.action for e in ticket.events]
+    assert actions == ["created", "joined"]
+    assert ticket.team_id == field["team"].id and ticket.admin_unit_code == "04603"
+
+
+def test_working_equipment_opens_no_ticket(client, db, field):
+    sync(client, field["member"], [equipment_check(condition="working"), equipment_check(condition="degraded")])
+    assert tickets_of(db) == []
+
+
+def test_beyond_authority_finding_lands_in_the_province_queue_escalated(client, field):
+    """A finding beyond the commune's authority is escalated to the province at once."""
+    sync(client, field["member"], [finding(category="software", beyond_local_authority=True)])
+    queue = client.get("/api/v1/tickets?admin_unit=15", headers=field["coordinator"]).get_json()
+    [item] = queue["items"]
+    assert item["status"] == "escalated" and item["owning_level"] == "province"
+    assert item["admin_unit_code"] == "15" and item["category"] == "software"
+    assert queue["counts"]["escalated"] == 1
+
+
+def test_retrying_a_batch_creates_no_new_ticket_or_event(client, db, field):
+    records = [equipment_check(site_id=field["site"].id), finding(), finding(category="power")]
+    sync(client, field["member"], records)
+    before = (len(tickets_of(db)), db.session.scalar(select(func.count()).select_from(TicketEvent)))
+    assert sync(client, field["member"], records)["duplicate"] == 3
+    after = (len(tickets_of(db)), db.session.scalar(select(func.count()).select_from(TicketEvent)))
+    assert before == after == (3, 3)
+
+
+def test_dead_spots_clustering_in_a_cell_open_one_province_ticket(app, client, db, field):
+    """Below the threshold nothing opens; reaching it opens one connectivity ticket owned by the province."""
+    threshold = app.config["DEAD_SPOT_CLUSTER_COUNT"]
+    sync(client, field["member"], [reading() for _ in range(threshold - 1)])
+    assert tickets_of(db, category="connectivity") == []
+    sync(client, field["member"], [reading(), reading(network="4g", signal_dbm=-80, down_mbps=20.0)])
+    [ticket] = tickets_of(db, category="connectivity")
+    assert ticket.owning_level == "province" and ticket.admin_unit_code == "15" and ticket.team_id is None
+    assert ticket.signal_count == 1
+    sync(client, field["member"], [reading(), reading()])
+    db.session.refresh(ticket)
+    assert len(tickets_of(db, category="connectivity")) == 1 and ticket.signal_count == 3
+
+
+def test_old_dead_spots_do_not_count(client, db, field, app):
+    old = (datetime.now(UTC) - timedelta(days=app.config["DEAD_SPOT_CLUSTER_DAYS"] + 5)).isoformat()
+    sync(client, field["member"], [reading(observed_at=old) for _ in range(10)] + [reading()])
+    assert tickets_of(db, category="connectivity") == []
+
+
+def act(client, headers, ticket_id, action, version, **fields):
+    return client.post(
+        f"/api/v1/tickets/{ticket_id}/transitions",
+        json={"action": action, "version": version, **fields},
+        headers=headers,
+    )
+
+
+def open_equipment_ticket(client, db, field) -> Ticket:
+    sync(client, field["member"], [equipment_check(site_id=field["site"].id)])
+    [ticket] = tickets_of(db, category="equipment")
+    return ticket
+
+
+def test_workflow_to_closed_with_audit_trail(client, db, field):
+    """assign -> start -> resolve -> verify (another team, citing a visit) -> close; every step is an event."""
+    ticket = open_equipment_ticket(client, db, field)
+    member = field["member_user"]
+    body = act(client, field["lead"], ticket.id, "assign", ticket.version, assignee_id=member.id).get_json()
+    body = act(client, field["member"], ticket.id, "start", body["version"]).get_json()
+    body = act(client, field["member"], ticket.id, "resolve", body["version"], comment="Replaced the roller").get_json()
+    check = visit(site_id=field["site"].id)
+    sync(client, field["verifier"], [check])
+    response = act(
+        client, field["verifier"], ticket.id, "verify", body["version"], evidence={"kind": "visit", "id": check["id"]}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = act(client, field["coordinator"], ticket.id, "close", response.get_json()["version"]).get_json()
+    assert body["status"] == "closed"
+    detail = client.get(f"/api/v1/tickets/{ticket.id}", headers=field["coordinator"]).get_json()
+    assert [e["action"] for e in detail["events"]] == ["created", "assign", "start", "resolve", "verify", "close"]
+    assert detail["verification_evidence"] == {"kind": "visit", "id": check["id"]}
+    resolve = detail["events"][3]
+    assert (resolve["from_status"], resolve["to_status"], resolve["actor_id"]) == ("in_progress", "resolved", member.id)
+
+
+def test_the_resolver_cannot_verify(client, db, field):
+    """Neither the resolver nor a teammate may verify; a member of another team may."""
+    ticket = open_equipment_ticket(client, db, field)
+    version = act(client, field["member"], ticket.id, "resolve", ticket.version, comment="fixed").get_json()["version"]
+    assert_problem(act(client, field["member"], ticket.id, "verify", version), 403)
+    assert_problem(act(client, field["lead"], ticket.id, "verify", version), 403)
+    assert act(client, field["verifier"], ticket.id, "verify", version).status_code == 200
+
+
+def test_stale_version_gets_409_with_the_current_ticket(client, db, field):
+    ticket = open_equipment_ticket(client, db, field)
+    stale = ticket.version
+    assert act(client, field["lead"], ticket.id, "start", stale).status_code == 200
+    body = assert_problem(act(client, field["lead"], ticket.id, "escalate", stale, comment="too hard"), 409)
+    assert body["current"]["status"] == "in_progress" and body["current"]["version"] == stale + 1
+
+
+def test_if_match_precondition(client, db, field):
+    """PATCH with an old ETag in If-Match gets 412; with the current one it applies; without any, 428."""
+    ticket = open_equipment_ticket(client, db, field)
+    url = f"/api/v1/tickets/{ticket.id}"
+    etag = client.get(url, headers=field["lead"]).headers["ETag"]
+    ok = client.patch(url, json={"priority": "high"}, headers={**field["lead"], "If-Match": etag})
+    assert ok.status_code == 200 and ok.headers["ETag"] != etag
+    assert_problem(client.patch(url, json={"priority": "low"}, headers={**field["lead"], "If-Match": etag}), 412)
+    assert_problem(client.patch(url, json={"priority": "low"}, headers=field["lead"]), 428)
+    events = client.get(url, headers=field["lead"]).get_json()["events"]
+    assert events[-1]["action"] == "updated"
+    assert events[-1]["changes"] == {"before": {"priority": "medium"}, "after": {"priority": "high"}}
+
+
+def test_invalid_transitions_and_missing_comments(client, db, field):
+    ticket = open_equipment_ticket(client, db, field)
+    assert_problem(act(client, field["coordinator"], ticket.id, "close", ticket.version), 409)
+    body = assert_problem(act(client, field["member"], ticket.id, "resolve", ticket.version), 422)
+    assert "comment" in body["errors"]
+    assert_problem(act(client, field["member"], ticket.id, "assign", ticket.version, team_id=field["team"].id), 403)
+    assert "action" in assert_problem(act(client, field["member"], ticket.id, "explode", 1), 422)["errors"]
+
+
+def test_failing_again_after_resolution_reopens_the_ticket(client, db, field):
+    """The same asset broken again within the reopen window reopens its ticket instead of opening another."""
+    ticket = open_equipment_ticket(client, db, field)
+    act(client, field["member"], ticket.id, "resolve", ticket.version, comment="fixed")
+    sync(client, field["member"], [equipment_check(site_id=field["site"].id)])
+    [again] = tickets_of(db, category="equipment")
+    db.session.refresh(again)
+    assert again.id == ticket.id and again.status == "reopened"
+    assert [e.action for e in again.events][-1] == "reopened"
+
+
+def test_failing_long_after_resolution_opens_a_new_ticket(client, db, field, app):
+    ticket = open_equipment_ticket(client, db, field)
+    act(client, field["member"], ticket.id, "resolve", ticket.version, comment="fixed")
+    ticket.resolved_at = datetime.now(UTC) - timedelta(days=app.config["REOPEN_WITHIN_DAYS"] + 1)
+    db.session.flush()
+    sync(client, field["member"], [equipment_check(site_id=field["site"].id)])
+    assert len(tickets_of(db, category="equipment")) == 2
+
+
+def test_overdue_command_escalates_once(app, client, db, field):
+    """The cron command escalates an overdue commune ticket; run again, it escalates nothing."""
+    ticket = open_equipment_ticket(client, db, field)
+    ticket.due_at = datetime.now(UTC) - timedelta(days=2)
+    db.session.flush()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["tickets", "escalate-overdue"])
+    assert first.exit_code == 0 and "1 overdue ticket(s) escalated" in first.output
+    second = runner.invoke(args=["tickets", "escalate-overdue"])
+    assert "0 overdue ticket(s) escalated" in second.output
+    db.session.refresh(ticket)
+    assert ticket.status == "escalated" and ticket.admin_unit_code == "15"
+    assert [e.action for e in ticket.events].count("escalated") == 1
+    assert escalate_overdue(db.session) == []
+
+
+def test_queue_is_sorted_overdue_then_priority_then_age(client, db, field):
+    sync(
+        client,
+        field["member"],
+        [
+            finding(category="training", severity="low", description="first, low"),
+            finding(category="procedure", severity="critical", description="second, critical"),
+            finding(category="facility", severity="medium", description="third, medium, overdue"),
+        ],
+    )
+    overdue = tickets_of(db, category="facility")[0]
+    overdue.due_at = datetime.now(UTC) - timedelta(hours=1)
+    db.session.flush()
+    body = client.get(f"/api/v1/tickets?team={field['team'].id}", headers=field["lead"]).get_json()
+    assert [item["category"] for item in body["items"]] == ["facility", "procedure", "training"]
+    assert body["items"][0]["overdue"] is True
+    assert body["counts"]["open"] == 3 and body["counts"]["overdue"] == 1
+    only_overdue = client.get("/api/v1/tickets?overdue=true", headers=field["lead"]).get_json()["items"]
+    assert [item["category"] for item in only_overdue] == ["facility"]
+
+
+def test_other_province_cannot_see_or_change_tickets(client, db, field, make_user):
+    ticket = open_equipment_ticket(client, db, field)
+    _, ha_noi = make_user("coordinator", jurisdiction_code="01")
+    assert_problem(client.get(f"/api/v1/tickets/{ticket.id}", headers=ha_noi), 404)
+    assert_problem(act(client, ha_noi, ticket.id, "escalate", ticket.version, comment="x"), 404)
+    assert client.get("/api/v1/tickets", headers=ha_noi).get_json()["total"] == 0
+
+
+def test_comments_and_attachments_leave_events(client, db, field):
+    import io
+
+    ticket = open_equipment_ticket(client, db, field)
+    response = client.post(
+        f"/api/v1/tickets/{ticket.id}/comments", json={"comment": "Ordered a new roller"}, headers=field["member"]
+    )
+    assert response.status_code == 201
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+    upload = client.post(
+        f"/api/v1/tickets/{ticket.id}/attachments",
+        data={"file": (io.BytesIO(jpeg), "a.jpg")},
+        headers=field["member"],
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 201, upload.get_data(as_text=True)
+    actions = [
+        e["action"] for e in client.get(f"/api/v1/tickets/{ticket.id}", headers=field["member"]).get_json()["events"]
+    ]
+    assert actions == ["created", "commented", "attachment_added"]
+    assert_problem(client.post(f"/api/v1/tickets/{ticket.id}/comments", json={}, headers=field["member"]), 422)
+
+
+def test_manual_ticket_and_rules_admin(client, db, field, make_user):
+    response = client.post(
+        "/api/v1/tickets",
+        headers=field["coordinator"],
+        json={"title": "Scanner needed for land registry", "category": "equipment", "admin_unit_code": "04603"},
+    )
+    assert response.status_code == 201 and response.get_json()["status"] == "open"
+    assert_problem(
+        client.post(
+            "/api/v1/tickets",
+            headers=field["member"],
+            json={"title": "x", "category": "equipment", "admin_unit_code": "04603"},
+        ),
+        403,
+    )
+    rules = client.get("/api/v1/ticket-rules", headers=field["member"]).get_json()["items"]
+    assert {r["category"] for r in rules} >= {"equipment", "connectivity", "software"}
+    assert_problem(
+        client.patch("/api/v1/ticket-rules/equipment", json={"sla_working_days": 3}, headers=field["coordinator"]), 403
+    )
+    _, admin = make_user("admin")
+    changed = client.patch("/api/v1/ticket-rules/equipment", json={"sla_working_days": 3}, headers=admin)
+    assert changed.status_code == 200 and changed.get_json()["sla_working_days"] == 3
+    assert (
+        "sla_working_days"
+        in assert_problem(
+            client.patch("/api/v1/ticket-rules/equipment", json={"sla_working_days": 0}, headers=admin), 422
+        )["errors"]
+    )
+
+
+def test_days_off_move_deadlines(client, db, field, make_user):
+    _, admin = make_user("admin")
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    assert client.post("/api/v1/days-off", json={"day": tomorrow, "reason": "storm"}, headers=admin).status_code == 201
+    assert_problem(client.post("/api/v1/days-off", json={"day": tomorrow}, headers=admin), 409)
+    assert_problem(client.post("/api/v1/days-off", json={"day": tomorrow}, headers=field["coordinator"]), 403)
+    assert [d["day"] for d in client.get("/api/v1/days-off", headers=admin).get_json()["items"]] == [tomorrow]
+    assert client.delete(f"/api/v1/days-off/{tomorrow}", headers=admin).status_code == 204
+
+
+def test_phone_pulls_its_team_tickets(client, db, field):
+    sync(client, field["member"], [equipment_check(site_id=field["site"].id)])
+    body = client.get("/api/v1/sync/changes", headers=field["member"]).get_json()
+    assert [t["category"] for t in body["tickets"]] == ["equipment"]
+    assert client.get("/api/v1/sync/changes", headers=field["verifier"]).get_json()["tickets"] == []
+
+
+def test_queue_pages(client, db, field):
+    """The HTML queue needs a login; after logging in with a token, overdue rows are highlighted and
+    typed text is escaped."""
+    sync(client, field["member"], [finding(description="<script>alert(1)</script> portal down")])
+    [ticket] = tickets_of(db)
+    ticket.due_at = datetime.now(UTC) - timedelta(days=1)
+    db.session.flush()
+    url = f"/queues/teams/{field['team'].id}"
+    assert client.get(url).status_code == 302
+    token = field["member"]["Authorization"].split()[1]
+    assert client.post("/login", data={"token": "wrong"}).status_code == 401
+    assert client.post("/login", data={"token": token, "next": url}).status_code == 302
+    page = client.get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'class="overdue"' in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert client.get("/queues/admin-units/04603").status_code == 200
+    assert client.get("/queues/admin-units/00070").status_code == 404
+    bearer = client.get("/queues/admin-units/15?status=all", headers=field["coordinator"])
+    assert bearer.status_code == 200 and f'data-ticket-id="{ticket.id}"' in bearer.get_data(as_text=True)
