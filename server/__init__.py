@@ -83,6 +83,25 @@ def configure_api(app: Flask) -> None:
     app.register_blueprint(session.blp)
     app.register_blueprint(queues.blp)
     app.register_blueprint(queues.home_blp)
+    configure_feature_packages(app, api)
+
+
+# Feature packages that build on the core. Each may define ``register(app, api)`` (blueprints, changes-feed
+# entries, CLI commands) and ``load_demo(session, seed)`` (its part of the synthetic demo data).
+FEATURE_PACKAGES = ("maps", "reports", "surveys")
+
+
+def feature_modules():
+    import importlib
+
+    return [importlib.import_module(name) for name in FEATURE_PACKAGES]
+
+
+def configure_feature_packages(app: Flask, api) -> None:
+    for module in feature_modules():
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app, api)
 
 
 def _serve_swagger_assets(app: Flask) -> None:

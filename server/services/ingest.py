@@ -109,15 +109,18 @@ def ingest(
     candidates: list[Candidate],
     settings: IngestSettings,
     device_id: str | None = None,
+    now: datetime | None = None,
 ) -> dict[int, Outcome]:
-    """Place, authorise and insert validated records; returns the outcome of each by batch index."""
+    """Place, authorise and insert validated records; returns the outcome of each by batch index.
+
+    ``now`` is the time of receipt (default: the clock); replaying past syncs (demo data) passes its own."""
     batch = _Batch(candidates)
     _check_country(batch, settings)
     _check_team(session, batch, user)
     sites = _check_sites(session, batch, scope)
     units = _place(session, batch, user, sites, settings)
     _check_scope(batch, scope, units)
-    _insert(session, batch, user, units, settings, device_id)
+    _insert(session, batch, user, units, settings, device_id, now or datetime.now(UTC))
     return batch.outcomes
 
 
@@ -223,8 +226,8 @@ def _insert(
     units: dict[int, AdminUnit],
     settings: IngestSettings,
     device_id: str | None,
+    now: datetime,
 ) -> None:
-    now = datetime.now(UTC)
     rows_by_kind: dict[str, list[dict]] = {}
     for index, candidate in batch.live.items():
         data = dict(candidate.data)
@@ -250,7 +253,7 @@ def _insert(
         created.update(session.scalars(insert_ignoring_duplicates(session, table), values))
     if settings.rules is not None and created:
         created_rows = {kind: [row for row in rows if row["id"] in created] for kind, rows in rows_by_kind.items()}
-        apply_rules(session, created_rows, settings.rules)
+        apply_rules(session, created_rows, settings.rules, now)
     for index, candidate in batch.live.items():
         status = "created" if candidate.data["id"] in created else "duplicate"
         batch.outcomes[index] = Outcome(str(candidate.data["id"]), status, None, candidate.warnings or None)

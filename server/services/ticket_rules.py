@@ -130,9 +130,10 @@ def dead_spot_signals(session: Session, rows: list[dict], settings: RuleSettings
     return signals
 
 
-def apply_rules(session: Session, created: dict[str, list[dict]], settings: RuleSettings) -> int:
+def apply_rules(session: Session, created: dict[str, list[dict]], settings: RuleSettings,
+                now: datetime | None = None) -> int:
     """Open or join tickets for the records just created; returns how many signals were handled."""
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     signals = [s for row in created.get("equipment_check", []) if (s := equipment_signal(row, settings))]
     signals += [finding_signal(row) for row in created.get("finding", [])]
     signals += dead_spot_signals(session, created.get("connectivity_reading", []), settings, now)

@@ -75,8 +75,10 @@ def add_event(
     changes: dict | None = None,
     comment: str = "",
     source: tuple[str, str] | None = None,
+    at: datetime | None = None,
 ) -> TicketEvent:
     event = TicketEvent(
+        at=at or datetime.now(UTC),
         ticket=ticket,
         actor_id=actor.id if actor else None,
         action=action,
@@ -170,13 +172,12 @@ def open_or_join_many(
         tickets[key] = ticket
     session.flush()
     if pending:
-        now_at = datetime.now(UTC)
         session.execute(
             insert(TicketEvent),
             [
                 {
                     "ticket_id": ticket.id,
-                    "at": now_at,
+                    "at": now,
                     "actor_id": None,
                     "from_status": None,
                     "to_status": None,
@@ -225,6 +226,8 @@ def _create(session: Session, signal: Signal, calendar: WorkingCalendar, now: da
         signal_count=1 + signal.extra_signals,
         due_at=calendar.add_working_days(now, rule.sla_working_days),
         escalated_at=now if escalated else None,
+        created_at=now,
+        updated_at=now,
     )
     try:
         with session.begin_nested():
@@ -237,6 +240,7 @@ def _create(session: Session, signal: Signal, calendar: WorkingCalendar, now: da
                 to_status=ticket.status,
                 source=signal.source,
                 comment="; ".join(signal.notes),
+                at=now,
             )
             session.flush()
     except IntegrityError:
@@ -297,6 +301,7 @@ def _reopen_by_rule(
         to_status="reopened",
         source=signal.source,
         comment="Failed again soon after it was resolved.",
+        at=now,
     )
     session.flush()
     return ticket
