@@ -1,6 +1,5 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import or_
 
 from field_app_api.common import FeatureCollectionSchema, feature_collection, page, page_limit, wants_geojson
 from field_app_api.sites.schemas import (
@@ -14,6 +13,7 @@ from server.auth import current_scope, current_user, login_required, require_rol
 from server.errors import NotFound
 from server.extensions import db
 from server.models import Site
+from server.models.common import in_admin_unit
 from server.services import sites
 from server.spatial import within_bbox
 
@@ -28,7 +28,7 @@ def _query(args: dict):
         query = query.where(within_bbox(db.session, Site.geom, args["bbox"]))
     if "admin_unit" in args:
         code = args["admin_unit"]
-        query = query.where(or_(Site.admin_unit_code == code, Site.province_code == code))
+        query = query.where(in_admin_unit(Site, code))
     if "kind" in args:
         query = query.where(Site.kind == args["kind"])
     if "q" in args:

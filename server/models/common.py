@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, DateTime
+from sqlalchemy import CheckConstraint, ColumnElement, DateTime, or_
 from sqlalchemy.types import TypeDecorator
 
 
@@ -37,3 +37,9 @@ class UTCDateTime(TypeDecorator):
 
 
 Timestamp = UTCDateTime()
+
+
+def in_admin_unit(row_model, code: str) -> ColumnElement[bool]:
+    """Rows placed in the unit ``code``: the commune itself, or any commune of the province ``code``.
+    For models that store ``admin_unit_code`` and ``province_code``."""
+    return or_(row_model.admin_unit_code == code, row_model.province_code == code)

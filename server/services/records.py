@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from server.auth import Scope
 from server.errors import InvalidInput, NotFound
 from server.models import FieldRecord
+from server.models.common import in_admin_unit
 from server.spatial import within_bbox
 
 
@@ -40,7 +41,7 @@ def query_records(
         query = query.where(within_bbox(session, model.geom, args["bbox"]))
     if "admin_unit" in args:
         code = args["admin_unit"]
-        query = query.where(or_(model.admin_unit_code == code, model.province_code == code))
+        query = query.where(in_admin_unit(model, code))
     if "team" in args:
         query = query.where(model.team_id == args["team"])
     if "site" in args:

@@ -4,13 +4,14 @@ optimistic locking, queues, and escalation of overdue tickets. Every change leav
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, ProblemError
 from server.models import RECORD_MODELS, AdminUnit, Ticket, TicketEvent, TicketRule, User
+from server.models.common import in_admin_unit
 from server.models.tickets import ACTIVE_STATUSES, DEFAULT_RULES, DONE_STATUSES, PRIORITY_RANK
 from server.services.calendar import WorkingCalendar
 from server.spatial import point
@@ -550,7 +551,7 @@ def _filtered(query, filters: dict, now: datetime):
         query = query.where(Ticket.assignee_id == filters["assignee"])
     if "admin_unit" in filters:
         code = filters["admin_unit"]
-        query = query.where(or_(Ticket.admin_unit_code == code, Ticket.province_code == code))
+        query = query.where(in_admin_unit(Ticket, code))
     if "category" in filters:
         query = query.where(Ticket.category == filters["category"])
     if "priority" in filters:
