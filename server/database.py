@@ -23,9 +23,16 @@ def _sqlite_module():
 
 
 def engine_options(database_url: str) -> dict:
+    """Per backend. Statement parameters stay out of error messages and logs (``hide_parameters``): they can
+    hold token digests and field notes. On PostgreSQL a dead pooled connection is replaced before use
+    (``pool_pre_ping``) and a server that does not answer fails a connection attempt after 5 s."""
     if database_url.startswith("sqlite"):
-        return {"module": _sqlite_module(), "connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True}
+        return {
+            "module": _sqlite_module(),
+            "connect_args": {"timeout": 30, "check_same_thread": False},
+            "hide_parameters": True,
+        }
+    return {"pool_pre_ping": True, "hide_parameters": True, "connect_args": {"connect_timeout": 5}}
 
 
 def _load_spatialite(dbapi_conn, _record) -> None:
@@ -79,6 +86,73 @@ def check_database(engine: Engine) -> None:
         raise ConfigError(f"Cannot connect to the database at {engine.url.render_as_string()}: {exc}") from exc
 
 
+def ping(engine: Engine, timeout_seconds: float) -> None:
+    """``SELECT 1`` on a pooled connection, bounded by ``timeout_seconds`` on PostgreSQL; raises if the database
+    does not answer. Uses the DB-API connection so SQLite's ``BEGIN IMMEDIATE`` does not queue behind writers."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout_seconds * 1000))}")
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+        cursor.close()
+        if engine.dialect.name == "postgresql":
+            raw.rollback()
+    finally:
+        raw.close()
+
+
 def is_postgis(session_or_engine) -> bool:
     bind = session_or_engine.get_bind() if hasattr(session_or_engine, "get_bind") else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+def insert_new_rows(
+    session,
+    table,
+    rows: list[dict],
+    conflict_column: str = "id",
+    conflict_where=None,
+    returning: tuple[str, ...] = ("id",),
+) -> list:
+    """Insert rows, skipping those that conflict on ``conflict_column`` (optionally a partial unique index,
+    ``conflict_where``); returns the ``returning`` columns of the rows actually inserted.
+
+    On PostgreSQL the rows travel as one array per column through ``unnest``: a short fixed statement that
+    the driver parses once, instead of a multi-row VALUES list with tens of thousands of parameters.
+    Missing keys take the column's scalar default (else NULL)."""
+    from sqlalchemy import text
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if not rows:
+        return []
+    names = [column.name for column in table.c if any(column.name in row for row in rows)]
+    defaults = {
+        column.name: column.default.arg if column.default is not None and column.default.is_scalar else None
+        for column in table.c
+    }
+    if session.get_bind().dialect.name != "postgresql":
+        values = [{name: row.get(name, defaults[name]) for name in names} for row in rows]
+        statement = sqlite.insert(table).on_conflict_do_nothing(
+            index_elements=[table.c[conflict_column]], index_where=conflict_where
+        )
+        return list(session.execute(statement.returning(*(table.c[name] for name in returning)), values))
+    dialect = postgresql.dialect()
+    casts, selected, params = [], [], {}
+    for position, name in enumerate(names):
+        column = table.c[name]
+        is_geometry = column.type.__class__.__name__ == "Geometry"
+        sql_type = "text" if is_geometry else column.type.compile(dialect=dialect)
+        casts.append(f"CAST(:p{position} AS {sql_type}[])")
+        selected.append(f"ST_GeomFromEWKT({name})" if is_geometry else name)
+        params[f"p{position}"] = [row.get(name, defaults[name]) for row in rows]
+    where = ""
+    if conflict_where is not None:
+        where = " WHERE " + str(conflict_where.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(selected)} "
+        f"FROM unnest({', '.join(casts)}) AS rows({', '.join(names)}) "
+        f"ON CONFLICT ({conflict_column}){where} DO NOTHING RETURNING {', '.join(returning)}"
+    )
+    return list(session.execute(text(sql), params))

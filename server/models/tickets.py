@@ -20,7 +20,7 @@ PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
 LEVELS = ("commune", "province")
 ACTIONS = ("assign", "start", "resolve", "verify", "close", "reopen", "escalate")
 
-_ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_STATUSES))
+ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_STATUSES))
 
 
 class Ticket(db.Model):
@@ -35,8 +35,8 @@ class Ticket(db.Model):
             "uq_tickets_active_dedupe_key",
             "dedupe_key",
             unique=True,
-            postgresql_where=text(_ACTIVE_SQL),
-            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
+            sqlite_where=text(ACTIVE_SQL),
         ),
         Index("ix_tickets_dedupe_key", "dedupe_key"),
         Index("ix_tickets_province_code_status", "province_code", "status"),

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import h3
-from sqlalchemy import select
+from sqlalchemy import Uuid, any_, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from server.auth import Scope
+from server.database import insert_new_rows
 from server.models import RECORD_MODELS, AdminUnit, Site, Team, User
 from server.services.ticket_rules import RuleSettings, apply_rules
 from server.spatial import communes_at, nearest_site_units
@@ -83,6 +85,9 @@ def stored_ids(session: Session, ids_by_kind: dict[str, list[uuid.UUID]]) -> set
     found: set[uuid.UUID] = set()
     for kind, ids in ids_by_kind.items():
         model = RECORD_MODELS[kind]
+        if session.get_bind().dialect.name == "postgresql":  # one array parameter, not an IN list of 1,000
+            found.update(session.scalars(select(model.id).where(model.id == any_(cast(ids, ARRAY(Uuid))))))
+            continue
         for start in range(0, len(ids), 1000):
             found.update(session.scalars(select(model.id).where(model.id.in_(ids[start : start + 1000]))))
     return found
@@ -214,7 +219,7 @@ def _check_scope(batch: _Batch, scope: Scope, units: dict[int, AdminUnit]) -> No
 
 
 def insert_ignoring_duplicates(session: Session, table):
-    """``INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id`` for the session's backend."""
+    """``INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id`` for the session's backend (single rows)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
 
@@ -248,9 +253,8 @@ def _insert(
     created: set[uuid.UUID] = set()
     for kind, rows in rows_by_kind.items():
         table = RECORD_MODELS[kind].__table__
-        columns = set(table.c.keys())
-        values = [{name: value for name, value in row.items() if name in columns} for row in rows]
-        created.update(session.scalars(insert_ignoring_duplicates(session, table), values))
+        values = [{name: value for name, value in row.items() if name in table.c} for row in rows]
+        created.update(record_id for (record_id,) in insert_new_rows(session, table, values))
     if settings.rules is not None and created:
         created_rows = {kind: [row for row in rows if row["id"] in created] for kind, rows in rows_by_kind.items()}
         apply_rules(session, created_rows, settings.rules, now)

@@ -4,15 +4,15 @@ optimistic locking, queues, and escalation of overdue tickets. Every change leav
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, case, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from server.auth import Scope
+from server.database import insert_new_rows
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, ProblemError
 from server.models import RECORD_MODELS, AdminUnit, Ticket, TicketEvent, TicketRule, User
 from server.models.common import in_admin_unit
-from server.models.tickets import ACTIVE_STATUSES, DEFAULT_RULES, DONE_STATUSES, PRIORITY_RANK
+from server.models.tickets import ACTIVE_SQL, ACTIVE_STATUSES, DEFAULT_RULES, DONE_STATUSES, PRIORITY_RANK
 from server.services.calendar import WorkingCalendar
 from server.spatial import point
 
@@ -133,62 +133,66 @@ class Signal:
 
 def open_or_join(session: Session, signal: Signal, calendar: WorkingCalendar, now: datetime | None = None) -> Ticket:
     """Join the active ticket for the signal's key, reopen a recently resolved one, or open a new one."""
-    return open_or_join_many(session, [signal], calendar, now)[signal.key]
+    return session.get(Ticket, open_or_join_many(session, [signal], calendar, now)[signal.key])
 
 
 def open_or_join_many(
     session: Session, signals: list[Signal], calendar: WorkingCalendar, now: datetime | None = None
-) -> dict[str, Ticket]:
-    """``open_or_join`` for a whole batch of signals with a fixed number of queries, whatever their count:
-    one lookup of active tickets, one of reopenable ones, then one event per signal inserted together."""
+) -> dict[str, int]:
+    """``open_or_join`` for a whole batch of signals with set-based statements whatever their count: one
+    lookup of active tickets, one of reopenable ones, one insert of new tickets, one of events, one update
+    of the tickets that were joined. Returns the ticket id per signal key."""
     now = now or datetime.now(UTC)
     by_key: dict[str, list[Signal]] = {}
     for signal in signals:
         by_key.setdefault(signal.key, []).append(signal)
-    tickets = {
-        ticket.dedupe_key: ticket
-        for ticket in session.scalars(
-            select(Ticket).where(Ticket.dedupe_key.in_(list(by_key)), Ticket.status.in_(ACTIVE_STATUSES))
-        )
-    }
-    pending: list[tuple[Ticket, dict]] = []
-    rules: dict[str, TicketRule] = {}
+    active = _active_rows(session, list(by_key))
     reopenable = _reopenable(
         session,
-        [key for key, group in by_key.items() if key not in tickets and group[0].reopen_within is not None],
+        [key for key, group in by_key.items() if key not in active and group[0].reopen_within is not None],
         by_key,
         now,
     )
+    ticket_ids: dict[str, int] = {}
+    joins: dict[int, list[Signal]] = {}
+    priorities: dict[int, str] = {ticket_id: priority for ticket_id, _, priority in active.values()}
+    to_create = []
     for key, group in by_key.items():
-        ticket = tickets.get(key)
-        if ticket is None and key in reopenable:
+        if key in active:
+            ticket_ids[key] = active[key][0]
+            joins.setdefault(active[key][0], []).extend(group)
+        elif key in reopenable:
             ticket = _reopen_by_rule(session, reopenable[key], group[0], calendar, now)
-            group = group[1:]
-        elif ticket is None:
-            rules = rules or all_rules(session)
-            ticket = _create(session, group[0], calendar, now, rules[group[0].category])
-            group = group[1:]
-        for signal in group:
-            _join(session, ticket, signal, pending)
-        tickets[key] = ticket
-    session.flush()
-    if pending:
-        session.execute(
-            insert(TicketEvent),
-            [
-                {
-                    "ticket_id": ticket.id,
-                    "at": now,
-                    "actor_id": None,
-                    "from_status": None,
-                    "to_status": None,
-                    "changes": {},
-                    **event,
-                }
-                for ticket, event in pending
-            ],
+            ticket_ids[key], priorities[ticket.id] = ticket.id, ticket.priority
+            joins.setdefault(ticket.id, []).extend(group[1:])
+        else:
+            to_create.append(group[0])
+    if to_create:
+        created = _create_many(session, to_create, calendar, now)
+        lost = [signal.key for signal in to_create if signal.key not in created]
+        now_active = _active_rows(session, lost) if lost else {}  # opened meanwhile by a concurrent request
+        for signal in to_create:
+            key = signal.key
+            if key in created:
+                ticket_ids[key], priorities[created[key][0]] = created[key]
+                joins.setdefault(created[key][0], []).extend(by_key[key][1:])
+            else:
+                ticket_ids[key], priorities[now_active[key][0]] = now_active[key][0], now_active[key][2]
+                joins.setdefault(now_active[key][0], []).extend(by_key[key])
+    _join_many(session, {ticket_id: group for ticket_id, group in joins.items() if group}, priorities, now)
+    return ticket_ids
+
+
+def _active_rows(session: Session, keys: list[str]) -> dict[str, tuple[int, str, str]]:
+    """(id, status, priority) of the active ticket of each key."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Ticket.dedupe_key, Ticket.id, Ticket.status, Ticket.priority).where(
+            Ticket.dedupe_key.in_(keys), Ticket.status.in_(ACTIVE_STATUSES)
         )
-    return tickets
+    )
+    return {key: (ticket_id, status, priority) for key, ticket_id, status, priority in rows}
 
 
 def _reopenable(session: Session, keys: list[str], by_key: dict[str, list[Signal]], now: datetime) -> dict:
@@ -207,83 +211,126 @@ def _reopenable(session: Session, keys: list[str], by_key: dict[str, list[Signal
     return found
 
 
-def _create(session: Session, signal: Signal, calendar: WorkingCalendar, now: datetime, rule: TicketRule) -> Ticket:
-    level = signal.owning_level or rule.owning_level
-    escalated = signal.escalate_now
-    ticket = Ticket(
-        title=signal.title[:300],
-        description=signal.description,
-        category=signal.category,
-        priority=higher_priority(rule.priority, signal.priority),
-        status="escalated" if escalated else "open",
-        owning_level="province" if escalated else level,
-        admin_unit_code=signal.province_code if (escalated or level == "province") else signal.admin_unit_code,
-        province_code=signal.province_code,
-        team_id=signal.team_id,
-        site_id=signal.site_id,
-        geom=point(signal.lon, signal.lat),
-        h3_cell=signal.h3_cell,
-        dedupe_key=signal.key,
-        signal_count=1 + signal.extra_signals,
-        due_at=calendar.add_working_days(now, rule.sla_working_days),
-        escalated_at=now if escalated else None,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(ticket)
-            add_event(
-                session,
-                ticket,
-                None,
-                "created",
-                to_status=ticket.status,
-                source=signal.source,
-                comment="; ".join(signal.notes),
-                at=now,
-            )
-            session.flush()
-    except IntegrityError:
-        # Another request opened the same ticket a moment ago: join it instead.
-        existing = _active_ticket(session, signal.key)
-        if existing is None:
-            raise
-        _join(session, existing, signal)
-        return existing
-    return ticket
-
-
-def _active_ticket(session: Session, key: str) -> Ticket | None:
-    return session.scalars(
-        select(Ticket).where(Ticket.dedupe_key == key, Ticket.status.in_(ACTIVE_STATUSES)).limit(1)
-    ).first()
-
-
-def _join(session: Session, ticket: Ticket, signal: Signal, pending: list[tuple[Ticket, dict]] | None = None) -> None:
-    """A new report about the same thing: one more event on the ticket. Records are joined only when they
-    are first stored, so a retried batch joins nothing twice (and a unique index guards it). With
-    ``pending``, the event is collected for one bulk insert instead of being added on its own."""
-    ticket.signal_count += 1 + signal.extra_signals
-    ticket.priority = higher_priority(ticket.priority, signal.priority)
-    event = {
-        "action": "joined",
-        "source_kind": signal.source[0],
-        "source_id": signal.source[1],
-        "comment": "; ".join(signal.notes),
-    }
-    if pending is None:
-        add_event(
-            session,
-            ticket,
-            None,
-            **{k: v for k, v in event.items() if k not in ("source_kind", "source_id")},
-            source=signal.source,
+def _create_many(
+    session: Session, signals: list[Signal], calendar: WorkingCalendar, now: datetime
+) -> dict[str, tuple[int, str]]:
+    """Open one ticket per signal in one statement. A key that got an active ticket from a concurrent
+    request in the meantime is skipped by the partial unique index (the caller joins it instead).
+    Returns (id, priority) per key created."""
+    session.flush()
+    rules = all_rules(session)
+    rows = []
+    for signal in signals:
+        rule = rules[signal.category]
+        level = signal.owning_level or rule.owning_level
+        escalated = signal.escalate_now
+        rows.append(
+            {
+                "title": signal.title[:300],
+                "description": signal.description,
+                "category": signal.category,
+                "priority": higher_priority(rule.priority, signal.priority),
+                "status": "escalated" if escalated else "open",
+                "owning_level": "province" if escalated else level,
+                "admin_unit_code": signal.province_code
+                if (escalated or level == "province")
+                else signal.admin_unit_code,
+                "province_code": signal.province_code,
+                "team_id": signal.team_id,
+                "assignee_id": None,
+                "site_id": signal.site_id,
+                "geom": f"SRID=4326;POINT({signal.lon!r} {signal.lat!r})",
+                "h3_cell": signal.h3_cell,
+                "dedupe_key": signal.key,
+                "signal_count": 1 + signal.extra_signals,
+                "due_at": calendar.add_working_days(now, rule.sla_working_days),
+                "created_at": now,
+                "updated_at": now,
+                "escalated_at": now if escalated else None,
+                "resolution": "",
+                "version": 1,
+            }
         )
-    else:
-        pending.append((ticket, event))
-    if signal.escalate_now and ticket.status != "escalated":
+    table = Ticket.__table__
+    inserted = insert_new_rows(
+        session, table, rows, "dedupe_key", text(ACTIVE_SQL), ("id", "dedupe_key", "priority", "status")
+    )
+    created = {key: (ticket_id, priority) for ticket_id, key, priority, _ in inserted}
+    by_key = {signal.key: signal for signal in signals}
+    _insert_events(
+        session,
+        [
+            {
+                "ticket_id": ticket_id,
+                "action": "created",
+                "to_status": status,
+                "source_kind": by_key[key].source[0],
+                "source_id": by_key[key].source[1],
+                "comment": "; ".join(by_key[key].notes),
+            }
+            for ticket_id, key, _, status in inserted
+        ],
+        now,
+    )
+    return created
+
+
+def _join_many(session: Session, joins: dict[int, list[Signal]], priorities: dict[int, str], now: datetime) -> None:
+    """New reports about things that already have a ticket: one event each, and one update per ticket
+    (more signals, priority raised if a report is more severe, version bumped)."""
+    if not joins:
+        return
+    _insert_events(
+        session,
+        [
+            {
+                "ticket_id": ticket_id,
+                "action": "joined",
+                "source_kind": signal.source[0],
+                "source_id": signal.source[1],
+                "comment": "; ".join(signal.notes),
+            }
+            for ticket_id, group in joins.items()
+            for signal in group
+        ],
+        now,
+    )
+    to_escalate = [ticket_id for ticket_id, group in joins.items() if any(s.escalate_now for s in group)]
+    for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(to_escalate), Ticket.status != "escalated")):
         _escalate(session, ticket, None, "Reported as beyond the commune's authority.")
+    session.flush()
+    table = Ticket.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("ticket_id"))
+        .values(
+            signal_count=table.c.signal_count + bindparam("more"),
+            priority=bindparam("new_priority"),
+            version=table.c.version + 1,
+            updated_at=now,
+        ),
+        [
+            {
+                "ticket_id": ticket_id,
+                "more": sum(1 + signal.extra_signals for signal in group),
+                "new_priority": higher_priority(priorities[ticket_id], *(signal.priority for signal in group)),
+            }
+            for ticket_id, group in joins.items()
+        ],
+    )
+    for ticket in [obj for obj in session.identity_map.values() if isinstance(obj, Ticket) and obj.id in joins]:
+        session.expire(ticket)  # the update above went around the ORM
+
+
+def _insert_events(session: Session, events: list[dict], now: datetime) -> None:
+    if events:
+        session.execute(
+            insert(TicketEvent),
+            [
+                {"at": now, "actor_id": None, "from_status": None, "to_status": None, "changes": {}, **event}
+                for event in events
+            ],
+        )
 
 
 def _reopen_by_rule(
