@@ -13,11 +13,13 @@ from server.errors import InvalidInput
 from server.extensions import db
 from server.services.changes import changes_since
 from server.services.ingest import Candidate, IngestSettings, Outcome, ingest, stored_ids
+from surveys.sync import RECORD_TYPE as SURVEY_RESPONSE
+from surveys.sync import store_sync_responses
 
 blp = Blueprint("sync", __name__, description="Offline sync for phones")
 SECURITY = [{"bearerAuth": []}]
 SCHEMAS = {kind: schema_class() for kind, schema_class in RECORD_SCHEMAS.items()}
-KINDS = ", ".join(SCHEMAS)
+KINDS = ", ".join([*SCHEMAS, SURVEY_RESPONSE])
 
 
 def _identify(index: int, raw) -> tuple[str | None, uuid.UUID | None, Outcome | None]:
@@ -26,7 +28,7 @@ def _identify(index: int, raw) -> tuple[str | None, uuid.UUID | None, Outcome | 
         return None, None, Outcome(None, "rejected", {"_schema": ["Each record must be a JSON object."]})
     kind, raw_id = raw.get("type"), raw.get("id")
     errors = {}
-    if kind not in SCHEMAS:
+    if kind not in SCHEMAS and kind != SURVEY_RESPONSE:
         errors["type"] = [f"Must be one of: {KINDS}."]
     try:
         record_id = uuid.UUID(str(raw_id))
@@ -46,7 +48,7 @@ def validate_batch(raw_records: list) -> tuple[list[Candidate], dict[int, Outcom
         kind, record_id, outcome = _identify(index, raw)
         if outcome:
             outcomes[index] = outcome
-        else:
+        elif kind != SURVEY_RESPONSE:  # survey answers are stored after the records (see sync)
             identified.append((index, kind, record_id, raw))
     ids_by_kind: dict[str, list[uuid.UUID]] = {}
     for _, kind, record_id, _ in identified:
@@ -84,6 +86,11 @@ def sync(data):
     candidates, outcomes = validate_batch(raw_records)
     settings = IngestSettings.from_config(current_app.config)
     outcomes.update(ingest(db.session, current_user(), current_scope(), candidates, settings, data["device_id"]))
+    answers = [(index, raw) for index, raw in enumerate(raw_records) if index not in outcomes]
+    if answers:  # after the records, so a visit sent in the same batch is there for its answers
+        outcomes.update(
+            store_sync_responses(db.session, current_user(), current_scope(), answers, settings, data["device_id"])
+        )
     db.session.commit()
     results = []
     counts = {"created": 0, "duplicate": 0, "rejected": 0}

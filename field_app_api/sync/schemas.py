@@ -3,6 +3,7 @@ from marshmallow import validate
 
 from field_app_api.sites.schemas import SiteSchema
 from field_app_api.tickets.schemas import TicketSchema
+from surveys.api.schemas import SurveyVersionSchema
 
 
 class SyncRequestSchema(ma.Schema):
@@ -13,7 +14,8 @@ class SyncRequestSchema(ma.Schema):
         required=True,
         metadata={
             "description": "Mixed field records, each with `type` (visit, equipment_check, connectivity_reading, "
-            "assistance_log, finding) and a client-generated UUID `id`; fields as in the single-record endpoints"
+            "assistance_log, finding, survey_response) and a client-generated UUID `id`; fields as in the "
+            "single-record endpoints"
         },
     )
 
@@ -43,3 +45,4 @@ class ChangesSchema(ma.Schema):
     has_more = ma.fields.Boolean(metadata={"description": "Pull again at once with the new cursor"})
     sites = ma.fields.List(ma.fields.Nested(SiteSchema))
     tickets = ma.fields.List(ma.fields.Nested(TicketSchema))
+    surveys = ma.fields.List(ma.fields.Nested(SurveyVersionSchema))

@@ -1,0 +1,176 @@
+"""Surveys: list, detail, versions, XLSForm import, and answers (one response at a time; phones also sync them)."""
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from field_app_api.common import page, page_limit
+from server.auth import current_scope, current_user, login_required
+from server.errors import Forbidden, InvalidInput
+from server.extensions import db
+from server.services.ingest import IngestSettings
+from surveys import responses, services
+from surveys.api.schemas import (
+    SurveyCreateSchema,
+    SurveyListSchema,
+    SurveyResponseListSchema,
+    SurveyResponseQueryArgsSchema,
+    SurveyResponseSchema,
+    SurveySchema,
+    SurveyVersionCreateSchema,
+    SurveyVersionListSchema,
+    SurveyVersionSchema,
+    XLSFormImportArgsSchema,
+    XLSFormImportSchema,
+    XLSFormUploadSchema,
+)
+from surveys.xlsform import XLSFormError, read_xlsform
+
+blp = Blueprint("surveys", __name__, description="Surveys and checklists: versions, XLSForm import, answers")
+SECURITY = [{"bearerAuth": []}]
+AUTHORS = ("coordinator", "admin")
+
+
+@blp.route("/surveys")
+class Surveys(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, SurveyListSchema)
+    @blp.doc(security=SECURITY, summary="All surveys, with their versions")
+    def get(self):
+        return {"items": services.list_surveys(db.session)}
+
+    @blp.arguments(SurveyCreateSchema)
+    @blp.response(201, SurveySchema)
+    @blp.doc(security=SECURITY, summary="Create a survey and its first version (coordinators and admins)")
+    def post(self, data):
+        _require_author()
+        survey = services.create_survey(db.session, current_user(), data["code"], data["definition"])
+        db.session.commit()
+        return survey
+
+
+@blp.route("/surveys/import", methods=["POST"])
+@login_required(AUTHORS)
+@blp.arguments(XLSFormUploadSchema, location="files")
+@blp.arguments(XLSFormImportArgsSchema, location="query")
+@blp.response(201, XLSFormImportSchema)
+@blp.alt_response(200, schema=XLSFormImportSchema, description="Same content as the latest version: nothing new")
+@blp.doc(security=SECURITY)
+def import_xlsform(files, args):
+    """Import an XLSForm (.xlsx) as a new survey, or as a new version of the survey with the same code.
+
+    Whatever cannot be imported is listed with its sheet, row and column; unless `skip_unsupported` is set,
+    any such item stops the import (422) so nothing is dropped unnoticed."""
+    upload = files["file"]
+    try:
+        result = read_xlsform(upload.read(), upload.filename or "form.xlsx")
+    except XLSFormError as error:
+        issues = [issue.as_dict() for issue in error.issues]
+        raise InvalidInput({"file": issues}, "The XLSForm cannot be imported.") from error
+    issues = [issue.as_dict() for issue in result.unsupported]
+    if issues and not args["skip_unsupported"]:
+        raise InvalidInput(
+            {"file": issues},
+            f"{len(issues)} item(s) of the form are not supported; fix them, or send skip_unsupported=true "
+            "to import the rest.",
+        )
+    code = args.get("code") or services.slugify(result.code)
+    source_name = (upload.filename or "") + (f" (form version {result.form_version})" if result.form_version else "")
+    version, created = services.save_by_code(
+        db.session, current_user(), code, result.definition, "xlsform", source_name, issues
+    )
+    db.session.commit()
+    return {"created": created, "version": version, "unsupported": issues}, 201 if created else 200
+
+
+@blp.route("/surveys/<int:survey_id>")
+@login_required()
+@blp.response(200, SurveySchema)
+@blp.doc(security=SECURITY)
+def survey_detail(survey_id):
+    """One survey with the list of its versions."""
+    return services.get_survey(db.session, survey_id)
+
+
+@blp.route("/surveys/<int:survey_id>/versions")
+class SurveyVersions(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, SurveyVersionListSchema)
+    @blp.doc(security=SECURITY, summary="The versions of a survey, oldest first")
+    def get(self, survey_id):
+        return {"items": services.get_survey(db.session, survey_id).versions}
+
+    @blp.arguments(SurveyVersionCreateSchema)
+    @blp.response(201, SurveyVersionSchema)
+    @blp.alt_response(200, schema=SurveyVersionSchema, description="Same content as the latest version: that one")
+    @blp.doc(security=SECURITY, summary="Add a version (coordinators and admins); versions are never edited")
+    def post(self, data, survey_id):
+        _require_author()
+        survey = services.get_survey(db.session, survey_id)
+        version, created = services.add_version(db.session, current_user(), survey, data["definition"])
+        db.session.commit()
+        return version, 201 if created else 200
+
+
+@blp.route("/surveys/<int:survey_id>/versions/<int:number>")
+@login_required()
+@blp.response(200, SurveyVersionSchema)
+@blp.doc(security=SECURITY)
+def version_detail(survey_id, number):
+    """One version with its whole definition."""
+    return services.get_version(db.session, survey_id, number)
+
+
+@blp.route("/surveys/<int:survey_id>/versions/<int:number>/responses", methods=["POST"])
+@login_required()
+@blp.arguments(SurveyResponseSchema)
+@blp.response(201, SurveyResponseSchema)
+@blp.alt_response(200, schema=SurveyResponseSchema, description="Already stored (a retry): the stored response")
+@blp.doc(security=SECURITY)
+def submit(data, survey_id, number):
+    """Answer a survey version; errors come per question under `answers`. Answers that map to field records
+    (a broken printer, no signal, a problem with its category) are stored as those records, which may open
+    tickets."""
+    version = services.get_version(db.session, survey_id, number)
+    settings = IngestSettings.from_config(current_app.config)
+    outcome = responses.submit_response(db.session, current_user(), current_scope(), version, data, settings)
+    if outcome.status == "rejected":  # nothing of it was kept (its savepoint is rolled back)
+        if outcome.forbidden:
+            raise Forbidden(_first_message(outcome.errors), errors=outcome.errors)
+        raise InvalidInput(outcome.errors)
+    db.session.commit()
+    return outcome.response, 201 if outcome.status == "created" else 200
+
+
+@blp.route("/surveys/<int:survey_id>/responses")
+@login_required()
+@blp.arguments(SurveyResponseQueryArgsSchema, location="query")
+@blp.response(200, SurveyResponseListSchema)
+@blp.doc(security=SECURITY)
+def list_responses(args, survey_id):
+    """Responses to a survey (all versions) in your jurisdiction, newest first."""
+    services.get_survey(db.session, survey_id)
+    limit = page_limit(args)
+    rows = responses.query_responses(db.session, current_scope(), survey_id, args, limit)
+    return page(rows, limit, responses.encode_cursor)
+
+
+@blp.route("/survey-responses/<uuid:response_id>")
+@login_required()
+@blp.response(200, SurveyResponseSchema)
+@blp.doc(security=SECURITY)
+def response_detail(response_id):
+    """One response, if it is in your jurisdiction."""
+    return responses.get_response(db.session, current_scope(), response_id)
+
+
+def _require_author() -> None:
+    if current_user().role not in AUTHORS:
+        raise Forbidden(f"Creating surveys needs one of the roles: {', '.join(AUTHORS)}.")
+
+
+def _first_message(errors: dict) -> str:
+    messages = next(iter(errors.values()))
+    return messages[0] if isinstance(messages, list) else "Outside your jurisdiction."

@@ -1,0 +1,131 @@
+"""Schemas of the surveys API. A response uses the same field names as a field record."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from field_app_api.common import PageArgsSchema, lat_field, lon_field
+from field_app_api.records.schemas import FieldRecordSchema
+
+ID_MAX = 2**31 - 1  # ids are 32-bit in the database
+
+
+class SurveyVersionSummarySchema(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.Integer()
+    title = ma.fields.String()
+    source = ma.fields.String(metadata={"description": "builtin, api or xlsform"})
+    source_name = ma.fields.String()
+    content_hash = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    created_by_id = ma.fields.Integer(allow_none=True)
+
+
+class SurveyVersionSchema(SurveyVersionSummarySchema):
+    """One immutable version with its whole definition; what phones get in the changes feed."""
+
+    survey_id = ma.fields.Integer()
+    code = ma.fields.String()
+    definition = ma.fields.Dict(metadata={"description": "Questions, groups, repeats and mapping rules"})
+    import_report = ma.fields.List(
+        ma.fields.Dict(), metadata={"description": "What an XLSForm import did not carry over (sheet, row, column)"}
+    )
+    updated_at = ma.fields.AwareDateTime()
+
+
+class SurveySchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    latest_version = ma.fields.Function(lambda survey: survey.latest.number if survey.latest else None)
+    versions = ma.fields.List(ma.fields.Nested(SurveyVersionSummarySchema))
+
+
+class SurveyListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(SurveySchema))
+
+
+class SurveyCreateSchema(ma.Schema):
+    code = ma.fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,99}$", error="2-100 characters: a-z, 0-9, _ and -."),
+        metadata={"description": "Stable identifier, e.g. commune_service_centre_checklist"},
+    )
+    definition = ma.fields.Dict(required=True, metadata={"description": "title, description, questions"})
+
+
+class SurveyVersionCreateSchema(ma.Schema):
+    definition = ma.fields.Dict(required=True, metadata={"description": "title, description, questions"})
+
+
+class SurveyVersionListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(SurveyVersionSummarySchema))
+
+
+class XLSFormUploadSchema(ma.Schema):
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class XLSFormImportArgsSchema(ma.Schema):
+    code = ma.fields.String(
+        validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,99}$", error="2-100 characters: a-z, 0-9, _ and -."),
+        metadata={"description": "Survey to create or add a version to (default: the form_id setting)"},
+    )
+    skip_unsupported = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Import what is supported and list the rest; by default anything unsupported "
+            "stops the import with the list"
+        },
+    )
+
+
+class ImportIssueSchema(ma.Schema):
+    sheet = ma.fields.String()
+    row = ma.fields.Integer(allow_none=True)
+    column = ma.fields.String(allow_none=True)
+    message = ma.fields.String()
+
+
+class XLSFormImportSchema(ma.Schema):
+    created = ma.fields.Boolean(metadata={"description": "False when the content equals the latest version"})
+    version = ma.fields.Nested(SurveyVersionSchema)
+    unsupported = ma.fields.List(ma.fields.Nested(ImportIssueSchema))
+
+
+class SurveyResponseSchema(FieldRecordSchema):
+    """Answers to one survey version, placed like a field record; ``lat``/``lon`` may come from the site or visit."""
+
+    lat = lat_field(load_default=None, allow_none=True)
+    lon = lon_field(load_default=None, allow_none=True)
+    answers = ma.fields.Dict(required=True, metadata={"description": "Answers keyed by question name"})
+    # Set by the server
+    survey_id = ma.fields.Integer(dump_only=True)
+    version = ma.fields.Integer(attribute="version_number", dump_only=True)
+    records = ma.fields.List(
+        ma.fields.Dict(), dump_only=True, metadata={"description": "Field records made from the answers"}
+    )
+
+    @ma.validates_schema
+    def lat_with_lon(self, data, **kwargs):
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise ma.ValidationError("Give both lat and lon, or neither.", "lat")
+
+
+class SurveyResponseSyncSchema(SurveyResponseSchema):
+    """A ``survey_response`` record in a sync batch names its survey and version."""
+
+    survey_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    version = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+
+
+class SurveyResponseListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(SurveyResponseSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class SurveyResponseQueryArgsSchema(PageArgsSchema):
+    admin_unit = ma.fields.String(validate=validate.Length(min=2, max=5))
+    since = ma.fields.AwareDateTime(metadata={"description": "observed_at >= since"})
+    until = ma.fields.AwareDateTime(metadata={"description": "observed_at < until"})
