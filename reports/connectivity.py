@@ -1,0 +1,121 @@
+"""Connectivity indicators: readings, dead-spot share, and the sites (villages, schools...) found with no
+service, no fixed broadband or no power in the period.
+
+A site's status comes from the readings taken at it (``site_id``) in the period:
+no service = every reading was a dead spot; no fixed broadband = no reading on fixed broadband or fibre;
+no power = some reading said the power was off and none said it was on."""
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from reports.parameters import Area, Period
+from reports.sql import BROADBAND_NETWORKS, count_if, in_period, key_column, place_conditions, ratio
+from server.auth import Scope
+from server.models import ConnectivityReading, Site
+
+R = ConnectivityReading
+FIELDS = (
+    "readings",
+    "dead_spot_readings",
+    "dead_spot_share",
+    "fixed_broadband_readings",
+    "sites_measured",
+    "sites_no_service",
+    "villages_no_service",
+    "sites_no_fixed_broadband",
+    "sites_no_power",
+)
+
+
+def _per_site(session: Session, scope: Scope, area: Area, period: Period, level: str):
+    key = key_column(R, level)
+    return (
+        select(
+            key.label("key"),
+            R.site_id.label("site_id"),
+            func.count().label("readings"),
+            count_if(R.dead_spot).label("dead"),
+            count_if(R.network.in_(BROADBAND_NETWORKS)).label("broadband"),
+            count_if(R.power_available.is_(False)).label("power_off"),
+            count_if(R.power_available.is_(True)).label("power_on"),
+        )
+        .where(*place_conditions(R, scope, area, level), in_period(R.observed_at, period))
+        .group_by(key, R.site_id)
+        .subquery("per_site")
+    )
+
+
+def connectivity_by(session: Session, scope: Scope, area: Area, period: Period, level: str) -> dict[str, dict]:
+    """Per commune, province or H3 cell: the connectivity figures, in one pass over the readings."""
+    per_site = _per_site(session, scope, area, period, level)
+    s = per_site.c
+    at_site = s.site_id.isnot(None)
+    no_service = and_(at_site, s.dead == s.readings)
+    query = (
+        select(
+            s.key,
+            func.sum(s.readings),
+            func.sum(s.dead),
+            func.sum(s.broadband),
+            count_if(at_site),
+            count_if(no_service),
+            count_if(and_(no_service, Site.kind == "village")),
+            count_if(and_(at_site, s.broadband == 0)),
+            count_if(and_(at_site, s.power_off > 0, s.power_on == 0)),
+        )
+        .select_from(per_site.outerjoin(Site, Site.id == s.site_id))
+        .group_by(s.key)
+    )
+    result = {}
+    for key, readings, dead, broadband, measured, no_svc, villages, no_bb, no_power in session.execute(query):
+        readings, dead = int(readings or 0), int(dead or 0)
+        result[key] = {
+            "readings": readings,
+            "dead_spot_readings": dead,
+            "dead_spot_share": ratio(dead, readings),
+            "fixed_broadband_readings": int(broadband or 0),
+            "sites_measured": int(measured or 0),
+            "sites_no_service": int(no_svc or 0),
+            "villages_no_service": int(villages or 0),
+            "sites_no_fixed_broadband": int(no_bb or 0),
+            "sites_no_power": int(no_power or 0),
+        }
+    return result
+
+
+def site_connectivity(session: Session, scope: Scope, area: Area, period: Period) -> list[dict]:
+    """Each site with readings in the period: its figures and what it lacks (commune page, site table)."""
+    per_site = _per_site(session, scope, area, period, "commune")
+    s = per_site.c
+    query = (
+        select(
+            Site.id,
+            Site.name,
+            Site.kind,
+            Site.admin_unit_code,
+            s.readings,
+            s.dead,
+            s.broadband,
+            s.power_off,
+            s.power_on,
+        )
+        .select_from(per_site.join(Site, Site.id == s.site_id))
+        .order_by(Site.admin_unit_code, Site.name, Site.id)
+    )
+    rows = []
+    for site_id, name, kind, commune, readings, dead, broadband, power_off, power_on in session.execute(query):
+        rows.append(
+            {
+                "site_id": site_id,
+                "site_name": name,
+                "site_kind": kind,
+                "commune_code": commune,
+                "readings": int(readings),
+                "dead_spot_readings": int(dead),
+                "dead_spot_share": ratio(int(dead), int(readings)),
+                "no_service": int(dead) == int(readings),
+                "no_fixed_broadband": int(broadband) == 0,
+                "no_power": int(power_off) > 0 and int(power_on) == 0,
+            }
+        )
+    return rows

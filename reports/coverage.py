@@ -1,0 +1,80 @@
+"""Coverage of the field effort itself: visits per place, and the communes nobody has visited lately."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from reports.parameters import Area, Period
+from reports.sql import count_if, in_period, key_column, place_conditions, ratio
+from server.auth import Scope
+from server.models import AdminUnit, Visit
+
+V = Visit
+FIELDS = ("visits", "last_visit_at")
+
+
+def visits_by(session: Session, scope: Scope, area: Area, period: Period, level: str) -> dict[str, dict]:
+    """Per commune, province or H3 cell: visits in the period and the last visit before its end."""
+    key = key_column(V, level)
+    query = (
+        select(key, count_if(in_period(V.observed_at, period)), func.max(V.observed_at))
+        .where(*place_conditions(V, scope, area, level), V.observed_at < period.until)
+        .group_by(key)
+    )
+    return {
+        key_value: {"visits": int(count or 0), "last_visit_at": last}
+        for key_value, count, last in session.execute(query)
+    }
+
+
+def communes_in(scope: Scope, area: Area):
+    """SQL condition: the communes of the area that lie in the caller's jurisdiction."""
+    conditions = [AdminUnit.level == "commune", scope.unit_filter()]
+    if area.commune:
+        conditions.append(AdminUnit.code == area.commune)
+    elif area.province:
+        conditions.append(AdminUnit.parent_code == area.province)
+    return conditions
+
+
+def unvisited(session: Session, scope: Scope, area: Area, as_of: datetime, days: int) -> dict:
+    """Communes with no visit in the ``days`` before ``as_of``, listed, and counted per province."""
+    cutoff = as_of - timedelta(days=days)
+    last = (
+        select(V.admin_unit_code.label("code"), func.max(V.observed_at).label("last_visit_at"))
+        .where(*place_conditions(V, scope, area, "commune"), V.observed_at < as_of)
+        .group_by(V.admin_unit_code)
+        .subquery("last_visits")
+    )
+    province = aliased(AdminUnit)
+    query = (
+        select(AdminUnit.code, AdminUnit.name, province.code, province.name, last.c.last_visit_at)
+        .join(province, province.code == AdminUnit.parent_code)
+        .outerjoin(last, last.c.code == AdminUnit.code)
+        .where(*communes_in(scope, area))
+        .order_by(province.code, AdminUnit.code)
+    )
+    communes, provinces = [], {}
+    for code, name, province_code, province_name, last_visit_at in session.execute(query):
+        summary = provinces.setdefault(
+            province_code,
+            {"province_code": province_code, "province_name": province_name, "communes": 0, "unvisited": 0},
+        )
+        summary["communes"] += 1
+        if last_visit_at is not None and last_visit_at >= cutoff:
+            continue
+        summary["unvisited"] += 1
+        communes.append(
+            {
+                "province_code": province_code,
+                "province_name": province_name,
+                "commune_code": code,
+                "commune_name": name,
+                "last_visit_at": last_visit_at,
+                "days_since_visit": (as_of - last_visit_at).days if last_visit_at is not None else None,
+            }
+        )
+    for summary in provinces.values():
+        summary["unvisited_share"] = ratio(summary["unvisited"], summary["communes"])
+    return {"as_of": as_of, "days": days, "communes": communes, "provinces": list(provinces.values())}

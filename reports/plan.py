@@ -1,0 +1,199 @@
+"""A budgeted investment plan: the interventions that close the most weighted gap for the money, never
+exceeding the budget (in the spirit of Giga's open cost model for school connectivity).
+
+Interventions of a place (a ranked commune or H3 cell), and the parts of its score each one closes:
+- ``tower`` where the dead-spot share is at least ``tower_min_dead_spot_share`` and no reading found fixed
+  broadband: closes the connectivity parts (dead-spot share, people affected);
+- ``fibre`` (extension from the fixed broadband already seen there) where the dead-spot share is at least
+  ``fibre_min_dead_spot_share``: closes the same parts, usually for less;
+- ``equipment`` replacement, one per broken or missing asset: each closes an equal share of the
+  broken-equipment part, so a budget may replace some of a commune's assets and not all.
+The value of an item is the score it closes. Items are chosen by an exact 0/1 knapsack (dynamic programming
+over the budget counted in whole units; identical equipment items are split in powers of two, which keeps the
+choice exact). When the budget would need more than ``MAX_UNITS`` units, costs are rounded *up* to a coarser
+unit: the plan can then leave a little money unspent but still never exceeds the budget."""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from reports.parameters import CONNECTIVITY_PARTS, Costs
+
+MAX_UNITS = 20_000  # budget units of the dynamic programme
+MAX_TABLE_CELLS = 60_000_000  # items x units: bounds the memory of the choice table (bytes)
+MAX_ITEMS = 20_000
+INTERVENTIONS = ("tower", "fibre", "equipment")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """``quantity`` identical interventions at one place, chosen together or not at all."""
+
+    place: int  # index in the ranked rows
+    intervention: str
+    quantity: int
+    unit_cost: int
+    unit_value: float
+
+    @property
+    def cost(self) -> int:
+        return self.unit_cost * self.quantity
+
+    @property
+    def value(self) -> float:
+        return self.unit_value * self.quantity
+
+
+def _contribution(row: dict, names: tuple[str, ...]) -> float:
+    return round(math.fsum(part["contribution"] for part in row["parts"] if part["name"] in names), 6)
+
+
+def interventions(row: dict, costs: Costs) -> list[tuple[str, int, int, float]]:
+    """What could be done at a ranked place: (intervention, quantity, unit cost, value of one)."""
+    found = []
+    share = row["dead_spot_share"]
+    connectivity_gap = _contribution(row, CONNECTIVITY_PARTS)
+    if share is not None and connectivity_gap > 0:
+        if row["fixed_broadband_readings"] == 0 and share >= costs.tower_min_dead_spot_share:
+            found.append(("tower", 1, costs.tower, connectivity_gap))
+        elif row["fixed_broadband_readings"] > 0 and share >= costs.fibre_min_dead_spot_share:
+            found.append(("fibre", 1, costs.fibre, connectivity_gap))
+    failed = row["assets_broken"] + row["assets_missing"]
+    equipment_gap = _contribution(row, ("broken_equipment",))
+    if failed > 0 and equipment_gap > 0:
+        found.append(("equipment", failed, costs.equipment, equipment_gap / failed))
+    return found
+
+
+def _split(place: int, intervention: str, quantity: int, unit_cost: int, unit_value: float) -> list[Candidate]:
+    """Identical items as bundles of 1, 2, 4, ... and the rest: any count 0..quantity is a subset of them."""
+    bundles, size, left = [], 1, quantity
+    while left > 0:
+        take = min(size, left)
+        bundles.append(Candidate(place, intervention, take, unit_cost, unit_value))
+        left -= take
+        size *= 2
+    return bundles
+
+
+def knapsack(candidates: list[Candidate], budget: int) -> tuple[list[Candidate], int, bool]:
+    """The subset of candidates with the largest total value whose total cost is at most ``budget``.
+
+    Returns the chosen candidates, the budget unit used (VND) and whether the choice is exact (every cost a
+    whole number of units); with rounded costs it stays within budget and is optimal for the rounded costs."""
+    items = [c for c in candidates if 0 < c.cost <= budget and c.value > 0]
+    if not items:
+        return [], budget, True
+    if len(items) > MAX_ITEMS:
+        items = sorted(items, key=lambda c: (-c.value / c.cost, c.place))[:MAX_ITEMS]
+    unit = math.gcd(budget, *(c.cost for c in items))
+    most_units = min(MAX_UNITS, max(1, MAX_TABLE_CELLS // len(items) - 1))
+    if budget // unit > most_units:
+        unit = -(-budget // most_units)
+    exact = all(c.cost % unit == 0 for c in items) and budget % unit == 0
+    capacity = budget // unit
+    weights = [-(-c.cost // unit) for c in items]
+    best = np.zeros(capacity + 1)
+    taken = np.zeros((len(items), capacity + 1), dtype=bool)
+    for index, (item, weight) in enumerate(zip(items, weights, strict=True)):
+        if weight > capacity:
+            continue
+        with_item = best[: capacity + 1 - weight] + item.value
+        better = with_item > best[weight:] + 1e-12
+        taken[index, weight:] = better
+        best[weight:] = np.where(better, with_item, best[weight:])
+    chosen, room = [], capacity
+    for index in range(len(items) - 1, -1, -1):
+        if taken[index, room]:
+            chosen.append(items[index])
+            room -= weights[index]
+    return chosen[::-1], unit, exact
+
+
+def rank_by_score(rows: list[dict], costs: Costs, budget: int) -> dict:
+    """The plain pick to compare with: whole places in score order, every intervention of a place, while the
+    money lasts (a place that does not fit is skipped)."""
+    left, cost, closed, places = budget, 0, 0.0, []
+    for row in rows:
+        package = interventions(row, costs)
+        package_cost = sum(quantity * unit_cost for _, quantity, unit_cost, _ in package)
+        if not package or package_cost > left:
+            continue
+        left -= package_cost
+        cost += package_cost
+        closed += sum(quantity * value for _, quantity, _, value in package)
+        places.append(row["code"])
+    return {"total_cost": cost, "gap_closed": round(closed, 6), "places": places}
+
+
+def make_plan(rows: list[dict], costs: Costs, budget: int) -> dict:
+    """Choose interventions over ranked ``rows`` (from ``priorities.rank_places``) within ``budget`` VND."""
+    if budget <= 0:
+        raise ValueError("the budget must be positive")
+    candidates = []
+    for place, row in enumerate(rows):
+        for intervention, quantity, unit_cost, unit_value in interventions(row, costs):
+            candidates.extend(_split(place, intervention, quantity, unit_cost, unit_value))
+    chosen, unit, exact = knapsack(candidates, budget)
+    merged: dict[tuple[int, str], dict] = {}
+    for item in chosen:
+        row = rows[item.place]
+        entry = merged.setdefault(
+            (item.place, item.intervention),
+            {
+                "rank": row["rank"],
+                "place_kind": row["place_kind"],
+                "code": row["code"],
+                "name": row["name"],
+                "province_code": row["province_code"],
+                "province_name": row["province_name"],
+                "score": row["score"],
+                "intervention": item.intervention,
+                "quantity": 0,
+                "unit_cost": item.unit_cost,
+                "cost": 0,
+                "gap_closed": 0.0,
+                "closes": [],
+            },
+        )
+        entry["quantity"] += item.quantity
+        entry["cost"] += item.cost
+        entry["gap_closed"] += item.value
+    items = []
+    for (place, _), entry in merged.items():
+        entry["gap_closed"] = round(entry["gap_closed"], 6)
+        entry["gap_closed_per_billion_vnd"] = round(entry["gap_closed"] / entry["cost"] * 1e9, 6)
+        entry["closes"] = _closes(rows[place], entry)
+        items.append(entry)
+    items.sort(key=lambda e: (-e["gap_closed_per_billion_vnd"], e["rank"], INTERVENTIONS.index(e["intervention"])))
+    total_cost = sum(e["cost"] for e in items)
+    if total_cost > budget:  # cannot happen (costs are rounded up); a plan over budget must never leave here
+        raise RuntimeError(f"plan costs {total_cost} VND, over the budget of {budget} VND")
+    return {
+        "budget": budget,
+        "costs": costs.as_dict(),
+        "total_cost": total_cost,
+        "unspent": budget - total_cost,
+        "gap_closed": round(math.fsum(e["gap_closed"] for e in items), 6),
+        "budget_unit": unit,
+        "exact": exact,
+        "candidates": len(candidates),
+        "method": (
+            "0/1 knapsack by dynamic programming over the budget in units of "
+            f"{unit:,} VND ({'exact' if exact else 'costs rounded up to whole units: never over budget'})"
+        ),
+        "items": items,
+        "rank_by_score": rank_by_score(rows, costs, budget),
+    }
+
+
+def _closes(row: dict, entry: dict) -> list[dict]:
+    """The parts of the place's score this item closes and by how much."""
+    if entry["intervention"] == "equipment":
+        return [{"part": "broken_equipment", "gap_closed": entry["gap_closed"], "assets": entry["quantity"]}]
+    return [
+        {"part": part["name"], "gap_closed": part["contribution"]}
+        for part in row["parts"]
+        if part["name"] in CONNECTIVITY_PARTS and part["contribution"] > 0
+    ]

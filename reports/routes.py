@@ -1,0 +1,235 @@
+"""``/api/v1/reports/...``: thin views over the report computations, scoped by the caller's jurisdiction.
+``format=csv|xlsx|geojson`` turns any table into a download; JSON is the default."""
+
+from datetime import UTC, datetime
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from reports import exports, tables
+from reports.areas import resolve_area
+from reports.assistance import assistance_table
+from reports.coverage import unvisited
+from reports.equipment import asset_list
+from reports.indicators import indicator_rows
+from reports.parameters import PARTS, Area, Period, RankingOptions
+from reports.places import geometry_of_rows
+from reports.plan import make_plan
+from reports.priorities import rank_places
+from reports.schemas import (
+    AssistanceArgsSchema,
+    AssistanceReportSchema,
+    EquipmentArgsSchema,
+    EquipmentReportSchema,
+    IndicatorArgsSchema,
+    IndicatorReportSchema,
+    OnTimeArgsSchema,
+    OnTimeReportSchema,
+    PlanArgsSchema,
+    PlanReportSchema,
+    PrioritiesReportSchema,
+    PriorityArgsSchema,
+    UnvisitedArgsSchema,
+    UnvisitedReportSchema,
+)
+from reports.tickets import on_time_rows
+from server.auth import current_scope, login_required
+from server.extensions import db
+
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/reports",
+    description="Indicators, investment priorities and budgeted plans, per commune and province",
+)
+SECURITY = [{"bearerAuth": []}]
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+DOWNLOADS = {
+    200: {
+        "content": {
+            "text/csv": _FILE,
+            exports.MIMETYPES["xlsx"]: _FILE,
+            "application/geo+json": {"schema": {"type": "object", "description": "A GeoJSON FeatureCollection"}},
+        }
+    }
+}
+SCORE_METHOD = (
+    "score = sum over parts of weight x normalised; normalised = min(raw / cap, 1); "
+    "a part without data counts 0 (see each part's note)"
+)
+
+
+def _area(args: dict) -> Area:
+    return resolve_area(db.session, current_scope(), args.get("province"), args.get("commune"))
+
+
+def _download(table: exports.Table, args: dict, area: Area, period: Period | None = None) -> Response:
+    """The table as a file named after the report, the area and the period."""
+    fmt = args["format"]
+    if fmt == "geojson" and table.geometry is None:
+        table.geometry = geometry_of_rows(db.session, table.rows)
+    place = area.commune or area.province or "all"
+    dates = f"-{period.since:%Y%m%d}-{period.until:%Y%m%d}" if period else ""
+    filename = f"fieldops-{table.name}-{place}{dates}.{fmt}"
+    return Response(
+        exports.render(table, fmt),
+        content_type=exports.MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _envelope(area: Area, period: Period) -> dict:
+    return {"area": area.as_dict(), "period": {"since": period.since, "until": period.until}}
+
+
+def build_indicators(args: dict, area: Area) -> tuple[dict, exports.Table]:
+    period = args["period"]
+    rows = indicator_rows(db.session, current_scope(), area, period, args["level"], datetime.now(UTC))
+    return {**_envelope(area, period), "level": args["level"], "items": rows}, tables.indicators_table(
+        rows, args["level"]
+    )
+
+
+def _ranking(args: dict, area: Area) -> list[dict]:
+    options = RankingOptions(args["weights"], args["include_cells"], args["cell_resolution"])
+    return rank_places(db.session, current_scope(), area, args["period"], datetime.now(UTC), options)
+
+
+def build_priorities(args: dict, area: Area) -> tuple[dict, exports.Table]:
+    rows = _ranking(args, area)
+    weights = args["weights"].as_dict()
+    parts = [
+        {"name": p.name, "description": p.description, "cap": p.cap, "unit": p.unit, "weight": weights[p.name]}
+        for p in PARTS
+    ]
+    payload = {
+        **_envelope(area, args["period"]),
+        "method": SCORE_METHOD,
+        "parts": parts,
+        "total": len(rows),
+        "items": rows[: args["limit"]],
+    }
+    return payload, tables.priorities_table(rows[: args["limit"]])
+
+
+def build_plan(args: dict, area: Area) -> tuple[dict, exports.Table]:
+    result = make_plan(_ranking(args, area), args["costs"], args["budget"])
+    payload = {**_envelope(area, args["period"]), "weights": args["weights"].as_dict(), **result}
+    return payload, tables.plan_table(result)
+
+
+def build_on_time(args: dict, area: Area) -> tuple[dict, exports.Table]:
+    period, group = args["period"], args["group_by"]
+    rows = on_time_rows(db.session, current_scope(), area, period, group, datetime.now(UTC))
+    return {**_envelope(area, period), "group_by": group, "items": rows}, tables.on_time_table(rows, group)
+
+
+def build_assistance(args: dict, area: Area) -> tuple[dict, exports.Table]:
+    period, groups = args["period"], args["group_by"]
+    rows = assistance_table(db.session, current_scope(), area, period, groups)
+    payload = {**_envelope(area, period), "group_by": list(groups), "items": rows}
+    return payload, tables.assistance_rows_table(rows, groups)
+
+
+def build_unvisited(args: dict, area: Area) -> tuple[dict, exports.Table]:
+    result = unvisited(db.session, current_scope(), area, args.get("until") or datetime.now(UTC), args["days"])
+    return {"area": area.as_dict(), **result}, tables.unvisited_table(result, args["level"])
+
+
+def build_equipment(args: dict, area: Area) -> tuple[dict, exports.Table]:
+    period = args["period"]
+    rows = asset_list(db.session, current_scope(), area, period, args["limit"])
+    return {**_envelope(area, period), "items": rows}, tables.equipment_table(rows)
+
+
+# name: (query schema, builder); the API and the report pages' download links share them.
+REPORTS = {
+    "indicators": (IndicatorArgsSchema, build_indicators),
+    "investment-priorities": (PriorityArgsSchema, build_priorities),
+    "plan": (PlanArgsSchema, build_plan),
+    "on-time": (OnTimeArgsSchema, build_on_time),
+    "assistance": (AssistanceArgsSchema, build_assistance),
+    "unvisited": (UnvisitedArgsSchema, build_unvisited),
+    "equipment": (EquipmentArgsSchema, build_equipment),
+}
+
+
+def respond(name: str, args: dict):
+    """The report as JSON (a dict for the response schema) or as the file ``format`` asks for."""
+    area = _area(args)
+    payload, table = REPORTS[name][1](args, area)
+    if args["format"] == "json":
+        return payload
+    return _download(table, args, area, args.get("period"))
+
+
+@blp.route("/indicators")
+@login_required()
+@blp.arguments(IndicatorArgsSchema, location="query")
+@blp.response(200, IndicatorReportSchema)
+@blp.doc(security=SECURITY, responses=DOWNLOADS)
+def indicators(args):
+    """Connectivity, equipment, tickets, assistance and visits: one row per commune (or province)."""
+    return respond("indicators", args)
+
+
+@blp.route("/investment-priorities")
+@login_required()
+@blp.arguments(PriorityArgsSchema, location="query")
+@blp.response(200, PrioritiesReportSchema)
+@blp.doc(security=SECURITY, responses=DOWNLOADS)
+def investment_priorities(args):
+    """Communes (and H3 cells where no commune is known) ranked by gap score, each with its parts and weights."""
+    return respond("investment-priorities", args)
+
+
+@blp.route("/plan")
+@login_required()
+@blp.arguments(PlanArgsSchema, location="query")
+@blp.response(200, PlanReportSchema)
+@blp.doc(security=SECURITY, responses=DOWNLOADS)
+def plan(args):
+    """The interventions (tower, fibre extension, equipment replacement) that close the most weighted gap within
+    the budget, never exceeding it; with the plain rank-by-score pick for comparison."""
+    return respond("plan", args)
+
+
+@blp.route("/on-time")
+@login_required()
+@blp.arguments(OnTimeArgsSchema, location="query")
+@blp.response(200, OnTimeReportSchema)
+@blp.doc(security=SECURITY, responses=DOWNLOADS)
+def on_time(args):
+    """On-time resolution rate (resolved by the due date / resolved), overdue now, median time to resolve and
+    escalations, per commune, province or team."""
+    return respond("on-time", args)
+
+
+@blp.route("/assistance")
+@login_required()
+@blp.arguments(AssistanceArgsSchema, location="query")
+@blp.response(200, AssistanceReportSchema)
+@blp.doc(security=SECURITY, responses=DOWNLOADS)
+def assistance(args):
+    """Citizens helped by week, team and service (or commune, province), and the share needing language support."""
+    return respond("assistance", args)
+
+
+@blp.route("/unvisited")
+@login_required()
+@blp.arguments(UnvisitedArgsSchema, location="query")
+@blp.response(200, UnvisitedReportSchema)
+@blp.doc(security=SECURITY, responses=DOWNLOADS)
+def unvisited_communes(args):
+    """Communes with no visit in the last `days` days, and how many per province."""
+    return respond("unvisited", args)
+
+
+@blp.route("/equipment")
+@login_required()
+@blp.arguments(EquipmentArgsSchema, location="query")
+@blp.response(200, EquipmentReportSchema)
+@blp.doc(security=SECURITY, responses=DOWNLOADS)
+def equipment(args):
+    """Assets with their latest condition, oldest first, flagging repeat failures: the replacement list."""
+    return respond("equipment", args)

@@ -1,0 +1,68 @@
+"""SQL pieces the reports share, written once for PostgreSQL and SQLite."""
+
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func
+from sqlalchemy.orm import Session
+
+from reports.parameters import Area, Period
+from server.auth import Scope
+
+LEVELS = ("commune", "province", "h3")
+BROADBAND_NETWORKS = ("fixed_broadband", "fiber")
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def key_column(model, level: str):
+    """What a report groups by: the commune, the province, or ``province:h3_cell`` (a cell may straddle a
+    provincial border; its parts are ranked apart)."""
+    if level == "h3":
+        return model.province_code + ":" + model.h3_cell
+    return {"commune": model.admin_unit_code, "province": model.province_code}[level]
+
+
+def place_conditions(model, scope: Scope, area: Area, level: str) -> list[ColumnElement[bool]]:
+    """Inside the caller's jurisdiction and the asked area. Commune rows leave out records placed only at
+    province level (their ``admin_unit_code`` is the province); H3 rows are made of exactly those records."""
+    conditions = [scope.filter(model.admin_unit_code, model.province_code)]
+    if area.commune:
+        conditions.append(model.admin_unit_code == area.commune)
+    elif area.province:
+        conditions.append(model.province_code == area.province)
+    if level == "commune":
+        conditions.append(model.admin_unit_code != model.province_code)
+    elif level == "h3":
+        conditions.append(model.admin_unit_code == model.province_code)
+        conditions.append(model.h3_cell.isnot(None))
+    return conditions
+
+
+def count_if(condition):
+    """How many rows meet the condition (0 when none), as a portable ``SUM(CASE ...)``."""
+    return func.sum(case((condition, 1), else_=0))
+
+
+def in_period(column, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.since, column < period.until)
+
+
+def seconds_between(session: Session, start, end):
+    """``end - start`` in seconds as a float, on either backend."""
+    if is_postgres(session):
+        return cast(func.extract("epoch", end - start), Float)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def week_start(session: Session, column):
+    """The Monday (Viet Nam time, UTC+7 all year) of the week a timestamp falls in, as a date."""
+    if is_postgres(session):
+        return func.date(func.date_trunc("week", func.timezone("Asia/Ho_Chi_Minh", column)))
+    return func.date(column, "+7 hours", "-6 days", "weekday 1")
+
+
+def ratio(numerator, denominator) -> float | None:
+    """``numerator / denominator`` rounded to 6 places; None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return round(numerator / denominator, 6)

@@ -1,0 +1,65 @@
+"""Everything one report page shows, for a province or a commune, in one call (no web framework here; the
+benchmark times ``province_report`` as "a province report")."""
+
+from datetime import datetime
+
+from reports.assistance import assistance_table
+from reports.connectivity import site_connectivity
+from reports.coverage import unvisited
+from reports.equipment import asset_list
+from reports.indicators import has_data, indicator_rows
+from reports.parameters import Area, Costs, Period, RankingOptions
+from reports.plan import make_plan
+from reports.priorities import rank_places
+from reports.tickets import on_time_rows
+from server.auth import Scope
+
+TOP_PLACES = 20
+UNVISITED_DAYS = 90
+
+
+def province_report(
+    session,
+    scope: Scope,
+    area: Area,
+    period: Period,
+    now: datetime,
+    options: RankingOptions | None = None,
+    budget: int | None = None,
+    costs: Costs | None = None,
+) -> dict:
+    """Province summary, its communes' indicators, the ranking, teams' on-time rates, assistance by service,
+    unvisited communes, and (given a budget) the plan."""
+    summary = indicator_rows(session, scope, area, period, "province", now)
+    communes = indicator_rows(session, scope, area, period, "commune", now)
+    ranking = rank_places(session, scope, area, period, now, options)
+    return {
+        "summary": summary[0] if summary else None,
+        "communes": [row for row in communes if has_data(row)],
+        "communes_without_data": sum(1 for row in communes if not has_data(row)),
+        "priorities": ranking[:TOP_PLACES],
+        "ranked": len(ranking),
+        "on_time_by_team": on_time_rows(session, scope, area, period, "team", now),
+        "assistance_by_service": assistance_table(session, scope, area, period, ("service",)),
+        "unvisited": unvisited(session, scope, area, min(now, period.until), UNVISITED_DAYS),
+        "plan": make_plan(ranking, costs or Costs(), budget) if budget else None,
+    }
+
+
+def commune_report(
+    session, scope: Scope, area: Area, period: Period, now: datetime, options: RankingOptions | None = None
+) -> dict:
+    """Commune figures, its score with parts (and rank within the province), sites, assets, teams, assistance."""
+    [summary] = indicator_rows(session, scope, area, period, "commune", now)
+    province_area = Area(province=area.province)
+    ranking = rank_places(session, scope, province_area, period, now, options)
+    score = next((row for row in ranking if row["place_kind"] == "commune" and row["code"] == area.commune), None)
+    return {
+        "summary": summary,
+        "score": score,
+        "ranked_in_province": sum(1 for row in ranking if row["place_kind"] == "commune"),
+        "sites": site_connectivity(session, scope, area, period),
+        "assets": asset_list(session, scope, area, period, limit=200),
+        "on_time_by_team": on_time_rows(session, scope, area, period, "team", now),
+        "assistance": assistance_table(session, scope, area, period, ("week", "service")),
+    }
