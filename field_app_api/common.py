@@ -1,5 +1,7 @@
 """Pieces every resource uses: list envelopes, keyset pagination, bbox and GeoJSON output."""
 
+from datetime import UTC
+
 import marshmallow as ma
 from flask import Response, current_app, json, request
 from marshmallow import validate
@@ -11,6 +13,29 @@ GEOJSON_MIMETYPE = "application/geo+json"
 
 def bbox_field() -> ma.fields.Field:
     return BBox(metadata={"description": "west,south,east,north in WGS 84 degrees", "example": "103.9,22.2,104.3,22.5"})
+
+
+# Row ids are 32-bit integers in the database: a larger number in a filter or body is invalid input (422),
+# not a statement the database refuses (500).
+ID_MAX = 2**31 - 1
+
+
+def id_field(**kwargs) -> ma.fields.Integer:
+    """A reference to a stored row by its id."""
+    return ma.fields.Integer(validate=validate.Range(min=1, max=ID_MAX), **kwargs)
+
+
+class AwareDateTime(ma.fields.AwareDateTime):
+    """An ISO 8601 date-time with its offset, which must still be a date-time once in UTC (years 1 to 9999):
+    ``9999-12-31T23:00-14:00`` is invalid input, not an overflow deep in a comparison or the database."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parsed.astimezone(UTC)
+        except OverflowError as exc:
+            raise ma.ValidationError("Out of range once converted to UTC.") from exc
+        return parsed
 
 
 class BBox(ma.fields.Field):

@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
     configure_app(app, config)
     configure_logging(app)
+    configure_hardening(app)
     configure_db(app)
     configure_api(app)
     configure_cli(app)
@@ -49,6 +50,18 @@ def configure_logging(app: Flask) -> None:
 
     if not app.debug and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def configure_hardening(app: Flask) -> None:
+    """Request ids and logs first (they time everything after), then security headers and rate limits,
+    then the health probes."""
+    from server import health
+    from server.request_log import configure_request_log
+    from server.security import configure_security
+
+    configure_request_log(app)
+    configure_security(app)
+    app.register_blueprint(health.blp)
 
 
 def configure_db(app: Flask) -> None:

@@ -51,12 +51,29 @@ def _bbox(env: dict, name: str, default: tuple[float, float, float, float]) -> t
     return west, south, east, north
 
 
+def _rate_limit(env: dict, name: str, default: str) -> str | None:
+    """A limit such as ``10 per minute`` (the ``limits`` package's notation); ``off`` disables it."""
+    raw = (env.get(name) or default).strip()
+    if raw.lower() in ("off", "0", "none"):
+        return None
+    from limits import parse
+
+    try:
+        parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must look like '10 per minute' or be 'off', got {raw!r}") from exc
+    return raw
+
+
 def _choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env.get(name) or default
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
 
+
+# Map tiles a page may load (img-src of the Content-Security-Policy); folium's default layer is OpenStreetMap.
+DEFAULT_TILE_SOURCES = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
 
 # Mainland Viet Nam plus the Hoang Sa and Truong Sa special zones.
 COUNTRY_BBOX = (102.1, 6.0, 117.9, 23.4)
@@ -90,6 +107,14 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "TOKEN_TTL_DAYS": _int(env, "FIELDOPS_TOKEN_TTL_DAYS", 180),
         "PAGE_SIZE_MAX": _int(env, "FIELDOPS_PAGE_SIZE_MAX", 1000),
         "STARTUP_CHECK": env.get("FIELDOPS_STARTUP_CHECK", "1") != "0",
+        # Reliability and security
+        "TOKEN_RATE_LIMIT": _rate_limit(env, "FIELDOPS_TOKEN_RATE_LIMIT", "10 per minute"),
+        "RATE_LIMIT_STORAGE": env.get("FIELDOPS_RATE_LIMIT_STORAGE") or "memory://",
+        "PROXY_COUNT": _int(env, "FIELDOPS_PROXY_COUNT", 0),
+        "DB_RETRY_AFTER_SECONDS": _int(env, "FIELDOPS_DB_RETRY_AFTER_SECONDS", 5),
+        "READY_TIMEOUT_SECONDS": _float(env, "FIELDOPS_READY_TIMEOUT_SECONDS", 2.0),
+        "REQUEST_LOG": env.get("FIELDOPS_REQUEST_LOG", "1") != "0",
+        "CSP_IMG_SOURCES": env.get("FIELDOPS_CSP_IMG_SOURCES", DEFAULT_TILE_SOURCES).split(),
         # Field records
         "COUNTRY_BBOX": _bbox(env, "FIELDOPS_COUNTRY_BBOX", COUNTRY_BBOX),
         "OUTSIDE_COUNTRY": _choice(env, "FIELDOPS_OUTSIDE_COUNTRY", "warn", ("warn", "reject", "accept")),

@@ -67,6 +67,22 @@ class Conflict(ProblemError):
     title = "Conflict"
 
 
+class TooManyRequests(ProblemError):
+    http_status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+
+
+class ServiceUnavailable(ProblemError):
+    http_status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
+
+
 class ConfigError(RuntimeError):
     """A setting is wrong or the environment lacks something the setting needs."""
 
@@ -132,17 +148,68 @@ def handle_unexpected(error: Exception) -> Response:
     return problem_response(500, "Internal Server Error", "The server failed to handle this request.")
 
 
+# SQLite messages that mean "busy or unreachable now", not "this statement is wrong".
+_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open database", "disk i/o error")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database cannot serve us right now (down, restarting, refusing connections, connection cut, pool
+    exhausted, locked), as opposed to a statement that is wrong: the first is a 503, the second a 500."""
+    import psycopg
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.DisconnectionError | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.PendingRollbackError):
+        return "invalid transaction" in str(error)
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+        return True
+    message = str(error).lower()
+    return type(error).__name__ == "OperationalError" and any(text in message for text in _SQLITE_UNAVAILABLE)
+
+
+def _describe_database_error(error: BaseException) -> str:
+    """Class and first line of the driver's message: no SQL, no parameters (they may hold personal data)."""
+    orig = getattr(error, "orig", None) or error
+    first_line = (str(orig).strip().splitlines() or [""])[0][:200]
+    return f"{type(orig).__name__}: {first_line}"
+
+
 def register_error_handlers(app) -> None:
-    from sqlalchemy.exc import IntegrityError
+    import psycopg
+    from flask import current_app
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
     from server.extensions import db
 
+    def rollback_quietly() -> None:
+        try:
+            db.session.rollback()
+        except Exception as exc:  # the connection may be gone: the pool replaces it on next checkout
+            log.debug("rollback after a database error failed: %s", type(exc).__name__)
+
     def handle_integrity_error(error: IntegrityError) -> Response:
-        db.session.rollback()
-        log.info("integrity error: %s", error.orig)
+        rollback_quietly()
+        log.info("integrity error: %s", _describe_database_error(error))
         return problem_response(409, "Conflict", "The change conflicts with data already stored.")
+
+    def handle_database_error(error: Exception) -> Response:
+        rollback_quietly()
+        if not database_unavailable(error):
+            return handle_unexpected(error)
+        log.warning("database unavailable: %s", _describe_database_error(error))
+        retry_after = current_app.config.get("DB_RETRY_AFTER_SECONDS", 5)
+        return handle_problem_error(
+            ServiceUnavailable("The database is not reachable at the moment; retry later.", retry_after)
+        )
 
     app.register_error_handler(ProblemError, handle_problem_error)
     app.register_error_handler(HTTPException, problem_from_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(SQLAlchemyError, handle_database_error)
+    app.register_error_handler(psycopg.Error, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from field_app_api.attachments.schemas import AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema
 from field_app_api.records.routes import RECORD_PATHS
 from server.auth import current_scope, current_user, login_required
-from server.errors import NotFound
+from server.errors import Forbidden, NotFound
 from server.extensions import db
 from server.models import RECORD_MODELS, Attachment
 from server.services import records
@@ -37,7 +37,9 @@ def _make_routes(kind: str, path: str) -> None:
         @blp.alt_response(200, schema=AttachmentSchema, description="The same file was already attached")
         @blp.doc(security=SECURITY, summary=f"Attach a photo or PDF to one {kind.replace('_', ' ')}")
         def post(self, files, record_id):
-            records.get_record(db.session, model, current_scope(), record_id)
+            record = records.get_record(db.session, model, current_scope(), record_id)
+            if not records.may_attach(current_user(), record):
+                raise Forbidden("Only the team that made this record, or a coordinator, may attach files to it.")
             upload = files["file"]
             attachment, created = store_attachment(
                 db.session,

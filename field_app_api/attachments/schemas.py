@@ -3,8 +3,9 @@ import marshmallow as ma
 
 class AttachmentSchema(ma.Schema):
     id = ma.fields.UUID()
-    record_kind = ma.fields.String()
-    record_id = ma.fields.UUID()
+    record_kind = ma.fields.String(metadata={"description": "The record's kind, or ticket"})
+    record_id = ma.fields.UUID(allow_none=True, metadata={"description": "The field record; null on a ticket's"})
+    ticket_id = ma.fields.Integer(allow_none=True, metadata={"description": "The ticket; null on a record's"})
     filename = ma.fields.String()
     content_type = ma.fields.String()
     size = ma.fields.Integer()

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 from webargs.fields import DelimitedList
 
-from field_app_api.common import LatLonMixin, lat_field, lon_field
+from field_app_api.common import AwareDateTime, LatLonMixin, id_field, lat_field, lon_field
 from server.models.records import CATEGORIES
 from server.models.tickets import ACTIONS, ACTIVE_STATUSES, LEVELS, PRIORITIES, STATUSES
 
@@ -64,8 +64,8 @@ class TicketDetailSchema(TicketSchema):
 
 
 class TicketQueryArgsSchema(ma.Schema):
-    team = ma.fields.Integer()
-    assignee = ma.fields.Integer()
+    team = id_field()
+    assignee = id_field()
     admin_unit = ma.fields.String(
         validate=validate.Length(min=2, max=5), metadata={"description": "A commune, or a province for all of it"}
     )
@@ -99,8 +99,8 @@ class TransitionSchema(ma.Schema):
     action = ma.fields.String(required=True, validate=validate.OneOf(ACTIONS))
     version = ma.fields.Integer(validate=validate.Range(min=1))
     comment = ma.fields.String(load_default="", validate=validate.Length(max=5000))
-    team_id = ma.fields.Integer(allow_none=True)
-    assignee_id = ma.fields.Integer(allow_none=True)
+    team_id = id_field(allow_none=True)
+    assignee_id = id_field(allow_none=True)
     evidence = ma.fields.Nested(EvidenceSchema, metadata={"description": "A visit or reading confirming the fix"})
 
 
@@ -109,7 +109,7 @@ class TicketPatchSchema(ma.Schema):
     title = ma.fields.String(validate=validate.Length(min=1, max=300))
     description = ma.fields.String(validate=validate.Length(max=5000))
     priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
-    due_at = ma.fields.AwareDateTime()
+    due_at = AwareDateTime()
 
 
 class TicketCreateSchema(LatLonMixin, ma.Schema):
@@ -120,7 +120,7 @@ class TicketCreateSchema(LatLonMixin, ma.Schema):
     priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
     lat = lat_field()
     lon = lon_field()
-    site_id = ma.fields.Integer(allow_none=True)
+    site_id = id_field(allow_none=True)
 
 
 class CommentSchema(ma.Schema):

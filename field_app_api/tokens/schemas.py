@@ -1,6 +1,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from field_app_api.common import id_field
+
 
 class TokenSchema(ma.Schema):
     id = ma.fields.Integer()
@@ -18,13 +20,13 @@ class IssuedTokenSchema(TokenSchema):
 
 
 class TokenCreateSchema(ma.Schema):
-    user_id = ma.fields.Integer(metadata={"description": "Whose token; default yourself"})
+    user_id = id_field(metadata={"description": "Whose token; default yourself"})
     label = ma.fields.String(load_default="", validate=validate.Length(max=120))
     ttl_days = ma.fields.Integer(validate=validate.Range(min=1, max=730))
 
 
 class TokenQueryArgsSchema(ma.Schema):
-    user_id = ma.fields.Integer()
+    user_id = id_field()
 
 
 class TokenListSchema(ma.Schema):

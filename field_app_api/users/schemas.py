@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from field_app_api.common import id_field
 from server.models.users import ROLES
 
 
@@ -21,14 +22,14 @@ class UserCreateSchema(ma.Schema):
     )
     display_name = ma.fields.String(validate=validate.Length(max=200), load_default="")
     role = ma.fields.String(required=True, validate=validate.OneOf(ROLES))
-    team_id = ma.fields.Integer(allow_none=True)
+    team_id = id_field(allow_none=True)
     jurisdiction_code = ma.fields.String(allow_none=True, validate=validate.Length(min=2, max=5))
 
 
 class UserPatchSchema(ma.Schema):
     display_name = ma.fields.String(validate=validate.Length(max=200))
     role = ma.fields.String(validate=validate.OneOf(ROLES))
-    team_id = ma.fields.Integer(allow_none=True)
+    team_id = id_field(allow_none=True)
     jurisdiction_code = ma.fields.String(allow_none=True, validate=validate.Length(min=2, max=5))
     active = ma.fields.Boolean()
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.errors import InvalidInput, NotFound
-from server.models import FieldRecord
+from server.models import FieldRecord, User
 from server.models.common import in_admin_unit
 from server.spatial import within_bbox
 
@@ -59,6 +59,14 @@ def query_records(
             or_(model.observed_at < observed_at, and_(model.observed_at == observed_at, model.id < record_id))
         )
     return query.order_by(model.observed_at.desc(), model.id.desc()).limit(limit + 1)
+
+
+def may_attach(user: User, record: FieldRecord) -> bool:
+    """Photos and files go on a record from its author or team, or from a coordinator or admin of its area
+    (the caller has checked the area): another team's record is read-only to a field member or lead."""
+    if user.role in ("coordinator", "admin") or record.author_id == user.id:
+        return True
+    return user.team_id is not None and record.team_id == user.team_id
 
 
 def get_record(session: Session, model: type[FieldRecord], scope: Scope, record_id: uuid.UUID) -> FieldRecord:

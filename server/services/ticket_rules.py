@@ -130,8 +130,9 @@ def dead_spot_signals(session: Session, rows: list[dict], settings: RuleSettings
     return signals
 
 
-def apply_rules(session: Session, created: dict[str, list[dict]], settings: RuleSettings,
-                now: datetime | None = None) -> int:
+def apply_rules(
+    session: Session, created: dict[str, list[dict]], settings: RuleSettings, now: datetime | None = None
+) -> int:
     """Open or join tickets for the records just created; returns how many signals were handled."""
     now = now or datetime.now(UTC)
     signals = [s for row in created.get("equipment_check", []) if (s := equipment_signal(row, settings))]

@@ -168,6 +168,8 @@ def open_or_join_many(
         else:
             to_create.append(group[0])
     if to_create:
+        # Concurrent syncs take row locks in the same order (keys, then ticket ids): no deadlocks under load.
+        to_create.sort(key=lambda signal: signal.key)
         created = _create_many(session, to_create, calendar, now)
         lost = [signal.key for signal in to_create if signal.key not in created]
         now_active = _active_rows(session, lost) if lost else {}  # opened meanwhile by a concurrent request
@@ -315,7 +317,7 @@ def _join_many(session: Session, joins: dict[int, list[Signal]], priorities: dic
                 "more": sum(1 + signal.extra_signals for signal in group),
                 "new_priority": higher_priority(priorities[ticket_id], *(signal.priority for signal in group)),
             }
-            for ticket_id, group in joins.items()
+            for ticket_id, group in sorted(joins.items())
         ],
     )
     for ticket in [obj for obj in session.identity_map.values() if isinstance(obj, Ticket) and obj.id in joins]:

@@ -1,0 +1,345 @@
+"""Who may do what: every core endpoint and method against five callers, in one table.
+
+The world: team "home" works in province 15 (Lào Cai) with a field member (who recorded one field record of
+each kind and owns a token) and a team lead (who opened a ticket assigned to the team); a site in commune
+04603; a photo on the visit and on the ticket; a day off. The callers:
+
+- anonymous: no token;
+- other member: a field member of another team working in the same province;
+- lead: the home team's lead;
+- other coord: a coordinator of another province (01, Hà Nội);
+- admin.
+
+Expected: ``2xx``, ``302`` (pages send the browser to the login form), or the exact error status; for the sync,
+which is 200 even when it refuses a record, SYNC_OUTCOME says what became of the record. A new endpoint in
+``server`` or ``field_app_api`` fails ``test_matrix_covers_every_endpoint`` until it has a row here. Endpoints of
+the feature packages (maps, reports, surveys) are held at least to "anonymous gets 401" by
+``test_feature_endpoints_need_a_token``; their owners may add full rows to MATRIX.
+"""
+
+import io
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from server import feature_modules
+from server.models import ApiToken, DayOff
+from server.services import tickets
+from server.services.calendar import WorkingCalendar
+from tests.records_factory import BUILDERS, assistance_log, equipment_check, finding, reading, visit, without_type
+
+ROLES = ("anonymous", "other member", "lead", "other coord", "admin")
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+RECORD_PATHS = {
+    "visits": "visit",
+    "equipment-checks": "equipment_check",
+    "connectivity-readings": "connectivity_reading",
+    "assistance-logs": "assistance_log",
+    "findings": "finding",
+}
+
+BUILDERS_BY_KIND = {
+    "visit": visit,
+    "equipment_check": equipment_check,
+    "connectivity_reading": reading,
+    "assistance_log": assistance_log,
+    "finding": finding,
+}
+
+# fmt: off
+#                                                        anonymous  other member  lead           other coord     admin
+MATRIX = {
+    # Public: documentation and probes
+    "GET /api/v1/openapi.json":                         ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/docs":                                 ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/docs/assets/<path:filename>":          ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /healthz":                                     ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /readyz":                                      ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
+    # The caller and their tokens: everyone manages their own; only admins and coordinators (in their area)
+    # revoke other people's
+    "GET /api/v1/me":                                   ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/tokens":                               ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /api/v1/tokens":                              ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "DELETE /api/v1/tokens/<int:token_id>":             ("401",     "403",        "403",         "403",          "2xx"),
+    # Reference data
+    "GET /api/v1/admin-units":                          ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/admin-units.geojson":                  ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/admin-units/<code>":                   ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    # Sites: read in scope; leads create and change; coordinators and admins delete
+    "GET /api/v1/sites":                                ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /api/v1/sites":                               ("401",     "403",        "2xx",         "403",          "2xx"),
+    "GET /api/v1/sites.geojson":                        ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/sites/<int:site_id>":                  ("401",     "2xx",        "2xx",         "404",          "2xx"),
+    "PATCH /api/v1/sites/<int:site_id>":                ("401",     "403",        "2xx",         "404",          "2xx"),
+    "DELETE /api/v1/sites/<int:site_id>":               ("401",     "403",        "403",         "404",          "2xx"),
+    # Teams and users: members see their own team; coordinators manage their area
+    "GET /api/v1/teams":                                ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /api/v1/teams":                               ("401",     "403",        "403",         "403",          "2xx"),
+    "GET /api/v1/teams/<int:team_id>":                  ("401",     "404",        "2xx",         "404",          "2xx"),
+    "PATCH /api/v1/teams/<int:team_id>":                ("401",     "403",        "403",         "404",          "2xx"),
+    "GET /api/v1/users":                                ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /api/v1/users":                               ("401",     "403",        "403",         "403",          "2xx"),
+    "GET /api/v1/users/<int:user_id>":                  ("401",     "404",        "2xx",         "404",          "2xx"),
+    "PATCH /api/v1/users/<int:user_id>":                ("401",     "403",        "403",         "404",          "2xx"),
+    # Sync: anyone with a team records in its jurisdiction; outside it each record is rejected
+    "POST /api/v1/sync":                                ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/sync/changes":                         ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    # Attachments: read with the record; attach only to your team's records (or as coordinator/admin)
+    "GET /api/v1/attachments/<uuid:attachment_id>":     ("401",     "2xx",        "2xx",         "404",          "2xx"),
+    # Tickets: read in scope; leads and coordinators open and edit; the assigned team works on them;
+    # anyone in scope comments and adds photos; admins change rules and days off
+    "GET /api/v1/tickets":                              ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /api/v1/tickets":                             ("401",     "403",        "2xx",         "403",          "2xx"),
+    "GET /api/v1/tickets/<int:ticket_id>":              ("401",     "2xx",        "2xx",         "404",          "2xx"),
+    "PATCH /api/v1/tickets/<int:ticket_id>":            ("401",     "403",        "2xx",         "404",          "2xx"),
+    "POST /api/v1/tickets/<int:ticket_id>/transitions": ("401",     "403",        "2xx",         "404",          "2xx"),
+    "POST /api/v1/tickets/<int:ticket_id>/comments":    ("401",     "2xx",        "2xx",         "404",          "2xx"),
+    "GET /api/v1/tickets/<int:ticket_id>/attachments":  ("401",     "2xx",        "2xx",         "404",          "2xx"),
+    "POST /api/v1/tickets/<int:ticket_id>/attachments": ("401",     "2xx",        "2xx",         "404",          "2xx"),
+    "GET /api/v1/ticket-rules":                         ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "PATCH /api/v1/ticket-rules/<category>":            ("401",     "403",        "403",         "403",          "2xx"),
+    "GET /api/v1/days-off":                             ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /api/v1/days-off":                            ("401",     "403",        "403",         "403",          "2xx"),
+    "DELETE /api/v1/days-off/<day>":                    ("401",     "403",        "403",         "403",          "2xx"),
+    # Pages: a login form for strangers; queues in scope
+    "GET /":                                            ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /queues/teams/<int:team_id>":                  ("302",     "404",        "2xx",         "404",          "2xx"),
+    "GET /queues/admin-units/<code>":                   ("302",     "2xx",        "2xx",         "404",          "2xx"),
+    "GET /login":                                       ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /login":                                      ("401",     "302",        "302",         "302",          "302"),
+    "POST /logout":                                     ("302",     "302",        "302",         "302",          "302"),
+}
+# The five field record kinds share one shape.
+for p in RECORD_PATHS:
+    MATRIX.update({
+        f"GET /api/v1/{p}":                               ("401",    "2xx",       "2xx",        "2xx",          "2xx"),
+        f"POST /api/v1/{p}":                              ("401",    "2xx",       "2xx",        "403",          "2xx"),
+        f"GET /api/v1/{p}.geojson":                       ("401",    "2xx",       "2xx",        "2xx",          "2xx"),
+        f"GET /api/v1/{p}/<uuid:record_id>":              ("401",    "2xx",       "2xx",        "404",          "2xx"),
+        f"GET /api/v1/{p}/<uuid:record_id>/attachments":  ("401",    "2xx",       "2xx",        "404",          "2xx"),
+        f"POST /api/v1/{p}/<uuid:record_id>/attachments": ("401",    "403",       "2xx",        "404",          "2xx"),
+    })
+# fmt: on
+# POST /api/v1/sync answers 200 even when it refuses a record: what became of the one record sent.
+SYNC_OUTCOME = {"other member": "created", "lead": "created", "other coord": "rejected", "admin": "created"}
+
+
+@dataclass
+class World:
+    headers: dict[str, dict]
+    tokens: dict[str, str]
+    team_id: int
+    member_id: int
+    member_token_id: int
+    site_id: int
+    records: dict[str, str]
+    ticket_id: int
+    ticket_version: int
+    attachment_id: str
+    day_off: str
+
+
+@pytest.fixture
+def world(client, db, make_team, make_user, make_site) -> World:
+    home, other = make_team(["15"], name="home team"), make_team(["15"], name="other team")
+    member, member_headers = make_user("field_member", team=home)
+    lead, lead_headers = make_user("team_lead", team=home)
+    admin, admin_headers = make_user("admin")
+    headers = {
+        "other member": make_user("field_member", team=other)[1],
+        "lead": lead_headers,
+        "other coord": make_user("coordinator", jurisdiction_code="01")[1],
+        "admin": admin_headers,
+    }
+    site = make_site(commune="04603")
+    batch = [builder() for builder in BUILDERS]
+    answer = client.post("/api/v1/sync", json={"records": batch}, headers=member_headers).get_json()
+    assert answer["created"] == len(batch), answer
+    records = {path: next(r["id"] for r in batch if r["type"] == kind) for path, kind in RECORD_PATHS.items()}
+    photo = client.post(
+        f"/api/v1/visits/{records['visits']}/attachments",
+        data={"file": (io.BytesIO(JPEG), "photo.jpg")},
+        headers=member_headers,
+        content_type="multipart/form-data",
+    )
+    assert photo.status_code == 201, photo.get_data(as_text=True)
+    from server.auth import scope_for
+
+    ticket = tickets.create_ticket(
+        db.session,
+        lead,
+        scope_for(lead),
+        title="Router down",
+        category="equipment",
+        admin_unit_code="04603",
+        calendar=WorkingCalendar.load(db.session),
+    )
+    db.session.add(DayOff(day=date(2031, 1, 2), reason="flood", created_by_id=admin.id))
+    db.session.flush()
+    token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == member.id))
+    return World(
+        headers=headers,
+        tokens={role: value["Authorization"].split()[1] for role, value in headers.items()},
+        team_id=home.id,
+        member_id=member.id,
+        member_token_id=token_id,
+        site_id=site.id,
+        records=records,
+        ticket_id=ticket.id,
+        ticket_version=ticket.version,
+        attachment_id=photo.get_json()["id"],
+        day_off="2031-01-02",
+    )
+
+
+def url_for_rule(rule: str, world: World | None) -> str:
+    """The rule with its variables filled in from the world (placeholders for anonymous calls)."""
+    values = {
+        "token_id": world.member_token_id if world else 1,
+        "code": "04603",
+        "site_id": world.site_id if world else 1,
+        "team_id": world.team_id if world else 1,
+        "user_id": world.member_id if world else 1,
+        "attachment_id": world.attachment_id if world else uuid.uuid4(),
+        "ticket_id": world.ticket_id if world else 1,
+        "category": "software",
+        "day": world.day_off if world else "2031-01-02",
+        "filename": "swagger-ui.css",
+    }
+    kind_path = rule.split("/")[3] if rule.startswith("/api/v1/") else ""
+    values["record_id"] = world.records[kind_path] if world and kind_path in world.records else uuid.uuid4()
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1).rsplit(":", 1)[-1]
+        if name not in values:
+            raise KeyError(f"no value for <{name}> in {rule}: add one to url_for_rule")
+        return str(values[name])
+
+    return re.sub(r"<([^>]+)>", fill, rule)
+
+
+def upload(data: bytes) -> dict:
+    return {"data": {"file": (io.BytesIO(data), "photo.png")}, "content_type": "multipart/form-data"}
+
+
+def request_body(method: str, rule: str, role: str, world: World | None) -> dict:
+    """What a caller who is allowed would send; the same request goes out for every role."""
+    ticket_version = world.ticket_version if world else 1
+    bodies = {
+        "POST /api/v1/tokens": {"json": {"label": "new phone"}},
+        "POST /api/v1/sites": {
+            "json": {"name": "Thôn 9", "kind": "village", "lat": 21.73, "lon": 104.9, "admin_unit_code": "04603"}
+        },
+        "PATCH /api/v1/sites/<int:site_id>": {"json": {"name": "Thôn 2"}},
+        "POST /api/v1/teams": {"json": {"name": "new team", "kind": "working_group", "jurisdiction": ["15"]}},
+        "PATCH /api/v1/teams/<int:team_id>": {"json": {"name": "renamed team"}},
+        "POST /api/v1/users": {
+            "json": {"username": "newcomer", "role": "field_member", "team_id": world.team_id if world else 1}
+        },
+        "PATCH /api/v1/users/<int:user_id>": {"json": {"display_name": "Renamed"}},
+        "POST /api/v1/sync": {"json": {"device_id": "phone-1", "records": [reading()]}},
+        "POST /api/v1/tickets": {
+            "json": {"title": "Printer gone", "category": "equipment", "admin_unit_code": "04603"}
+        },
+        "PATCH /api/v1/tickets/<int:ticket_id>": {
+            "json": {"title": "Router down since Monday", "version": ticket_version}
+        },
+        "POST /api/v1/tickets/<int:ticket_id>/transitions": {"json": {"action": "start", "version": ticket_version}},
+        "POST /api/v1/tickets/<int:ticket_id>/comments": {"json": {"comment": "Seen it too."}},
+        "POST /api/v1/tickets/<int:ticket_id>/attachments": upload(PNG),
+        "PATCH /api/v1/ticket-rules/<category>": {"json": {"sla_working_days": 6}},
+        "POST /api/v1/days-off": {"json": {"day": "2031-01-03", "reason": "storm"}},
+        "POST /login": {"data": {"token": world.tokens[role] if world and role in world.tokens else "fo_wrong"}},
+    }
+    key = f"{method} {rule}"
+    if key in bodies:
+        return bodies[key]
+    kind_path = rule.split("/")[3] if rule.startswith("/api/v1/") else ""
+    if method == "POST" and kind_path in RECORD_PATHS:
+        if rule.endswith("/attachments"):
+            return upload(PNG)
+        return {"json": without_type(BUILDERS_BY_KIND[RECORD_PATHS[kind_path]]())}
+    return {}
+
+
+def core_routes(app) -> set[str]:
+    """``METHOD rule`` of every route that is not a feature package's (nor Flask's static files)."""
+    feature_prefixes = tuple(module.__name__ + "." for module in feature_modules())
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if rule.endpoint == "static" or view.__module__.startswith(feature_prefixes):
+            continue
+        routes.update(f"{method} {rule.rule}" for method in rule.methods - {"HEAD", "OPTIONS"})
+    return routes
+
+
+def test_matrix_covers_every_endpoint(app):
+    """Every core route and method has a row, and every row is a route: a new endpoint needs its rules here."""
+    routes = core_routes(app)
+    assert sorted(routes - set(MATRIX)) == [], "endpoints without a row in MATRIX"
+    assert sorted(set(MATRIX) - routes) == [], "rows in MATRIX for endpoints that do not exist"
+
+
+def check(response, expected: str, key: str, role: str) -> None:
+    status, outcome = expected, SYNC_OUTCOME.get(role) if key == "POST /api/v1/sync" else None
+    text = response.get_data()[:300].decode(errors="replace")
+    where = f"{key} as {role}: got {response.status_code}, expected {expected}: {text}"
+    if status == "2xx":
+        assert 200 <= response.status_code < 300, where
+    else:
+        assert response.status_code == int(status), where
+    if response.status_code >= 400 and key.split()[1].startswith("/api/"):
+        assert response.mimetype == "application/problem+json", where
+    if outcome:
+        assert response.get_json()[outcome] == 1, where
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_access(request, client, key, role):
+    """The caller gets exactly what the rules allow (see the table above)."""
+    expected = MATRIX[key][ROLES.index(role)]
+    world = None if role == "anonymous" else request.getfixturevalue("world")
+    method, rule = key.split(" ", 1)
+    headers = world.headers[role] if world else {}
+    if key == "POST /login":
+        headers = {}
+    response = client.open(
+        url_for_rule(rule, world), method=method, headers=headers, **request_body(method, rule, role, world)
+    )
+    try:
+        check(response, expected, key, role)
+    finally:
+        response.close()
+
+
+def feature_api_routes(app) -> list[str]:
+    prefixes = tuple(module.__name__ + "." for module in feature_modules())
+    return sorted(
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and app.view_functions[rule.endpoint].__module__.startswith(prefixes)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
+
+
+def test_feature_endpoints_need_a_token(app, client):
+    """Every API endpoint of the feature packages refuses a caller without a token (401 problem document)."""
+    checked = []
+    for key in feature_api_routes(app):
+        if key in MATRIX:
+            continue
+        method, rule = key.split(" ", 1)
+        url = re.sub(r"<uuid:[^>]+>", str(uuid.uuid4()), rule)
+        url = re.sub(r"<[^>]+>", "1", url)
+        response = client.open(url, method=method)
+        assert response.status_code == 401, f"{key}: {response.status_code}"
+        assert response.mimetype == "application/problem+json", key
+        checked.append(key)
+    assert len(checked) == len([key for key in feature_api_routes(app) if key not in MATRIX])
