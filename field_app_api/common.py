@@ -1,6 +1,6 @@
 """Pieces every resource uses: list envelopes, keyset pagination, bbox and GeoJSON output."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 import marshmallow as ma
 from flask import Response, current_app, json, request
@@ -25,17 +25,31 @@ def id_field(**kwargs) -> ma.fields.Integer:
     return ma.fields.Integer(validate=validate.Range(min=1, max=ID_MAX), **kwargs)
 
 
+SUPPORTED_YEARS = (2000, 2100)
+
+
+def supported_moment(value: datetime) -> datetime:
+    """Field work and its reports happen in this century: a date outside it is a typo or a probe, refused
+    as invalid input rather than overflowing in a comparison (``9999-12-31T23:00-14:00``) or the database."""
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("Out of range once converted to UTC.") from exc
+    first, last = SUPPORTED_YEARS
+    if not first <= in_utc.year < last:
+        raise ValueError(f"Must be between the years {first} and {last - 1}.")
+    return value
+
+
 class AwareDateTime(ma.fields.AwareDateTime):
-    """An ISO 8601 date-time with its offset, which must still be a date-time once in UTC (years 1 to 9999):
-    ``9999-12-31T23:00-14:00`` is invalid input, not an overflow deep in a comparison or the database."""
+    """An ISO 8601 date-time with its offset, in the supported years (see ``supported_moment``)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         parsed = super()._deserialize(value, attr, data, **kwargs)
         try:
-            parsed.astimezone(UTC)
-        except OverflowError as exc:
-            raise ma.ValidationError("Out of range once converted to UTC.") from exc
-        return parsed
+            return supported_moment(parsed)
+        except ValueError as exc:
+            raise ma.ValidationError(str(exc)) from exc
 
 
 class BBox(ma.fields.Field):

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 import marshmallow as ma
 from marshmallow import validate
 
-from field_app_api.common import bbox_field
+from field_app_api.common import bbox_field, supported_moment
 from maps.aggregates import INDICATORS
 from server.models.records import ASSET_KINDS, CATEGORIES, CONDITIONS, NETWORKS
 from server.models.tickets import ACTIVE_STATUSES, PRIORITIES
@@ -25,13 +25,17 @@ class Moment(ma.fields.Field):
         raw = str(value).strip()
         try:
             if len(raw) == 10:
-                day = date.fromisoformat(raw)
-                start = datetime.combine(day, time.min, tzinfo=VIETNAM)
-                return start + timedelta(days=1) if self.end_of_day else start
-            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError as exc:
+                start = datetime.combine(date.fromisoformat(raw), time.min, tzinfo=VIETNAM)
+                moment = start + timedelta(days=1) if self.end_of_day else start
+            else:
+                moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                moment = moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM)
+        except (ValueError, OverflowError) as exc:
             raise ma.ValidationError("Must be a date (YYYY-MM-DD) or an ISO 8601 date-time.") from exc
-        return moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM)
+        try:
+            return supported_moment(moment)
+        except ValueError as exc:
+            raise ma.ValidationError(str(exc)) from exc
 
     def _jsonschema_type_mapping(self):
         return {"type": "string"}

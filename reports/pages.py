@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import marshmallow as ma
 from flask import Blueprint, current_app, render_template, request
 
+from field_app_api.common import SUPPORTED_YEARS, supported_moment
 from reports.areas import resolve_area
 from reports.exports import FORMATS
 from reports.parameters import DEFAULT_PERIOD_DAYS, PARTS, Area, Costs, Period, RankingOptions, Weights
@@ -33,7 +34,9 @@ def _day_or_time(raw: str, end: bool) -> datetime:
         value = datetime.fromisoformat(raw)
         if value.tzinfo is None:
             raise ValueError("a time needs its timezone") from None
-        return value
+        return supported_moment(value)
+    if not SUPPORTED_YEARS[0] <= day.year < SUPPORTED_YEARS[1]:
+        raise ValueError("out of the supported years")
     return datetime.combine(day + timedelta(days=1) if end else day, time(), VIETNAM)
 
 

@@ -7,6 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 from webargs.fields import DelimitedList
 
+from field_app_api.common import AwareDateTime
 from reports import assistance, indicators, tickets
 from reports.exports import FORMATS
 from reports.parameters import DEFAULT_PERIOD_DAYS, PARTS, Costs, Period, Weights
@@ -34,10 +35,10 @@ class AreaArgsSchema(ma.Schema):
 
 
 class PeriodArgsSchema(AreaArgsSchema):
-    since = ma.fields.AwareDateTime(
+    since = AwareDateTime(
         metadata={"description": f"Start of the period, inclusive; default: {DEFAULT_PERIOD_DAYS} days before until"}
     )
-    until = ma.fields.AwareDateTime(metadata={"description": "End of the period, exclusive; default: now"})
+    until = AwareDateTime(metadata={"description": "End of the period, exclusive; default: now"})
 
     @ma.post_load
     def make_period(self, data, **kwargs):
@@ -174,7 +175,7 @@ class UnvisitedArgsSchema(AreaArgsSchema):
         validate=validate.Range(min=1, max=3650),
         metadata={"description": "A commune with no visit in this many days before `until` is listed"},
     )
-    until = ma.fields.AwareDateTime(metadata={"description": "Count back from this time; default: now"})
+    until = AwareDateTime(metadata={"description": "Count back from this time; default: now"})
     level = ma.fields.String(
         load_default="commune",
         validate=validate.OneOf(indicators.LEVELS),
@@ -190,8 +191,8 @@ class EquipmentArgsSchema(PeriodArgsSchema):
 
 
 class PeriodSchema(ma.Schema):
-    since = ma.fields.AwareDateTime()
-    until = ma.fields.AwareDateTime()
+    since = AwareDateTime()
+    until = AwareDateTime()
 
 
 class AreaSchema(ma.Schema):
@@ -201,7 +202,7 @@ class AreaSchema(ma.Schema):
 
 def _figure_field(name: str) -> ma.fields.Field:
     if name == "last_visit_at":
-        return ma.fields.AwareDateTime(allow_none=True)
+        return AwareDateTime(allow_none=True)
     if name in indicators.NULLABLE:
         return ma.fields.Float(allow_none=True)
     return ma.fields.Integer()
@@ -369,7 +370,7 @@ class UnvisitedCommuneSchema(ma.Schema):
     province_name = ma.fields.String()
     commune_code = ma.fields.String()
     commune_name = ma.fields.String()
-    last_visit_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "null: never visited"})
+    last_visit_at = AwareDateTime(allow_none=True, metadata={"description": "null: never visited"})
     days_since_visit = ma.fields.Integer(allow_none=True)
 
 
@@ -383,7 +384,7 @@ class UnvisitedProvinceSchema(ma.Schema):
 
 class UnvisitedReportSchema(ma.Schema):
     area = ma.fields.Nested(AreaSchema)
-    as_of = ma.fields.AwareDateTime()
+    as_of = AwareDateTime()
     days = ma.fields.Integer()
     provinces = ma.fields.List(ma.fields.Nested(UnvisitedProvinceSchema))
     communes = ma.fields.List(ma.fields.Nested(UnvisitedCommuneSchema))
@@ -400,7 +401,7 @@ class AssetSchema(ma.Schema):
     age_years = ma.fields.Float(allow_none=True)
     failures_in_period = ma.fields.Integer()
     repeat_failure = ma.fields.Boolean(metadata={"description": "Failed twice or more in the period"})
-    last_checked_at = ma.fields.AwareDateTime()
+    last_checked_at = AwareDateTime()
 
 
 class EquipmentReportSchema(ma.Schema):
