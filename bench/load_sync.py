@@ -36,9 +36,9 @@ from pathlib import Path
 import flask_migrate
 import psycopg
 import urllib3
-from sqlalchemy.engine import make_url
 
 from bench.app import bench_app
+from bench.database import conninfo, rebuild
 from bench.readings import connectivity_readings
 from bench.sync_vs_copy import cpu_model, free_port
 from server.auth import Scope, issue_token
@@ -85,24 +85,6 @@ class Results:
 
 
 # --- Set-up ---------------------------------------------------------------------------------------------
-
-
-def rebuild(url: str) -> None:
-    """Create the database if needed and drop its public schema; the migrations build the rest."""
-    sa_url = make_url(url)
-    if "load" not in (sa_url.database or ""):
-        raise SystemExit(f"Refusing to rebuild database {sa_url.database!r}: its name must contain 'load'.")
-    server = sa_url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(server, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (sa_url.database,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{sa_url.database}"')
-    with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
-def conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def set_up(url: str, phones: int) -> list[Phone]:
@@ -314,7 +296,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    rebuild(args.database_url)
+    rebuild(args.database_url, "load")
     phones = set_up(args.database_url, args.phones)
     results = Results()
     log_path = ROOT / "bench" / "results" / "load_sync_server.log"

@@ -32,8 +32,8 @@ import h3
 import numpy as np
 import psycopg
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
+from bench.database import conninfo, rebuild
 from server import create_app
 from server.auth import Scope, issue_token
 from server.extensions import db
@@ -66,23 +66,6 @@ OPERATORS = (("452-01", "MobiFone"), ("452-02", "VinaPhone"), ("452-04", "Viette
 PAGE_LIMIT_BYTES = 2_000_000
 COPY_CHUNK = 20_000
 PAGE_LIMIT_SECONDS = 2.0
-
-
-def rebuild(url: str) -> None:
-    sa_url = make_url(url)
-    if "bench" not in (sa_url.database or ""):
-        raise SystemExit(f"Refusing to rebuild database {sa_url.database!r}: its name must contain 'bench'.")
-    server = sa_url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(server, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (sa_url.database,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{sa_url.database}"')
-    with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
-def conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def set_up(app) -> tuple[str, dict[str, list[str]], dict[str, tuple[float, float]]]:

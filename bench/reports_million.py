@@ -37,6 +37,8 @@ import h3
 import psycopg
 from sqlalchemy.engine import make_url
 
+from bench.database import conninfo, rebuild
+
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD_DAYS = 90
 UNPLACED_SHARE = 0.02
@@ -45,29 +47,6 @@ ASSETS = (("computer", "PC"), ("printer", "Printer"), ("scanner", "Scanner"))
 SERVICES = ("digital_id", "online_public_service", "e_payment", "other")
 MAX_RUNS = 50
 PLAN_BUDGET = 200_000_000_000
-
-
-def conninfo(url: str, database: str | None = None) -> str:
-    sa_url = make_url(url)
-    parts = [
-        f"host={sa_url.host or '127.0.0.1'}",
-        f"port={sa_url.port or 5432}",
-        f"user={sa_url.username or 'postgres'}",
-    ]
-    if sa_url.password:
-        parts.append(f"password={sa_url.password}")
-    parts.append(f"dbname={database or sa_url.database}")
-    return " ".join(parts)
-
-
-def rebuild(url: str) -> None:
-    name = make_url(url).database
-    with psycopg.connect(conninfo(url, "postgres"), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
 
 
 def migrate(url: str) -> None:

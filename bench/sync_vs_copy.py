@@ -38,9 +38,9 @@ import flask_migrate
 import h3
 import psycopg
 import urllib3
-from sqlalchemy.engine import make_url
 
 from bench.app import bench_app
+from bench.database import conninfo, rebuild
 from bench.readings import connectivity_readings
 from server.auth import Scope, issue_token
 from server.extensions import db
@@ -134,20 +134,10 @@ class BenchDatabase:
 
     @property
     def conninfo(self) -> str:
-        return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        return conninfo(self.url)
 
     def rebuild(self) -> None:
-        """Create the database if needed and drop its public schema; the migrations build the rest."""
-        url = make_url(self.url)
-        if "bench" not in (url.database or ""):
-            raise SystemExit(f"Refusing to rebuild database {url.database!r}: its name must contain 'bench'.")
-        server = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-        with psycopg.connect(server, autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone():
-                conn.execute(f'CREATE DATABASE "{url.database}"')
-        with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-            conn.execute("CREATE SCHEMA public")
+        rebuild(self.url)
 
     def remember_empty_tables(self) -> None:
         with psycopg.connect(self.conninfo) as conn:
