@@ -41,6 +41,7 @@ def configure_app(app: Flask, overrides: dict | None) -> None:
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=app.config["FIELDOPS_ENV"] == "production",  # production runs behind HTTPS
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
