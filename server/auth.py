@@ -110,13 +110,6 @@ class Scope:
             AdminUnit.parent_code.in_(sorted(self.provinces)),
         )
 
-    def union(self, other: "Scope") -> "Scope":
-        return Scope(
-            self.everywhere or other.everywhere,
-            self.provinces | other.provinces,
-            self.communes | other.communes,
-        )
-
 
 def scope_of_units(units: list[AdminUnit]) -> Scope:
     return Scope(
@@ -194,10 +187,6 @@ def require_unit_in_scope(unit: AdminUnit, *, hide: bool = True) -> None:
         if hide:
             raise NotFound("No such record in your jurisdiction.")
         raise Forbidden(f"{unit.name} ({unit.code}) is outside your jurisdiction.")
-
-
-def outranks_or_equals(user: User, role: str) -> bool:
-    return ROLE_RANK[user.role] >= ROLE_RANK[role]
 
 
 def token_ttl_days() -> int:

@@ -103,11 +103,6 @@ def ping(engine: Engine, timeout_seconds: float) -> None:
         raw.close()
 
 
-def is_postgis(session_or_engine) -> bool:
-    bind = session_or_engine.get_bind() if hasattr(session_or_engine, "get_bind") else session_or_engine
-    return bind.dialect.name == "postgresql"
-
-
 def insert_new_rows(
     session,
     table,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, shape
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import AdminUnit
@@ -124,10 +124,6 @@ def import_boundaries(session: Session, path: Path, code_property: str | None = 
         report.matched.append(code)
     session.flush()
     return report
-
-
-def boundaries_loaded(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(AdminUnit).where(AdminUnit.boundary.is_not(None))) > 0
 
 
 def commune_at(session: Session, lon: float, lat: float) -> AdminUnit | None:

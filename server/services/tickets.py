@@ -131,15 +131,11 @@ class Signal:
     notes: list[str] = field(default_factory=list)
 
 
-def open_or_join(session: Session, signal: Signal, calendar: WorkingCalendar, now: datetime | None = None) -> Ticket:
-    """Join the active ticket for the signal's key, reopen a recently resolved one, or open a new one."""
-    return session.get(Ticket, open_or_join_many(session, [signal], calendar, now)[signal.key])
-
-
 def open_or_join_many(
     session: Session, signals: list[Signal], calendar: WorkingCalendar, now: datetime | None = None
 ) -> dict[str, int]:
-    """``open_or_join`` for a whole batch of signals with set-based statements whatever their count: one
+    """Join the active ticket of each signal's key, reopen a recently resolved one, or open a new one, for a
+    whole batch of signals with set-based statements whatever their count: one
     lookup of active tickets, one of reopenable ones, one insert of new tickets, one of events, one update
     of the tickets that were joined. Returns the ticket id per signal key."""
     now = now or datetime.now(UTC)
