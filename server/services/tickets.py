@@ -430,11 +430,11 @@ def transition(
             ticket.resolution = comment
     elif action == "verify":
         _check_verifier(session, user, ticket)
+        checked = _check_evidence(session, user, scope, evidence) if evidence else None
         ticket.verified_at = datetime.now(UTC)
         ticket.verified_by_id = user.id
-        if evidence:
-            ticket.verification_evidence = _check_evidence(session, user, scope, evidence)
-            changes["evidence"] = ticket.verification_evidence
+        if checked:
+            ticket.verification_evidence = changes["evidence"] = checked
     elif action == "close":
         if user.role not in ("team_lead", *MANAGERS):
             raise Forbidden("Only a team lead or a coordinator may close a ticket.")
