@@ -268,6 +268,26 @@ class TestForeignReferences:
         assert status in (200, 201), errors
         assert reference.stored(db, world) != before
 
+    @pytest.mark.parametrize("via_sync", [False, True], ids=["POST /api/v1/findings", "POST /api/v1/sync"])
+    def test_a_record_names_only_its_authors_team(self, client, db, world, via_sync):
+        """``team_id`` of another team is 403 whether that team exists or not; the own team works."""
+        stored = count(RECORD_MODELS["finding"])
+        before = stored(db, world)
+        answers = []
+        for team_id in (world.away.team.id, MISSING_ID, world.home.team.id):
+            record = finding(team_id=team_id)
+            if via_sync:
+                body = {"device_id": "phone-1", "records": [record]}
+                [result] = client.post("/api/v1/sync", json=body, headers=world.home.member_headers).json["results"]
+                answers.append((result["status"], result.get("errors")))
+            else:
+                response = client.post("/api/v1/findings", json=without_type(record), headers=world.home.member_headers)
+                answers.append((response.status_code, response.json.get("errors")))
+        refused = ("rejected" if via_sync else 403, {"team_id": ["You can record only as a member of your own team."]})
+        assert answers[:2] == [refused, refused]
+        assert answers[2][0] == ("created" if via_sync else 201)
+        assert stored(db, world) == before + 1
+
     def test_a_ticket_created_with_a_foreign_site_is_not_on_the_map_there(self, client, db, world):
         """The reported case: a Lào Cai lead's ticket never points at Hà Nội's site."""
         body = {"title": "Printer gone", "category": "equipment", "admin_unit_code": "04603"}

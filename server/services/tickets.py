@@ -414,6 +414,7 @@ def transition(
     if action in NEEDS_COMMENT and not comment.strip():
         raise InvalidInput({"comment": [f"Say why or what was done: a comment is required to {action}."]})
     before_status = ticket.status
+    scope = scope or scope_for(user)
     if action == "escalate":
         _escalate(session, ticket, user, comment)
         session.flush()
@@ -430,7 +431,7 @@ def transition(
             ticket.resolution = comment
     elif action == "verify":
         _check_verifier(session, user, ticket)
-        checked = _check_evidence(session, user, scope, evidence) if evidence else None
+        checked = _check_evidence(session, scope, evidence) if evidence else None
         ticket.verified_at = datetime.now(UTC)
         ticket.verified_by_id = user.id
         if checked:
@@ -450,7 +451,7 @@ def transition(
 def _assign(
     session: Session,
     user: User,
-    scope: Scope | None,
+    scope: Scope,
     ticket: Ticket,
     team_id: int | None,
     assignee_id: int | None,
@@ -462,7 +463,6 @@ def _assign(
         raise Forbidden("A team lead assigns only their own team's tickets.")
     if team_id is None and assignee_id is None:
         raise InvalidInput({"team_id": ["Give a team_id, an assignee_id, or both."]})
-    scope = scope or scope_for(user)
     if team_id is not None:
         access.referencable_team(session, user, scope, team_id)
     if assignee_id is not None:
@@ -486,9 +486,9 @@ def _check_verifier(session: Session, user: User, ticket: Ticket) -> None:
         raise Forbidden("A member of the team that resolved the ticket cannot verify it.")
 
 
-def _check_evidence(session: Session, user: User, scope: Scope | None, evidence: dict) -> dict:
+def _check_evidence(session: Session, scope: Scope, evidence: dict) -> dict:
     kind, record_id = evidence.get("kind"), evidence.get("id")
-    access.referencable_record(session, scope or scope_for(user), kind, record_id)
+    access.referencable_record(session, scope, kind, record_id)
     return {"kind": kind, "id": str(record_id)}
 
 
