@@ -7,8 +7,8 @@ after the hash of the files the docs page loads. A request whose hash matches th
 answered with ``Cache-Control: public, max-age=31536000, immutable``: a browser keeps it for a year and never asks
 again, and a changed file gets a new URL. Without the hash, or with a stale one, the file is still served, with
 ``no-cache`` so the browser revalidates it (ETag and Last-Modified, answered with 304). The content is read once per
-file version and kept in memory; responses are not streamed, so the compression step can compress them whole and
-answer conditional requests for the compressed variant too.
+file version and kept in memory, and so is each compressed variant (``server.compression``), made once at a
+higher setting than per-request compression can afford.
 """
 
 import hashlib
@@ -21,6 +21,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app, request
 from werkzeug.security import safe_join
 
+from server.compression import compress_static, static_coding
 from server.errors import NotFound
 
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
@@ -83,13 +84,22 @@ def send_asset(path: Path, immutable: bool) -> Response:
     if held is not None:
         response = Response(status=304)
         response.set_etag(held)
+        response.vary.add("Accept-Encoding")
         response.headers["Cache-Control"] = cache_control
         return response
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    coding = static_coding(mimetype, len(asset.content))
+    content_type = mimetype
     if mimetype.startswith("text/") or mimetype == "application/javascript":
-        mimetype += "; charset=utf-8"
-    response = Response(asset.content, content_type=mimetype)
-    response.set_etag(asset.digest)
+        content_type += "; charset=utf-8"
+    if coding is None:
+        response = Response(asset.content, content_type=content_type)
+        response.set_etag(asset.digest)
+    else:
+        response = Response(compress_static(asset.content, coding), content_type=content_type)
+        response.headers["Content-Encoding"] = coding
+        response.set_etag(f"{asset.digest}:{coding}")
+    response.vary.add("Accept-Encoding")
     response.last_modified = asset.mtime
     response.headers["Cache-Control"] = cache_control
     return response.make_conditional(request)

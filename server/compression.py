@@ -3,7 +3,8 @@
 Responses: Flask-Compress compresses every text response (pages, JSON, GeoJSON, problem documents, the OpenAPI
 document, CSV, scripts and style sheets) of at least ``COMPRESS_MIN_SIZE`` bytes with brotli or gzip, whichever the
 client's ``Accept-Encoding`` prefers (brotli on a tie), and adds ``Vary: Accept-Encoding``. Images and xlsx files
-are already compressed and are sent as they are.
+are already compressed and are sent as they are. Static files (``server.assets``) are compressed here once per
+version, at brotli quality 9 / gzip level 9, and the result is kept in memory.
 
 Requests: a body sent with ``Content-Encoding: gzip`` is inflated before any view or hook reads it, in bounded
 chunks, so the ``MAX_CONTENT_LENGTH`` limit (``FIELDOPS_MAX_CONTENT_LENGTH``) holds for the inflated body as well as
@@ -11,10 +12,13 @@ for the bytes on the wire: a gzip bomb is refused with 413 after at most that ma
 truncated gzip body gets 400, and any other content coding 415 (problem+json in every case).
 """
 
+import gzip
 import io
 import zlib
+from functools import lru_cache
 
-from flask import Flask, request
+import brotli
+from flask import Flask, current_app, request
 from flask_compress import Compress
 
 from server.errors import ProblemError
@@ -36,6 +40,8 @@ COMPRESSED_MIMETYPES = [
 ]
 # brotli first: on a tie in Accept-Encoding it gives the smaller response
 ALGORITHMS = ["br", "gzip"]
+# Static files are compressed once per version at a higher setting than responses made per request.
+STATIC_LEVELS = {"br": 9, "gzip": 9}
 GZIP_CODINGS = frozenset({"gzip", "x-gzip"})
 READ_CHUNK = 64 * 1024
 
@@ -65,6 +71,28 @@ def configure_compression(app: Flask) -> None:
         app.config.setdefault(key, value)
     Compress(app)
     app.before_request(inflate_request_body)
+
+
+def static_coding(mimetype: str, size: int) -> str | None:
+    """The coding to send a static file of this type and size in, by the request's Accept-Encoding (the same
+    rules as for other responses), or None for the plain bytes."""
+    config = current_app.config
+    if not config["COMPRESS_REGISTER"] or size < config["COMPRESS_MIN_SIZE"]:
+        return None
+    if mimetype not in config["COMPRESS_MIMETYPES"]:
+        return None
+    algorithms = config["COMPRESS_ALGORITHM"]
+    if isinstance(algorithms, str):
+        algorithms = [name.strip() for name in algorithms.split(",")]
+    return request.accept_encodings.best_match([name for name in algorithms if name in STATIC_LEVELS])
+
+
+@lru_cache(maxsize=64)
+def compress_static(content: bytes, coding: str) -> bytes:
+    """``content`` in ``coding``, kept for the next request (static files change only with a deployment)."""
+    if coding == "br":
+        return brotli.compress(content, quality=STATIC_LEVELS["br"])
+    return gzip.compress(content, compresslevel=STATIC_LEVELS["gzip"], mtime=0)
 
 
 def _has_body() -> bool:
