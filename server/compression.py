@@ -116,7 +116,6 @@ def inflate_request_body() -> None:
     environ["CONTENT_LENGTH"] = str(len(body))
     environ.pop("HTTP_CONTENT_ENCODING", None)
     environ.pop("wsgi.input_terminated", None)
-    environ["fieldops.request_content_encoding"] = coding
     request.__dict__.pop("stream", None)  # werkzeug caches the stream it made from the old input
 
 
