@@ -12,6 +12,7 @@ import os
 def register(app, api) -> None:
     from maps import pages, routes
     from maps.builders import check_tiles
+    from server.assets import register_hashed_endpoint
     from server.errors import ConfigError
 
     app.config.setdefault("MAP_TILES", os.environ.get("FIELDOPS_MAP_TILES") or "osm")
@@ -23,6 +24,7 @@ def register(app, api) -> None:
     _allow_tile_images(app)
     api.register_blueprint(routes.blp, url_prefix=f"/api/v1{routes.blp.url_prefix}")
     app.register_blueprint(pages.blp)
+    register_hashed_endpoint(app, "maps.asset", pages.asset_path)
 
 
 def _allow_tile_images(app) -> None:

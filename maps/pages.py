@@ -2,9 +2,10 @@
 served from installed packages (``/maps/assets/...``) so a page needs no outside network except optional tiles."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import marshmallow as ma
-from flask import Blueprint, Response, current_app, redirect, render_template_string, request, send_file, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template_string, request, url_for
 from sqlalchemy import select
 
 from maps import aggregates, assets, builders
@@ -16,6 +17,7 @@ from maps.schemas import (
     EquipmentPageArgsSchema,
     TicketPageArgsSchema,
 )
+from server.assets import VERSION_ARG, is_current, send_asset
 from server.auth import current_scope
 from server.errors import InvalidInput, NotFound
 from server.extensions import db
@@ -24,7 +26,6 @@ from server.models.records import ASSET_KINDS, CATEGORIES, NETWORKS
 from server.web.session import page_login_required
 
 blp = Blueprint("maps", __name__, url_prefix="/maps")
-ASSET_MAX_AGE = 7 * 24 * 3600
 MAPS = (
     ("dead_spots", "Dead spots"),
     ("equipment", "Equipment"),
@@ -41,16 +42,21 @@ _schemas = {
 
 @blp.get("/assets/<library>/<path:filename>")
 def asset(library: str, filename: str):
-    """A Leaflet or plugin file from the installed package (no login: third-party code, no data)."""
+    """A Leaflet or plugin file from the installed package (no login: third-party code, no data), cached for a
+    year under its content-hashed URL."""
     path = assets.asset_file(library, filename)
     if path is None:
         raise NotFound(f"No map asset {library}/{filename}.")
-    return send_file(path, max_age=ASSET_MAX_AGE)
+    return send_asset(path, is_current(path, request.args.get(VERSION_ARG)))
+
+
+def asset_path(values: dict) -> Path | None:
+    """The file behind a ``maps.asset`` URL, so that ``url_for`` adds its content hash."""
+    return assets.asset_file(values.get("library", ""), values.get("filename", ""))
 
 
 def asset_url(resource: assets.Resource) -> str:
-    version = assets.library_version(resource.library)
-    return url_for("maps.asset", library=resource.library, filename=resource.filename, v=version)
+    return url_for("maps.asset", library=resource.library, filename=resource.filename)
 
 
 def _args(page: str) -> dict:

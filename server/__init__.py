@@ -17,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_db(app)
     configure_api(app)
     configure_cli(app)
+    configure_assets(app)
     return app
 
 
@@ -37,7 +38,7 @@ def configure_app(app: Flask, overrides: dict | None) -> None:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
+        OPENAPI_SWAGGER_UI_URL=swagger_ui_url(),
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
@@ -54,13 +55,15 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_hardening(app: Flask) -> None:
-    """Request ids and logs first (they time everything after), then security headers and rate limits,
-    then the health probes."""
+    """Request ids and logs first (they time everything after), then compression (a gzip request body is
+    inflated before any other hook reads it), security headers and rate limits, then the health probes."""
     from server import health
+    from server.compression import configure_compression
     from server.request_log import configure_request_log
     from server.security import configure_security
 
     configure_request_log(app)
+    configure_compression(app)
     configure_security(app)
     app.register_blueprint(health.blp)
 
@@ -118,14 +121,42 @@ def configure_feature_packages(app: Flask, api) -> None:
             register(app, api)
 
 
+# The files the interactive docs page loads (flask-smorest's Swagger UI template names them).
+SWAGGER_UI_FILES = ("swagger-ui.css", "swagger-ui-standalone-preset.js", "swagger-ui-bundle.js")
+SWAGGER_UI_ASSETS = "/api/v1/docs/assets"
+
+
+def swagger_ui_url() -> str:
+    """The folder URL of the Swagger UI files, named after the hash of their content (see server.assets)."""
+    import swagger_ui_bundle
+
+    from server.assets import bundle_hash
+
+    folder = Path(swagger_ui_bundle.swagger_ui_path)
+    return f"{SWAGGER_UI_ASSETS}/{bundle_hash(folder / name for name in SWAGGER_UI_FILES)}/"
+
+
 def _serve_swagger_assets(app: Flask) -> None:
     """The interactive docs use Swagger UI files installed with the package, not a CDN."""
     import swagger_ui_bundle
-    from flask import send_from_directory
+    from werkzeug.security import safe_join
 
-    @app.get("/api/v1/docs/assets/<path:filename>")
-    def swagger_ui_assets(filename):
-        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+    from server.assets import send_asset
+    from server.errors import NotFound
+
+    @app.get(f"{SWAGGER_UI_ASSETS}/<version>/<path:filename>")
+    def swagger_ui_assets(version, filename):
+        path = safe_join(swagger_ui_bundle.swagger_ui_path, filename)
+        if path is None or not Path(path).is_file():
+            raise NotFound(f"No Swagger UI file {filename}.")
+        return send_asset(Path(path), immutable=swagger_ui_url() == f"{SWAGGER_UI_ASSETS}/{version}/")
+
+
+def configure_assets(app: Flask) -> None:
+    """Content-hashed URLs and long cache lifetimes for static files; last, once every blueprint is in."""
+    from server.assets import configure_assets as configure
+
+    configure(app)
 
 
 def configure_cli(app: Flask) -> None:

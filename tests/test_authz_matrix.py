@@ -57,7 +57,7 @@ MATRIX = {
     # Public: documentation and probes
     "GET /api/v1/openapi.json":                         ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /api/v1/docs":                                 ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
-    "GET /api/v1/docs/assets/<path:filename>":          ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/docs/assets/<version>/<path:filename>": ("2xx",    "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /healthz":                                     ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /readyz":                                      ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
     # The caller and their tokens: everyone manages their own; only admins and coordinators (in their area)
@@ -211,6 +211,7 @@ def url_for_rule(rule: str, world: World | None) -> str:
         "category": "software",
         "day": world.day_off if world else "2031-01-02",
         "filename": "swagger-ui.css",
+        "version": "any",
     }
     kind_path = rule.split("/")[3] if rule.startswith("/api/v1/") else ""
     values["record_id"] = world.records[kind_path] if world and kind_path in world.records else uuid.uuid4()

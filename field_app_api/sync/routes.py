@@ -78,7 +78,9 @@ def validate_batch(raw_records: list) -> tuple[list[Candidate], dict[int, Outcom
 def sync(data):
     """Store a batch of mixed records; each is answered created, duplicate or rejected (with field errors).
 
-    One bad record never blocks the others, and retrying the same batch is always safe."""
+    One bad record never blocks the others, and retrying the same batch is always safe. The body may be sent with
+    `Content-Encoding: gzip`: the size limit holds for the inflated body too (413 past it), a corrupt gzip body gets
+    400 and any other content coding 415."""
     raw_records = data["records"]
     limit = current_app.config["SYNC_MAX_RECORDS"]
     if len(raw_records) > limit:
