@@ -9,11 +9,11 @@ from field_app_api.tokens.schemas import (
     TokenQueryArgsSchema,
     TokenSchema,
 )
-from server.auth import current_user, issue_token, login_required, revoke_token, token_ttl_days
+from server.auth import current_user, login_required, token_ttl_days
 from server.errors import Forbidden, NotFound
 from server.extensions import db
 from server.models import ApiToken, User
-from server.services.users import can_manage
+from server.services.users import can_manage, enrol_device, revoke_device
 
 blp = Blueprint("tokens", __name__, url_prefix="/tokens", description="API tokens: issue, list, revoke")
 SECURITY = [{"bearerAuth": []}]
@@ -48,7 +48,9 @@ class TokenList(MethodView):
     def post(self, data):
         """Issue a token for yourself or for a user you manage (e.g. a new phone)."""
         user = _user_managed(data.get("user_id", current_user().id))
-        row, clear = issue_token(db.session, user, data["label"], data.get("ttl_days", token_ttl_days()))
+        row, clear = enrol_device(
+            db.session, current_user(), user, data["label"], data.get("ttl_days", token_ttl_days())
+        )
         db.session.commit()
         return {**{name: getattr(row, name) for name in TokenSchema().fields}, "token": clear}
 
@@ -64,5 +66,5 @@ def revoke(token_id):
         raise NotFound(f"No token {token_id}.")
     if token.user_id != current_user().id and not can_manage(current_user(), token.user):
         raise Forbidden("You may not revoke this token.")
-    revoke_token(db.session, token)
+    revoke_device(db.session, current_user(), token)
     db.session.commit()

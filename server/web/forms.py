@@ -1,0 +1,91 @@
+"""The forms of the account pages (Flask-WTF: every form carries its CSRF token)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp
+
+from server.models.teams import TEAM_KINDS
+from server.models.users import LOCALES, ROLES, USERNAME_PATTERN
+from server.passwords import MAX_LENGTH
+from server.web.labels import LOCALE_LABELS, ROLE_LABELS, TEAM_KIND_LABELS
+
+
+def _none_if_empty(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    next = HiddenField()
+
+
+class TokenLoginForm(FlaskForm):
+    token = PasswordField(_l("Token"), validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    confirm = PasswordField(
+        _l("New password again"), validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))]
+    )
+
+
+class LocaleForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=[(code, LOCALE_LABELS[code]) for code in LOCALES])
+
+
+class TemporaryPasswordForm(FlaskForm):
+    password = PasswordField(_l("Temporary password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+
+class PersonForm(FlaskForm):
+    """Role and team of a person. The role list shown is what the manager may grant; a role outside it is
+    refused by the view (403), a team outside their area by the service."""
+
+    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(
+        _l("Role"),
+        choices=[(role, ROLE_LABELS[role]) for role in ROLES],
+        validators=[AnyOf(ROLES)],
+        validate_choice=False,
+    )
+    team_id = SelectField(_l("Team"), coerce=_none_if_empty, validate_choice=False)
+    jurisdiction_code = StringField(_l("Own area (admin unit code)"), validators=[Optional(), Length(max=5)])
+    active = BooleanField(_l("Account active"), default=True)
+
+
+class NewPersonForm(PersonForm):
+    username = StringField(
+        _l("User name"),
+        validators=[
+            DataRequired(),
+            Length(min=2, max=80),
+            Regexp(USERNAME_PATTERN, message=_l("Letters, digits and . _ @ - only.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Temporary password (to be changed at the first sign-in)"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+    )
+
+
+class DeviceForm(FlaskForm):
+    label = StringField(
+        _l("Device name (e.g. phone of Lan, Samsung A05)"), validators=[DataRequired(), Length(max=120)]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[(kind, TEAM_KIND_LABELS[kind]) for kind in TEAM_KINDS])
+    jurisdiction = StringField(
+        _l("Area: admin unit codes, separated by commas"), validators=[DataRequired(), Length(max=2000)]
+    )
