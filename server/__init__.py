@@ -69,12 +69,13 @@ def configure_hardening(app: Flask) -> None:
 def configure_babel_minimal(app: Flask) -> None:
     """Just enough Flask-Babel for ``_()`` in templates and ``gettext`` in code: the person's language setting,
     else the browser's, else Vietnamese. The translations work replaces this with the full set-up."""
-    from flask import g, request
+    from flask import g, has_request_context, request
     from flask_babel import Babel
 
     def select_locale() -> str:
         chosen = getattr(g.get("current_user"), "locale", None)
-        return chosen or request.accept_languages.best_match(["vi", "en"]) or "vi"
+        browser = request.accept_languages.best_match(["vi", "en"]) if has_request_context() else None
+        return chosen or browser or "vi"
 
     Babel(app, locale_selector=select_locale, default_locale="vi", default_timezone="Asia/Ho_Chi_Minh")
 

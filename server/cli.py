@@ -1,5 +1,6 @@
 """Command line: ``flask --app wsgi <group> <command>``. Commands print what they changed."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -121,7 +122,7 @@ def create_user(username, role, team_name, jurisdiction_code, display_name, pass
 
 def _password_from_stdin() -> str:
     """The first line of stdin, without its line ending (so `echo ... |` and here-strings work)."""
-    line = click.get_text_stream("stdin").readline()
+    line = sys.stdin.readline()
     return line.removesuffix("\n").removesuffix("\r")
 
 

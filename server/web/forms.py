@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp
 
 from server.models.teams import TEAM_KINDS
@@ -35,7 +35,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class LocaleForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[(code, LOCALE_LABELS[code]) for code in LOCALES])
+    locale = SelectField(_l("Language"), choices=[SelectChoice(code, LOCALE_LABELS[code]) for code in LOCALES])
 
 
 class TemporaryPasswordForm(FlaskForm):
@@ -49,7 +49,7 @@ class PersonForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
     role = SelectField(
         _l("Role"),
-        choices=[(role, ROLE_LABELS[role]) for role in ROLES],
+        choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES],
         validators=[AnyOf(ROLES)],
         validate_choice=False,
     )
@@ -85,7 +85,7 @@ class ConfirmForm(FlaskForm):
 
 class TeamForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[(kind, TEAM_KIND_LABELS[kind]) for kind in TEAM_KINDS])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(kind, TEAM_KIND_LABELS[kind]) for kind in TEAM_KINDS])
     jurisdiction = StringField(
         _l("Area: admin unit codes, separated by commas"), validators=[DataRequired(), Length(max=2000)]
     )

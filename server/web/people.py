@@ -9,6 +9,7 @@ import segno
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from server.auth import ROLE_RANK, current_scope, current_user, token_ttl_days
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -54,13 +55,13 @@ def _grantable_roles(actor: User) -> list[str]:
     return [role for role in ROLES if actor.role == "admin" or ROLE_RANK[role] < ROLE_RANK[actor.role]]
 
 
-def _team_choices(actor: User) -> list[tuple[str, str]]:
+def _team_choices(actor: User) -> list[SelectChoice]:
     teams = db.session.scalars(visible_teams(current_scope(), actor.team_id, whole_scope=True).order_by(Team.name))
-    return [("", gettext("(no team)"))] + [(str(team.id), team.name) for team in teams]
+    return [SelectChoice("", gettext("(no team)"))] + [SelectChoice(str(team.id), team.name) for team in teams]
 
 
 def _prepare(form: PersonForm, actor: User) -> None:
-    form.role.choices = [(role, ROLE_LABELS[role]) for role in _grantable_roles(actor)]
+    form.role.choices = [SelectChoice(role, ROLE_LABELS[role]) for role in _grantable_roles(actor)]
     form.team_id.choices = _team_choices(actor)
 
 
