@@ -79,6 +79,8 @@ def configure_sessions(app: Flask) -> None:
     def protect_forms():
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or request.path.startswith("/api/"):
             return
+        if not app.config["WTF_CSRF_ENABLED"]:
+            return
         csrf.protect()
 
 
