@@ -8,7 +8,7 @@ import os
 import flask_migrate
 import psycopg
 import pytest
-from flask import g
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -94,8 +94,9 @@ class FreshRequestClient(FlaskClient):
     PER_REQUEST = ("_login_user", "csrf_token", "current_user", "current_scope")
 
     def open(self, *args, **kwargs):
-        for name in self.PER_REQUEST:
-            g.pop(name, None)
+        if has_app_context():  # clients in other threads have no context to share
+            for name in self.PER_REQUEST:
+                g.pop(name, None)
         return super().open(*args, **kwargs)
 
 

@@ -12,20 +12,17 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFProtect
+from flask_login import UserMixin, current_user, login_user, logout_user
 
 from server.auth import authenticate, hash_token, scope_for, user_for_token, user_for_token_hash
 from server.errors import Unauthorized
-from server.extensions import db
+from server.extensions import csrf, db, login_manager
 from server.models import User
 from server.security import check_sign_in_allowed, count_failed_sign_in
 from server.services.users import check_password
 from server.web.forms import LoginForm, TokenLoginForm
 
 blp = Blueprint("web_session", __name__)
-login_manager = LoginManager()
-csrf = CSRFProtect()
 
 # Pages a person with a temporary password may still open: everything else sends them to change it first.
 PASSWORD_CHANGE_ENDPOINTS = ("account.password", "web_session.logout")
@@ -127,8 +124,8 @@ def safe_next(value: str | None) -> str:
 def login():
     """Username and password; a token pasted into the second form also works. One message for every failure."""
     next_url = safe_next(request.values.get("next"))
-    form = LoginForm(prefix="")
-    token_form = TokenLoginForm(prefix="")
+    form = LoginForm()
+    token_form = TokenLoginForm()
     error = None
     if request.method == "POST":
         username = form.username.data.strip() if "token" not in request.form and form.username.data else None
