@@ -134,7 +134,7 @@ def password_problem(password: str, username: str = "") -> str | None:
     if len(password) > passwords.MAX_LENGTH:
         return gettext("The password must have at most %(count)d characters.", count=passwords.MAX_LENGTH)
     folded = password.strip().lower()
-    if folded in passwords.common_passwords() or (username and username.lower() in folded):
+    if folded in passwords.common_passwords() or (len(username) >= 4 and username.lower() in folded):
         return gettext("This password is too easy to guess: it is common or contains the user name.")
     return None
 
