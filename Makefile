@@ -51,6 +51,8 @@ run: db
 	echo "  OpenAPI   http://$(HOST):$(PORT)/api/v1/openapi.json" && \
 	echo "  demo admin token (valid 30 days): $$token" && \
 	echo "  try: curl -H 'Authorization: Bearer $$token' http://$(HOST):$(PORT)/api/v1/me" && \
+	echo "  sign in at http://$(HOST):$(PORT)/login as (user name, password, role):" && \
+	$(FLASK) demo sign-ins | sed 's/^/    /' && \
 	echo "" && \
 	exec $(FLASK) run --host $(HOST) --port $(PORT)
 

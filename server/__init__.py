@@ -14,6 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_app(app, config)
     configure_logging(app)
     configure_hardening(app)
+    configure_babel_minimal(app)
     configure_db(app)
     configure_api(app)
     configure_cli(app)
@@ -68,6 +69,20 @@ def configure_hardening(app: Flask) -> None:
     app.register_blueprint(health.blp)
 
 
+def configure_babel_minimal(app: Flask) -> None:
+    """Just enough Flask-Babel for ``_()`` in templates and ``gettext`` in code: the person's language setting,
+    else the browser's, else Vietnamese. The translations work replaces this with the full set-up."""
+    from flask import g, has_request_context, request
+    from flask_babel import Babel
+
+    def select_locale() -> str:
+        chosen = getattr(g.get("current_user"), "locale", None)
+        browser = request.accept_languages.best_match(["vi", "en"]) if has_request_context() else None
+        return chosen or browser or "vi"
+
+    Babel(app, locale_selector=select_locale, default_locale="vi", default_timezone="Asia/Ho_Chi_Minh")
+
+
 def configure_db(app: Flask) -> None:
     from server.database import check_database, configure_engine, engine_options
     from server.extensions import db, migrate
@@ -95,9 +110,12 @@ def configure_api(app: Flask) -> None:
     field_app_api.register(api)
     _serve_swagger_assets(app)
 
-    from server.web import queues, session
+    from server.web import account, people, queues, session
 
+    session.configure_sessions(app)
     app.register_blueprint(session.blp)
+    app.register_blueprint(account.blp)
+    app.register_blueprint(people.blp)
     app.register_blueprint(queues.blp)
     app.register_blueprint(queues.home_blp)
     configure_feature_packages(app, api)

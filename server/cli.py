@@ -1,5 +1,6 @@
 """Command line: ``flask --app wsgi <group> <command>``. Commands print what they changed."""
 
+import sys
 from pathlib import Path
 
 import click
@@ -88,9 +89,12 @@ def create_team(name, kind, jurisdiction):
 @click.option("--team", "team_name", help="Team name (needed for field members and team leads)")
 @click.option("--jurisdiction", "jurisdiction_code", help="Admin unit code (coordinators: their province)")
 @click.option("--display-name", default="")
-def create_user(username, role, team_name, jurisdiction_code, display_name):
+@click.option("--password-stdin", is_flag=True, help="Read a password for the user from stdin")
+@click.option("--temporary", is_flag=True, help="With --password-stdin: to be changed at the first sign-in")
+def create_user(username, role, team_name, jurisdiction_code, display_name, password_stdin, temporary):
     """Create a user."""
     from server.services.users import create_user as create
+    from server.services.users import set_password
 
     team_id = None
     if team_name:
@@ -108,10 +112,36 @@ def create_user(username, role, team_name, jurisdiction_code, display_name):
             team_id=team_id,
             jurisdiction_code=jurisdiction_code,
         )
+        if password_stdin:
+            set_password(db.session, None, user, _password_from_stdin(), temporary=temporary)
     except ProblemError as error:
         _fail(error)
     db.session.commit()
-    click.echo(f"user {username!r} created (id {user.id}, {role})")
+    click.echo(f"user {username!r} created (id {user.id}, {role})" + (", with a password" if password_stdin else ""))
+
+
+def _password_from_stdin() -> str:
+    """The first line of stdin, without its line ending (so `echo ... |` and here-strings work)."""
+    line = sys.stdin.readline()
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--temporary", is_flag=True, help="The user must change it at the next sign-in")
+def set_user_password(username, temporary):
+    """Set a user's password, read from stdin (first line); signs the user out of every browser."""
+    from server.services.users import set_password
+
+    user = _user(username)
+    try:
+        set_password(db.session, None, user, _password_from_stdin(), temporary=temporary)
+    except ProblemError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(
+        f"password of {username!r} set" + (" (temporary: to be changed at the next sign-in)" if temporary else "")
+    )
 
 
 def _user(username: str) -> User:
@@ -127,9 +157,9 @@ def _user(username: str) -> User:
 @click.option("--days", type=int, help="Lifetime in days (default FIELDOPS_TOKEN_TTL_DAYS)")
 def issue_token(username, label, days):
     """Issue a token; prints only the token on stdout."""
-    from server.auth import issue_token as issue
+    from server.services.users import enrol_device
 
-    row, clear = issue(db.session, _user(username), label, days or current_app.config["TOKEN_TTL_DAYS"])
+    row, clear = enrol_device(db.session, None, _user(username), label, days or current_app.config["TOKEN_TTL_DAYS"])
     db.session.commit()
     click.echo(f"token {row.id} ({row.prefix}...) issued for {username}", err=True)
     click.echo(clear)
@@ -140,7 +170,7 @@ def issue_token(username, label, days):
 @click.option("--user", "username", help="Revoke every token of this user")
 def revoke_token(token_id, username):
     """Revoke one token, or every token of a user."""
-    from server.auth import revoke_token as revoke
+    from server.services.users import revoke_device
 
     if (token_id is None) == (username is None):
         raise click.UsageError("give exactly one of --id or --user")
@@ -150,7 +180,7 @@ def revoke_token(token_id, username):
             raise click.ClickException(f"no token {token_id}")
     else:
         tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == _user(username).id)))
-    count = sum(revoke(db.session, token) for token in tokens)
+    count = sum(revoke_device(db.session, None, token) for token in tokens)
     db.session.commit()
     click.echo(f"{count} token(s) revoked")
 
@@ -174,6 +204,15 @@ def load_demo(seed, token_user):
         _, clear = issue(db.session, _user(token_user), "demo", 30)
         db.session.commit()
         click.echo(clear)
+
+
+@demo_cli.command("sign-ins")
+def demo_sign_ins():
+    """Print the demo people who sign in with a password: username, password and role, one a line."""
+    from server.demo import demo_sign_ins as sign_ins
+
+    for username, password, role in sign_ins(db.session):
+        click.echo(f"{username} {password} {role}")
 
 
 @tickets_cli.command("escalate-overdue")

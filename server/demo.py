@@ -22,12 +22,37 @@ from server.services.ingest import Candidate, IngestSettings, ingest
 from server.services.sites import create_site
 from server.services.teams import create_team
 from server.services.tickets import escalate_overdue, transition
-from server.services.users import create_user
+from server.services.users import create_user, set_password
 
 DEMO_MARKER_USER = "demo_admin"
 CAPITALS_FILE = Path(__file__).parent / "data" / "province_capitals.json"
 SITES_PER_PROVINCE = 6
 FIELD_PROVINCES = ("15", "08", "11", "04", "52", "96")  # mountainous north, central highlands, Mekong tip
+# Published demo passwords for two demo people of the first field province (a coordinator and a field member),
+# so the pages can be tried at once. Demo data only: never load it into a real database.
+DEMO_PASSWORDS = {"coordinator": "demo-coordinator-pass", "field_member": "demo-field-pass"}
+
+
+def demo_sign_ins(session: Session) -> list[tuple[str, str, str]]:
+    """(username, password, role) of the demo people who sign in with a password."""
+    province = session.get(AdminUnit, FIELD_PROVINCES[0])
+    if province is None:
+        return []
+    return [
+        (f"demo_coord_{province.codename}", DEMO_PASSWORDS["coordinator"], "coordinator"),
+        (f"demo_{province.codename}_working_2", DEMO_PASSWORDS["field_member"], "field_member"),
+    ]
+
+
+def set_demo_passwords(session: Session) -> list[str]:
+    """Give the demo sign-ins their passwords where they have none yet (also on a database loaded before)."""
+    lines = []
+    for username, password, role in demo_sign_ins(session):
+        user = session.scalar(select(User).where(User.username == username))
+        if user is not None and user.password_hash is None:
+            set_password(session, None, user, password)
+            lines.append(f"  sign in as {username} / {password} ({role})")
+    return lines
 
 
 def province_capitals() -> dict[str, dict]:
@@ -43,7 +68,7 @@ def _jitter(rng: random.Random, lat: float, lon: float, km: float) -> tuple[floa
 def load_demo(session: Session, seed: int = 7) -> list[str]:
     """Create demo teams, users and sites; returns lines saying what was made. Idempotent."""
     if session.scalar(select(User.id).where(User.username == DEMO_MARKER_USER)) is not None:
-        return ["demo data already loaded; nothing changed"]
+        return ["demo data already loaded; nothing changed", *set_demo_passwords(session)]
     if session.scalar(select(AdminUnit.code).limit(1)) is None:
         raise RuntimeError("load the admin units first: flask --app wsgi admin-units load")
     rng = random.Random(seed)
@@ -128,6 +153,7 @@ def load_demo(session: Session, seed: int = 7) -> list[str]:
         f"  {team_count} teams and {user_count + 1} users in provinces {', '.join(FIELD_PROVINCES)}",
         f"  {activity}",
         f"  administrator: {DEMO_MARKER_USER}",
+        *set_demo_passwords(session),
     ]
     from server import feature_modules
 

@@ -2,10 +2,12 @@
 
 import http
 
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -48,4 +50,6 @@ class ProblemApi(Api):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+login_manager = LoginManager()  # browser sessions of people signed in to pages (server.web.session)
+csrf = CSRFProtect()
 # The Api object is made per application in ``create_app`` (it holds that app's OpenAPI document).

@@ -6,7 +6,8 @@ and on HTML a Content-Security-Policy that allows only this origin (inline scrip
 folium pages need them) plus the configured map tile servers for images.
 
 Issuing tokens is limited per credential, or per client address without one: every ``POST /api/v1/tokens``
-counts, and each failed ``POST /login`` (token guessing). The moving window comes from the ``limits`` package
+counts. Failed sign-ins at ``POST /login`` are limited per account and per client address (password or token
+guessing); signing in successfully never counts. The moving window comes from the ``limits`` package
 (the engine behind Flask-Limiter); its memory storage is the default, so each worker process counts on its
 own, and ``FIELDOPS_RATE_LIMIT_STORAGE=redis://...`` shares the count."""
 
@@ -22,9 +23,9 @@ from werkzeug.routing import IntegerConverter
 
 from server.errors import InvalidInput, NotFound, ProblemError, TooManyRequests
 
-# (method, URL rule) of the requests that hand out a credential, and which of them count: every token issued
-# through the API; only the failed attempts at the login form (guessing), so people logging in are never held up.
-TOKEN_ISSUE = {("POST", "/api/v1/tokens"): "every", ("POST", "/login"): "failed"}
+# (method, URL rule) of the requests that hand out a credential and count against the limit every time.
+TOKEN_ISSUE = {("POST", "/api/v1/tokens")}
+SIGN_IN = "sign-in"
 EXTENSION = "fieldops_rate_limit"
 
 
@@ -47,7 +48,6 @@ def configure_security(app: Flask) -> None:
         backend = storage.storage_from_string(app.config["RATE_LIMIT_STORAGE"])
         app.extensions[EXTENSION] = (strategies.MovingWindowRateLimiter(backend), parse(app.config["TOKEN_RATE_LIMIT"]))
         app.before_request(limit_token_issue)
-        app.after_request(count_failed_login)
     app.before_request(reject_unstorable_input)
     app.after_request(add_security_headers)
 
@@ -60,19 +60,13 @@ def _client_key() -> str:
     return f"address:{request.remote_addr}"
 
 
-def _token_issue_kind() -> str | None:
-    rule = request.url_rule.rule if request.url_rule else None
-    return TOKEN_ISSUE.get((request.method, rule))
-
-
 def limit_token_issue() -> None:
-    kind = _token_issue_kind()
-    if kind is None:
+    rule = request.url_rule.rule if request.url_rule else None
+    if (request.method, rule) not in TOKEN_ISSUE:
         return
     limiter, limit = current_app.extensions[EXTENSION]
     key = _client_key()
-    allowed = limiter.hit(limit, "token-issue", key) if kind == "every" else limiter.test(limit, "token-issue", key)
-    if allowed:
+    if limiter.hit(limit, "token-issue", key):
         return
     reset_at = limiter.get_window_stats(limit, "token-issue", key).reset_time
     raise TooManyRequests(
@@ -80,11 +74,33 @@ def limit_token_issue() -> None:
     )
 
 
-def count_failed_login(response: Response) -> Response:
-    if _token_issue_kind() == "failed" and response.status_code in (401, 403):
+def _sign_in_keys(username: str | None) -> list[str]:
+    keys = [f"address:{request.remote_addr}"]
+    if username:
+        keys.append("account:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32])
+    return keys
+
+
+def check_sign_in_allowed(username: str | None) -> None:
+    """429 with Retry-After once the account or the address has used up its failed sign-ins; the same answer
+    whether or not the account exists."""
+    if EXTENSION not in current_app.extensions:
+        return
+    limiter, limit = current_app.extensions[EXTENSION]
+    waits = [
+        limiter.get_window_stats(limit, SIGN_IN, key).reset_time - time.time()
+        for key in _sign_in_keys(username)
+        if not limiter.test(limit, SIGN_IN, key)
+    ]
+    if waits:
+        raise TooManyRequests("Too many failed sign-ins. Try again later.", math.ceil(max(waits)))
+
+
+def count_failed_sign_in(username: str | None) -> None:
+    if EXTENSION in current_app.extensions:
         limiter, limit = current_app.extensions[EXTENSION]
-        limiter.hit(limit, "token-issue", _client_key())
-    return response
+        for key in _sign_in_keys(username):
+            limiter.hit(limit, SIGN_IN, key)
 
 
 # Cheap test for JSON that may hold what no column can store; only bodies that match are parsed strictly.

@@ -8,6 +8,8 @@ import os
 import flask_migrate
 import psycopg
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -85,8 +87,22 @@ def db(app):
             connection.close()
 
 
+class FreshRequestClient(FlaskClient):
+    """Requests of a test share the test's application context, hence one ``g``; in a server each request has
+    its own. Dropping what a request caches there (the signed-in user, the CSRF token) keeps requests apart."""
+
+    PER_REQUEST = ("_login_user", "csrf_token", "current_user", "current_scope")
+
+    def open(self, *args, **kwargs):
+        if has_app_context():  # clients in other threads have no context to share
+            for name in self.PER_REQUEST:
+                g.pop(name, None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app, db):
+    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 

@@ -28,3 +28,23 @@ def write_boundaries(tmp_path: Path, features: list[dict]) -> Path:
     path = tmp_path / "boundaries.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     return path
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token a browser would find in the form of the page at ``path`` (the session cookie follows)."""
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    assert match, f"no CSRF token in {path}"
+    return match.group(1)
+
+
+def sign_in_with_token(client, token: str, next_url: str | None = None):
+    """Post the token form of /login as a browser would (with the CSRF token)."""
+    data = {"token": token, "csrf_token": csrf_token(client)}
+    if next_url is not None:
+        data["next"] = next_url
+    return client.post("/login", data=data)

@@ -112,8 +112,26 @@ MATRIX = {
     "GET /queues/teams/<int:team_id>":                  ("302",     "404",        "2xx",         "404",          "2xx"),
     "GET /queues/admin-units/<code>":                   ("302",     "2xx",        "2xx",         "404",          "2xx"),
     "GET /login":                                       ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
-    "POST /login":                                      ("401",     "302",        "302",         "302",          "302"),
+    "POST /login":                                      ("2xx",     "302",        "302",         "302",          "302"),
     "POST /logout":                                     ("302",     "302",        "302",         "302",          "302"),
+    # Account pages (CSRF is tested in tests/server/test_account_pages.py; here only who may act)
+    "GET /account":                                     ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /account":                                    ("302",     "302",        "302",         "302",          "302"),
+    "GET /account/password":                            ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /account/password":                           ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /people":                                      ("302",     "403",        "403",         "2xx",          "2xx"),
+    "GET /people/new":                                  ("302",     "403",        "403",         "2xx",          "2xx"),
+    "POST /people/new":                                 ("302",     "403",        "403",         "2xx",          "302"),
+    "GET /people/<int:user_id>":                        ("302",     "403",        "403",         "404",          "2xx"),
+    "POST /people/<int:user_id>":                       ("302",     "403",        "403",         "404",          "302"),
+    "POST /people/<int:user_id>/password":              ("302",     "403",        "403",         "404",          "302"),
+    "GET /people/<int:user_id>/devices":                ("302",     "403",        "403",         "404",          "2xx"),
+    "POST /people/<int:user_id>/devices":               ("302",     "403",        "403",         "404",          "2xx"),
+    "POST /people/<int:user_id>/devices/<int:token_id>/revoke": ("302", "403",    "403",         "404",          "302"),
+    "GET /teams":                                       ("302",     "403",        "403",         "2xx",          "2xx"),
+    "POST /teams":                                      ("302",     "403",        "403",         "403",          "302"),
+    "GET /teams/<int:team_id>":                         ("302",     "403",        "403",         "404",          "2xx"),
+    "POST /teams/<int:team_id>":                        ("302",     "403",        "403",         "404",          "302"),
 }
 # The five field record kinds share one shape.
 for p in RECORD_PATHS:
@@ -127,6 +145,7 @@ for p in RECORD_PATHS:
     })
 # fmt: on
 # POST /api/v1/sync answers 200 even when it refuses a record: what became of the one record sent.
+LONG_PASSWORD = "a long enough password"
 SYNC_OUTCOME = {"other member": "created", "lead": "created", "other coord": "rejected", "admin": "created"}
 
 
@@ -257,6 +276,26 @@ def request_body(method: str, rule: str, role: str, world: World | None) -> dict
         "PATCH /api/v1/ticket-rules/<category>": {"json": {"sla_working_days": 6}},
         "POST /api/v1/days-off": {"json": {"day": "2031-01-03", "reason": "storm"}},
         "POST /login": {"data": {"token": world.tokens[role] if world and role in world.tokens else "fo_wrong"}},
+        "POST /account": {"data": {"locale": "en"}},
+        "POST /account/password": {
+            "data": {"current_password": "not the password", "password": LONG_PASSWORD, "confirm": LONG_PASSWORD}
+        },
+        "POST /people/new": {
+            "data": {
+                "username": "newcomer",
+                "role": "field_member",
+                "team_id": world.team_id if world else 1,
+                "password": LONG_PASSWORD,
+                "active": "y",
+            }
+        },
+        "POST /people/<int:user_id>": {
+            "data": {"role": "field_member", "team_id": world.team_id if world else 1, "active": "y"}
+        },
+        "POST /people/<int:user_id>/password": {"data": {"password": LONG_PASSWORD}},
+        "POST /people/<int:user_id>/devices": {"data": {"label": "new phone"}},
+        "POST /teams": {"data": {"name": "team from a page", "kind": "working_group", "jurisdiction": "15"}},
+        "POST /teams/<int:team_id>": {"data": {"name": "renamed team", "kind": "working_group", "jurisdiction": "15"}},
     }
     key = f"{method} {rule}"
     if key in bodies:
@@ -304,8 +343,9 @@ def check(response, expected: str, key: str, role: str) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("key", sorted(MATRIX))
-def test_access(request, client, key, role):
+def test_access(request, app, client, monkeypatch, key, role):
     """The caller gets exactly what the rules allow (see the table above)."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # pages' forms: CSRF has its own tests
     expected = MATRIX[key][ROLES.index(role)]
     world = None if role == "anonymous" else request.getfixturevalue("world")
     method, rule = key.split(" ", 1)

@@ -15,7 +15,7 @@ from server.config import load_config
 from server.errors import ConfigError, database_unavailable
 from server.request_log import REQUEST_LOGGER
 from server.security import EXTENSION
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, sign_in_with_token
 from tests.records_factory import reading
 
 SITE = {"name": "Thôn 1", "kind": "village", "lat": 21.72, "lon": 104.91, "admin_unit_code": "04603"}
@@ -132,8 +132,8 @@ def test_tokens_never_reach_the_logs(client, app, make_user, logs, monkeypatch, 
     bearer = {"Authorization": f"Bearer {issued}"}
     assert client.get(f"/api/v1/me?token={issued}", headers=bearer).status_code == 200
     assert client.get("/api/v1/sites?limit=0", headers=bearer).status_code == 422
-    assert client.post("/login", data={"token": issued + "x"}).status_code == 401
-    assert client.post("/login", data={"token": issued}).status_code == 302
+    assert "Sign-in failed" in sign_in_with_token(client, issued + "x").get_data(as_text=True)
+    assert sign_in_with_token(client, issued).status_code == 302
     assert client.get("/").status_code == 200
 
     def explode(*_args, **_kwargs):
@@ -172,10 +172,11 @@ def test_failed_logins_are_rate_limited(client, make_user, fresh_limits):
     _, headers = make_user()
     token = headers["Authorization"].split()[1]
     for _ in range(4):
-        assert client.post("/login", data={"token": token}).status_code == 302
+        assert sign_in_with_token(client, token).status_code == 302
     for _ in range(3):
-        assert client.post("/login", data={"token": "fo_guess"}).status_code == 401
-    refused = client.post("/login", data={"token": token})
+        failed = sign_in_with_token(client, "fo_guess")
+        assert failed.status_code == 200 and "Sign-in failed" in failed.get_data(as_text=True)
+    refused = sign_in_with_token(client, token)
     assert_problem(refused, 429)
     assert int(refused.headers["Retry-After"]) >= 1
 
@@ -193,7 +194,7 @@ def test_a_revoked_token_ends_the_browser_session(client, make_user):
     """The login cookie names the token; once the token is revoked the next page asks for a login again."""
     _, headers = make_user()
     token = headers["Authorization"].split()[1]
-    assert client.post("/login", data={"token": token}).status_code == 302
+    assert sign_in_with_token(client, token).status_code == 302
     assert client.get("/").status_code == 200
     token_id = client.get("/api/v1/tokens", headers=headers).get_json()["items"][0]["id"]
     assert client.delete(f"/api/v1/tokens/{token_id}", headers=headers).status_code == 204

@@ -9,11 +9,12 @@ from field_app_api.tokens.schemas import (
     TokenQueryArgsSchema,
     TokenSchema,
 )
-from server.auth import current_user, issue_token, login_required, revoke_token, token_ttl_days
+from server.auth import current_user, login_required, token_ttl_days
 from server.errors import NotFound
 from server.extensions import db
 from server.models import ApiToken
 from server.services.access import managed_user, may_manage
+from server.services.users import enrol_device, revoke_device
 
 blp = Blueprint("tokens", __name__, url_prefix="/tokens", description="API tokens: issue, list, revoke")
 SECURITY = [{"bearerAuth": []}]
@@ -38,7 +39,9 @@ class TokenList(MethodView):
     def post(self, data):
         """Issue a token for yourself or for a user you manage (e.g. a new phone)."""
         user = managed_user(db.session, current_user(), data.get("user_id", current_user().id))
-        row, clear = issue_token(db.session, user, data["label"], data.get("ttl_days", token_ttl_days()))
+        row, clear = enrol_device(
+            db.session, current_user(), user, data["label"], data.get("ttl_days", token_ttl_days())
+        )
         db.session.commit()
         return {**{name: getattr(row, name) for name in TokenSchema().fields}, "token": clear}
 
@@ -53,5 +56,5 @@ def revoke(token_id):
     token = db.session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.id and not may_manage(actor, token.user)):
         raise NotFound("No such token of yours or of someone you manage.")
-    revoke_token(db.session, token)
+    revoke_device(db.session, actor, token)
     db.session.commit()

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from field_app_api.common import id_field
-from server.models.users import ROLES
+from server.models.users import ROLES, USERNAME_PATTERN
 
 
 class UserSchema(ma.Schema):
@@ -18,7 +18,7 @@ class UserSchema(ma.Schema):
 
 class UserCreateSchema(ma.Schema):
     username = ma.fields.String(
-        required=True, validate=[validate.Length(min=2, max=80), validate.Regexp(r"^[A-Za-z0-9_.@-]+$")]
+        required=True, validate=[validate.Length(min=2, max=80), validate.Regexp(USERNAME_PATTERN)]
     )
     display_name = ma.fields.String(validate=validate.Length(max=200), load_default="")
     role = ma.fields.String(required=True, validate=validate.OneOf(ROLES))

@@ -14,10 +14,11 @@ from server.models.records import (
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
 from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
-from server.models.users import ApiToken, User
+from server.models.users import AccountEvent, ApiToken, User
 
 __all__ = [
     "RECORD_MODELS",
+    "AccountEvent",
     "AdminUnit",
     "ApiToken",
     "AssistanceLog",

@@ -49,11 +49,15 @@ def require_grantable_units(scope: Scope, units: Iterable[AdminUnit]) -> None:
         raise Forbidden(f"Outside your jurisdiction: {', '.join(outside)}.")
 
 
-def require_grantable_role(actor: User, role: str) -> None:
+def grantable_roles(actor: User) -> tuple[str, ...]:
     """Admins grant any role; coordinators grant only the roles of team members (below their own)."""
     if actor.role == "admin":
-        return
-    if actor.role != "coordinator" or role not in TEAM_ROLES:
+        return tuple(ROLE_RANK)
+    return TEAM_ROLES if actor.role == "coordinator" else ()
+
+
+def require_grantable_role(actor: User, role: str) -> None:
+    if role not in grantable_roles(actor):
         raise Forbidden(f"You may not give the role {role}: only roles below your own.")
 
 

@@ -1,4 +1,4 @@
-"""Server-rendered pages (ticket queues; maps and reports add theirs), with a browser login session.
+"""Server-rendered pages (sign-in, accounts, people and teams, ticket queues; maps and reports add theirs).
 
-Pages accept the API's bearer token in the Authorization header, or a session cookie obtained by
-pasting a token into the login form (phones and officers already hold tokens; no passwords are kept)."""
+People sign in with a username and password (a browser session, CSRF tokens on every form); pages also accept
+the API's bearer token in the Authorization header, and the sign-in form still takes a pasted token."""

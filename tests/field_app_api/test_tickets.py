@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from server.models import Ticket, TicketEvent
 from server.services.tickets import escalate_overdue
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, sign_in_with_token
 from tests.records_factory import LAT, LON, equipment_check, finding, reading, visit
 
 
@@ -327,8 +327,8 @@ def test_queue_pages(client, db, field):
     url = f"/queues/teams/{field['team'].id}"
     assert client.get(url).status_code == 302
     token = field["member"]["Authorization"].split()[1]
-    assert client.post("/login", data={"token": "wrong"}).status_code == 401
-    assert client.post("/login", data={"token": token, "next": url}).status_code == 302
+    assert "Sign-in failed" in sign_in_with_token(client, "wrong").get_data(as_text=True)
+    assert sign_in_with_token(client, token, next_url=url).headers["Location"] == url
     page = client.get(url)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'class="overdue"' in html

@@ -263,8 +263,9 @@ def test_login_form_then_map(server, browser):
     try:
         page.goto(f"{base}/maps/tickets", wait_until="load")
         assert "/login" in page.url
+        page.click("details summary")  # the token form is the second way to sign in, folded away
         page.fill("input[name=token]", token)
-        page.locator("form button[type=submit], form input[type=submit]").first.click()
+        page.locator("form:has(input[name=token]) button[type=submit]").click()
         page.wait_for_url(f"{base}/maps/tickets**")
         page.wait_for_function("() => window.L && Object.values(window).some((v) => v instanceof L.Map)")
         assert page.evaluate(COUNT_FEATURES) > 0

@@ -3,6 +3,7 @@
 import pytest
 
 import reports.pages
+from tests.helpers import sign_in_with_token
 from tests.reports.conftest import C1, OTHER, OTHER_PROVINCE, PROVINCE
 
 HOSTILE = '<script>alert("x")</script>'
@@ -101,7 +102,7 @@ def test_downloads_from_the_page_with_a_browser_session(client, db, world, make_
 
     user, _ = make_user("coordinator", jurisdiction_code=PROVINCE)
     _, token = issue_token(db.session, user, "browser")
-    assert client.post("/login", data={"token": token, "next": "/"}).status_code == 302
+    assert sign_in_with_token(client, token, next_url="/").status_code == 302
     html = page(client, f"/reports/provinces/{PROVINCE}", {}, **window)
     assert "/reports/download/indicators.csv?since=" in html
     response = client.get("/reports/download/indicators.csv", query_string={"province": PROVINCE, **window})

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from server.demo import DEMO_MARKER_USER, load_demo
 from server.models import ApiToken, Site, Team, User
-from tests.helpers import assert_problem, square, write_boundaries
+from tests.helpers import assert_problem, csrf_token, square, write_boundaries
 
 
 @pytest.fixture
@@ -103,8 +103,9 @@ def test_import_boundaries_reports_unmatched_features(cli, db, tmp_path):
     assert "88888" in result.stderr and "Nowhere" in result.stderr
 
 
-def test_demo_load_is_idempotent_and_issues_a_token(cli, client):
-    """A second `demo load` changes nothing; --token-for prints a working token of that user on stdout."""
+def test_demo_load_is_idempotent_and_issues_a_token(cli, client, app):
+    """A second `demo load` changes nothing; --token-for prints a working token of that user on stdout; the demo
+    coordinator and field member printed by `demo sign-ins` sign in with their passwords."""
     first = cli("demo", "load", "--token-for", DEMO_MARKER_USER)
     assert "SYNTHETIC" in first.stderr
     token = first.stdout.strip()
@@ -116,6 +117,15 @@ def test_demo_load_is_idempotent_and_issues_a_token(cli, client):
     assert "nothing changed" in second.output
     after = client.get("/api/v1/sites?limit=1000", headers={"Authorization": f"Bearer {token}"}).get_json()["items"]
     assert len(after) == len(sites)
+    sign_ins = [line.split() for line in cli("demo", "sign-ins").stdout.splitlines()]
+    assert [role for _, _, role in sign_ins] == ["coordinator", "field_member"]
+    for username, password, role in sign_ins:
+        browser = app.test_client()
+        signed_in = browser.post(
+            "/login", data={"username": username, "password": password, "csrf_token": csrf_token(browser)}
+        )
+        assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/"
+        assert browser.get("/people").status_code == (200 if role == "coordinator" else 403)
 
 
 def demo_sites(db, seed: int) -> list[tuple]:

@@ -1,0 +1,96 @@
+"""The forms of the account pages (Flask-WTF: every form carries its CSRF token)."""
+
+from flask_babel import lazy_gettext
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp
+
+from server.models.teams import TEAM_KINDS
+from server.models.users import LOCALES, ROLES, USERNAME_PATTERN
+from server.passwords import MAX_LENGTH
+from server.web.labels import LOCALE_LABELS, ROLE_LABELS, TEAM_KIND_LABELS
+
+
+def _none_if_empty(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class LoginForm(FlaskForm):
+    username = StringField(lazy_gettext("User name"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+
+class TokenLoginForm(FlaskForm):
+    token = PasswordField(lazy_gettext("Token"), validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        lazy_gettext("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
+    password = PasswordField(lazy_gettext("New password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    confirm = PasswordField(
+        lazy_gettext("New password again"),
+        validators=[DataRequired(), EqualTo("password", lazy_gettext("The two passwords differ."))],
+    )
+
+
+class LocaleForm(FlaskForm):
+    locale = SelectField(
+        lazy_gettext("Language"), choices=[SelectChoice(code, LOCALE_LABELS[code]) for code in LOCALES]
+    )
+
+
+class TemporaryPasswordForm(FlaskForm):
+    password = PasswordField(lazy_gettext("Temporary password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+
+class PersonForm(FlaskForm):
+    """Role and team of a person. The role list shown is what the manager may grant; a role outside it is
+    refused by the view (403), a team outside their area by the service."""
+
+    display_name = StringField(lazy_gettext("Full name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(
+        lazy_gettext("Role"),
+        choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES],
+        validators=[AnyOf(ROLES)],
+        validate_choice=False,
+    )
+    team_id = SelectField(lazy_gettext("Team"), coerce=_none_if_empty, validate_choice=False)
+    jurisdiction_code = StringField(lazy_gettext("Own area (admin unit code)"), validators=[Optional(), Length(max=5)])
+    active = BooleanField(lazy_gettext("Account active"), default=True)
+
+
+class NewPersonForm(PersonForm):
+    username = StringField(
+        lazy_gettext("User name"),
+        validators=[
+            DataRequired(),
+            Length(min=2, max=80),
+            Regexp(USERNAME_PATTERN, message=lazy_gettext("Letters, digits and . _ @ - only.")),
+        ],
+    )
+    password = PasswordField(
+        lazy_gettext("Temporary password (to be changed at the first sign-in)"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+    )
+
+
+class DeviceForm(FlaskForm):
+    label = StringField(
+        lazy_gettext("Device name (e.g. phone of Lan, Samsung A05)"), validators=[DataRequired(), Length(max=120)]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class TeamForm(FlaskForm):
+    name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(
+        lazy_gettext("Kind"), choices=[SelectChoice(kind, TEAM_KIND_LABELS[kind]) for kind in TEAM_KINDS]
+    )
+    jurisdiction = StringField(
+        lazy_gettext("Area: admin unit codes, separated by commas"), validators=[DataRequired(), Length(max=2000)]
+    )
