@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from server.auth import Scope
 from server.database import insert_new_rows
@@ -14,13 +14,15 @@ from server.models import RECORD_MODELS, AdminUnit, Ticket, TicketEvent, TicketR
 from server.models.common import in_admin_unit
 from server.models.tickets import ACTIVE_SQL, ACTIVE_STATUSES, DEFAULT_RULES, DONE_STATUSES, PRIORITY_RANK
 from server.services.calendar import WorkingCalendar
+from server.services.ticket_permissions import PERMISSIONS, NotPermitted, permits, relations, require
+from server.services.ticket_routing import Router
 from server.spatial import point
 
 TRANSITIONS = {
     # action: (statuses it starts from, status it leads to)
     "assign": (("open", "assigned", "in_progress", "escalated", "reopened"), "assigned"),
     "start": (("open", "assigned", "escalated", "reopened"), "in_progress"),
-    "resolve": (ACTIVE_STATUSES, "resolved"),
+    "resolve": (("assigned", "in_progress"), "resolved"),  # work is started (or at least assigned) first
     "verify": (("resolved",), "verified"),
     "close": (("verified",), "closed"),
     "reopen": (DONE_STATUSES, "reopened"),
@@ -28,6 +30,7 @@ TRANSITIONS = {
 }
 NEEDS_COMMENT = ("resolve", "reopen", "escalate")
 MANAGERS = ("coordinator", "admin")
+REPORTER_HEARS_CLOSE_FOR = timedelta(days=30)  # a closed ticket stays in the reporting team's feed this long
 
 
 class StaleVersion(ProblemError):
@@ -120,7 +123,7 @@ class Signal:
     lon: float
     lat: float
     source: tuple[str, str]
-    team_id: int | None = None
+    reported_by_team_id: int | None = None
     site_id: int | None = None
     h3_cell: str | None = None
     priority: str | None = None
@@ -132,7 +135,11 @@ class Signal:
 
 
 def open_or_join_many(
-    session: Session, signals: list[Signal], calendar: WorkingCalendar, now: datetime | None = None
+    session: Session,
+    signals: list[Signal],
+    calendar: WorkingCalendar,
+    now: datetime | None = None,
+    router: Router | None = None,
 ) -> dict[str, int]:
     """Join the active ticket of each signal's key, reopen a recently resolved one, or open a new one, for a
     whole batch of signals with set-based statements whatever their count: one
@@ -166,7 +173,10 @@ def open_or_join_many(
     if to_create:
         # Concurrent syncs take row locks in the same order (keys, then ticket ids): no deadlocks under load.
         to_create.sort(key=lambda signal: signal.key)
-        created = _create_many(session, to_create, calendar, now)
+        router = router or Router(
+            session, {s.admin_unit_code for s in to_create} | {s.province_code for s in to_create}
+        )
+        created = _create_many(session, to_create, calendar, now, router)
         lost = [signal.key for signal in to_create if signal.key not in created]
         now_active = _active_rows(session, lost) if lost else {}  # opened meanwhile by a concurrent request
         for signal in to_create:
@@ -177,7 +187,7 @@ def open_or_join_many(
             else:
                 ticket_ids[key], priorities[now_active[key][0]] = now_active[key][0], now_active[key][2]
                 joins.setdefault(now_active[key][0], []).extend(by_key[key])
-    _join_many(session, {ticket_id: group for ticket_id, group in joins.items() if group}, priorities, now)
+    _join_many(session, {ticket_id: group for ticket_id, group in joins.items() if group}, priorities, now, router)
     return ticket_ids
 
 
@@ -210,7 +220,7 @@ def _reopenable(session: Session, keys: list[str], by_key: dict[str, list[Signal
 
 
 def _create_many(
-    session: Session, signals: list[Signal], calendar: WorkingCalendar, now: datetime
+    session: Session, signals: list[Signal], calendar: WorkingCalendar, now: datetime, router: Router
 ) -> dict[str, tuple[int, str]]:
     """Open one ticket per signal in one statement. A key that got an active ticket from a concurrent
     request in the meantime is skipped by the partial unique index (the caller joins it instead).
@@ -220,8 +230,8 @@ def _create_many(
     rows = []
     for signal in signals:
         rule = rules[signal.category]
-        level = signal.owning_level or rule.owning_level
         escalated = signal.escalate_now
+        level = "province" if escalated else (signal.owning_level or rule.owning_level)
         rows.append(
             {
                 "title": signal.title[:300],
@@ -229,13 +239,15 @@ def _create_many(
                 "category": signal.category,
                 "priority": higher_priority(rule.priority, signal.priority),
                 "status": "escalated" if escalated else "open",
-                "owning_level": "province" if escalated else level,
-                "admin_unit_code": signal.province_code
-                if (escalated or level == "province")
-                else signal.admin_unit_code,
+                "admin_unit_code": signal.admin_unit_code,
                 "province_code": signal.province_code,
-                "team_id": signal.team_id,
+                "owning_level": level,  # the owner level's column
+                "owner_unit_code": signal.province_code if level == "province" else signal.admin_unit_code,
+                "team_id": router.province_team.get(signal.province_code)
+                if escalated
+                else router.owner_team(level, signal.admin_unit_code, signal.province_code),
                 "assignee_id": None,
+                "reported_by_team_id": signal.reported_by_team_id,
                 "site_id": signal.site_id,
                 "geom": f"SRID=4326;POINT({signal.lon!r} {signal.lat!r})",
                 "h3_cell": signal.h3_cell,
@@ -273,7 +285,9 @@ def _create_many(
     return created
 
 
-def _join_many(session: Session, joins: dict[int, list[Signal]], priorities: dict[int, str], now: datetime) -> None:
+def _join_many(
+    session: Session, joins: dict[int, list[Signal]], priorities: dict[int, str], now: datetime, router: Router | None
+) -> None:
     """New reports about things that already have a ticket: one event each, and one update per ticket
     (more signals, priority raised if a report is more severe, version bumped)."""
     if not joins:
@@ -295,7 +309,7 @@ def _join_many(session: Session, joins: dict[int, list[Signal]], priorities: dic
     )
     to_escalate = [ticket_id for ticket_id, group in joins.items() if any(s.escalate_now for s in group)]
     for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(to_escalate), Ticket.status != "escalated")):
-        _escalate(session, ticket, None, "Reported as beyond the commune's authority.")
+        _escalate(session, ticket, None, "Reported as beyond the commune's authority.", router)
     session.flush()
     table = Ticket.__table__
     session.execute(
@@ -353,13 +367,20 @@ def _reopen_by_rule(
     return ticket
 
 
-def _escalate(session: Session, ticket: Ticket, actor: User | None, comment: str) -> None:
-    before = {"status": ticket.status, "owning_level": ticket.owning_level, "admin_unit_code": ticket.admin_unit_code}
+OWNER_FIELDS = ("status", "owner_level", "owner_unit_code", "team_id", "assignee_id")
+
+
+def _escalate(session: Session, ticket: Ticket, actor: User | None, comment: str, router: Router | None = None) -> None:
+    """The province becomes the owner (its department, else nobody but its coordinators); the place stays."""
+    before = {name: getattr(ticket, name) for name in OWNER_FIELDS}
+    router = router or Router(session, {ticket.admin_unit_code, ticket.province_code})
     ticket.status = "escalated"
-    ticket.owning_level = "province"
-    ticket.admin_unit_code = ticket.province_code
+    ticket.owner_level = "province"
+    ticket.owner_unit_code = ticket.province_code
+    ticket.team_id = router.province_team.get(ticket.province_code)
+    ticket.assignee_id = None
     ticket.escalated_at = datetime.now(UTC)
-    after = {"status": ticket.status, "owning_level": "province", "admin_unit_code": ticket.province_code}
+    after = {name: getattr(ticket, name) for name in OWNER_FIELDS}
     add_event(
         session,
         ticket,
@@ -386,12 +407,22 @@ def get_ticket(session: Session, scope: Scope, ticket_id: int) -> Ticket:
     return ticket
 
 
-def _works_on(user: User, ticket: Ticket) -> bool:
-    return (
-        user.role in MANAGERS
-        or ticket.assignee_id == user.id
-        or (user.team_id is not None and user.team_id == ticket.team_id)
-    )
+def allowed_actions(user: User, ticket: Ticket) -> list[str]:
+    """The actions ``user`` may take on ``ticket`` now (its status, the permission table and the workflow's
+    own conditions), for pages to show only the buttons that will work."""
+    related = relations(user, ticket)
+    allowed = []
+    for action in PERMISSIONS:
+        if not permits(user, ticket, action, related):
+            continue
+        if action in TRANSITIONS and ticket.status not in TRANSITIONS[action][0]:
+            continue
+        if action == "escalate" and ticket.owner_level == "province":
+            continue
+        if action == "verify" and not may_verify(object_session(ticket), user, ticket):
+            continue
+        allowed.append(action)
+    return allowed
 
 
 def transition(
@@ -410,10 +441,13 @@ def transition(
     sources, target = TRANSITIONS[action]
     if ticket.status not in sources:
         raise Conflict(f"Cannot {action} a ticket that is {ticket.status}.")
+    require(user, ticket, action)
     if action in NEEDS_COMMENT and not comment.strip():
         raise InvalidInput({"comment": [f"Say why or what was done: a comment is required to {action}."]})
     before_status = ticket.status
     if action == "escalate":
+        if ticket.owner_level == "province":
+            raise Conflict("The province already owns this ticket: there is no one above it to escalate to.")
         _escalate(session, ticket, user, comment)
         session.flush()
         return ticket
@@ -421,8 +455,6 @@ def transition(
     if action == "assign":
         _assign(session, user, ticket, team_id, assignee_id, changes)
     elif action in ("start", "resolve"):
-        if not _works_on(user, ticket):
-            raise Forbidden("Only the assigned team, its members or a coordinator may work on this ticket.")
         if action == "resolve":
             ticket.resolved_at = datetime.now(UTC)
             ticket.resolved_by_id = user.id
@@ -435,8 +467,6 @@ def transition(
             ticket.verification_evidence = _check_evidence(session, scope, evidence)
             changes["evidence"] = ticket.verification_evidence
     elif action == "close":
-        if user.role not in ("team_lead", *MANAGERS):
-            raise Forbidden("Only a team lead or a coordinator may close a ticket.")
         ticket.closed_at = datetime.now(UTC)
     ticket.status = target
     add_event(
@@ -449,10 +479,6 @@ def transition(
 def _assign(
     session: Session, user: User, ticket: Ticket, team_id: int | None, assignee_id: int | None, changes: dict
 ) -> None:
-    if user.role not in ("team_lead", *MANAGERS):
-        raise Forbidden("Only a team lead or a coordinator may assign tickets.")
-    if user.role == "team_lead" and ticket.team_id not in (None, user.team_id):
-        raise Forbidden("A team lead assigns only their own team's tickets.")
     if team_id is None and assignee_id is None:
         raise InvalidInput({"team_id": ["Give a team_id, an assignee_id, or both."]})
     if assignee_id is not None:
@@ -463,7 +489,7 @@ def _assign(
         if assignee.team_id != team_id:
             raise InvalidInput({"assignee_id": ["The assignee must belong to the assigned team."]})
     if user.role == "team_lead" and team_id != user.team_id:
-        raise Forbidden("A team lead assigns within their own team.")
+        raise NotPermitted("assign", "A team lead assigns within their own team.")
     changes["before"] = {"team_id": ticket.team_id, "assignee_id": ticket.assignee_id}
     ticket.team_id, ticket.assignee_id = team_id, assignee_id
     changes["after"] = {"team_id": team_id, "assignee_id": assignee_id}
@@ -471,11 +497,15 @@ def _assign(
 
 def _check_verifier(session: Session, user: User, ticket: Ticket) -> None:
     """Someone other than the resolver, and not of the resolver's team, confirms the fix."""
+    if not may_verify(session, user, ticket):
+        raise NotPermitted("verify", "Neither the resolver nor a member of the resolver's team may verify the fix.")
+
+
+def may_verify(session: Session, user: User, ticket: Ticket) -> bool:
     if ticket.resolved_by_id == user.id:
-        raise Forbidden("The person who resolved a ticket cannot verify it.")
+        return False
     resolver = session.get(User, ticket.resolved_by_id) if ticket.resolved_by_id else None
-    if resolver is not None and resolver.team_id is not None and resolver.team_id == user.team_id:
-        raise Forbidden("A member of the team that resolved the ticket cannot verify it.")
+    return resolver is None or resolver.team_id is None or resolver.team_id != user.team_id
 
 
 def _check_evidence(session: Session, scope: Scope | None, evidence: dict) -> dict:
@@ -488,9 +518,8 @@ def _check_evidence(session: Session, scope: Scope | None, evidence: dict) -> di
 
 
 def update_ticket(session: Session, user: User, ticket: Ticket, changes: dict) -> Ticket:
-    """Edit title, description, priority or due date (team leads and coordinators)."""
-    if user.role not in ("team_lead", *MANAGERS):
-        raise Forbidden("Only a team lead or a coordinator may edit tickets.")
+    """Edit title, description, priority or due date (the owner team's lead and coordinators)."""
+    require(user, ticket, "edit")
     before, after = {}, {}
     for name in ("title", "description", "priority", "due_at"):
         if name in changes and getattr(ticket, name) != changes[name]:
@@ -504,6 +533,7 @@ def update_ticket(session: Session, user: User, ticket: Ticket, changes: dict) -
 
 
 def comment_on(session: Session, user: User, ticket: Ticket, comment: str) -> TicketEvent:
+    require(user, ticket, "comment")
     event = add_event(session, ticket, user, "commented", comment=comment)
     ticket.updated_at = datetime.now(UTC)
     session.flush()
@@ -535,16 +565,21 @@ def create_ticket(
         raise Forbidden(f"{unit.name} ({unit.code}) is outside your jurisdiction.")
     rule = rule_for(session, category)
     now = datetime.now(UTC)
+    owner_team = user.team_id or Router(session, {unit.code, unit.province_code}).owner_team(
+        unit.level, unit.code, unit.province_code
+    )
     ticket = Ticket(
         title=title,
         description=description,
         category=category,
         priority=priority or rule.priority,
         status="open",
-        owning_level=unit.level,
+        owner_level=unit.level,
+        owner_unit_code=unit.code,
         admin_unit_code=unit.code,
         province_code=unit.province_code,
-        team_id=user.team_id,
+        team_id=owner_team,
+        reported_by_team_id=user.team_id,
         site_id=site_id,
         geom=point(lon, lat) if lat is not None and lon is not None else None,
         due_at=calendar.add_working_days(now, rule.sla_working_days),
@@ -615,12 +650,14 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> list[Tick
     tickets = list(
         session.scalars(
             select(Ticket)
-            .where(overdue_condition(now), Ticket.owning_level == "commune", Ticket.status != "escalated")
+            .where(overdue_condition(now), Ticket.owner_level == "commune", Ticket.status != "escalated")
             .order_by(Ticket.id)
         )
     )
+    codes = {code for ticket in tickets for code in (ticket.admin_unit_code, ticket.province_code)}
+    router = Router(session, codes) if tickets else None
     for ticket in tickets:
         days = (now - ticket.due_at).days
-        _escalate(session, ticket, None, f"Overdue since {ticket.due_at:%Y-%m-%d} ({days} days): escalated.")
+        _escalate(session, ticket, None, f"Overdue since {ticket.due_at:%Y-%m-%d} ({days} days): escalated.", router)
     session.flush()
     return tickets
