@@ -47,8 +47,8 @@ PERMISSIONS: dict[str, Permission] = {
                            "the owner team, the assignee or a coordinator of the area escalates"),
     "edit":     Permission({"owner_team": LEADS, "area_coordinator": COORDINATORS},
                            "the owner team's lead or a coordinator of the area edits"),
-    "comment":  Permission({"reader": ANYONE},
-                           "anyone who can read the ticket comments"),
+    "comment":  Permission({relation: ANYONE for relation in RELATIONS},
+                           "anyone who can read the ticket or has a part in it comments"),
 }
 # fmt: on
 
