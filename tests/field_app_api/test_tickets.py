@@ -404,3 +404,28 @@ def test_queue_pages(client, db, field):
     assert client.get("/queues/admin-units/00070").status_code == 404
     bearer = client.get("/queues/admin-units/15?status=all", headers=field["coordinator"])
     assert bearer.status_code == 200 and f'data-ticket-id="{ticket.id}"' in bearer.get_data(as_text=True)
+
+
+def test_escalated_tickets_stay_in_their_commune_in_queues_and_reports(client, db, field):
+    """Escalated tickets (overdue, and beyond local authority) are still listed by their commune, counted as its
+    escalations in the indicators, and ranked in its investment-priority row (no "H3 cell" row for them)."""
+    ticket = open_equipment_ticket(client, db, field)
+    ticket.due_at = datetime.now(UTC) - timedelta(days=2)
+    db.session.flush()
+    assert escalate_overdue(db.session) == [ticket]
+    sync(client, field["member"], [finding(category="software", beyond_local_authority=True)])
+    coordinator = field["coordinator"]
+    listed = client.get("/api/v1/tickets?admin_unit=04603", headers=coordinator).get_json()
+    assert listed["total"] == 2 and listed["counts"]["escalated"] == 2
+    assert {item["owner_unit_code"] for item in listed["items"]} == {"15"}
+    window = {"since": (datetime.now(UTC) - timedelta(days=1)).isoformat(), "until": datetime.now(UTC).isoformat()}
+    indicators = client.get(
+        "/api/v1/reports/indicators", headers=coordinator, query_string={"commune": "04603", **window}
+    ).get_json()["items"]
+    assert [(row["commune_code"], row["escalations"]) for row in indicators] == [("04603", 2)]
+    ranking = client.get(
+        "/api/v1/reports/investment-priorities", headers=coordinator, query_string={"province": "15", **window}
+    ).get_json()["items"]
+    rows = {row["code"]: row for row in ranking}
+    assert rows["04603"]["place_kind"] == "commune" and rows["04603"]["tickets_open_now"] == 2
+    assert [row for row in ranking if row["place_kind"] == "h3_cell"] == []
