@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from field_app_api.records.schemas import RECORD_SCHEMAS
 from server.auth import Scope
-from server.errors import NotFound
-from server.models import Site, User, Visit
+from server.errors import InvalidInput, NotFound
+from server.models import User, Visit
+from server.services import access
 from server.services.ingest import Candidate, IngestSettings, ingest, insert_ignoring_duplicates
 from server.services.records import decode_cursor, encode_cursor  # noqa: F401  (same keyset as field records)
 from surveys.answers import validate_answers
@@ -96,30 +97,26 @@ def submit_response(
 
 
 def _place(session: Session, scope: Scope, data: dict) -> dict | ResponseOutcome:
-    """Point, site and visit of the response, from its own fields, its visit, or its site."""
+    """Point, site and visit of the response, from its own fields, its visit, or its site. A visit or site
+    outside the caller's area is refused exactly like one that does not exist."""
     lat, lon, site_id = data.get("lat"), data.get("lon"), data.get("site_id")
-    visit = None
-    if data.get("visit_id") is not None:
-        visit = session.get(Visit, data["visit_id"])
-        if visit is None:
-            return _rejected(
-                {
-                    "visit_id": [
-                        f"No visit {data['visit_id']}: send the visit before its answers (or in the same batch)."
-                    ]
-                }
-            )
-        if not scope.covers_unit_codes(visit.admin_unit_code, visit.province_code):
-            return _rejected({"visit_id": [f"No visit {visit.id} in your jurisdiction."]})
+    visit = site = None
+    try:
+        if data.get("visit_id") is not None:
+            visit = access.referencable_visit(session, scope, data["visit_id"])
+        if site_id is not None:
+            site = access.referencable_site(session, scope, site_id)
+    except InvalidInput as error:
+        if "visit_id" in error.errors:
+            error.errors["visit_id"].append("Send the visit before its answers, or in the same batch.")
+        return _rejected(error.errors)
+    if visit is not None:
         site_id = site_id if site_id is not None else visit.site_id
         if lat is None or lon is None:
             lat, lon = visit.lat, visit.lon
     elif lat is None or lon is None:
-        if site_id is None:
+        if site is None:
             return _rejected({"lat": ["Give lat and lon, a site_id or a visit_id."]})
-        site = session.get(Site, site_id)
-        if site is None or not scope.covers_unit_codes(site.admin_unit_code, site.province_code):
-            return _rejected({"site_id": [f"No site {site_id} in your jurisdiction."]})
         lon, lat = site.lon, site.lat
     return {"lat": lat, "lon": lon, "site_id": site_id, "visit": visit}
 

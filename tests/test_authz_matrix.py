@@ -61,11 +61,11 @@ MATRIX = {
     "GET /healthz":                                     ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /readyz":                                      ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
     # The caller and their tokens: everyone manages their own; only admins and coordinators (in their area)
-    # revoke other people's
+    # revoke other people's; to anyone else another person's token does not exist (404)
     "GET /api/v1/me":                                   ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /api/v1/tokens":                               ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     "POST /api/v1/tokens":                              ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
-    "DELETE /api/v1/tokens/<int:token_id>":             ("401",     "403",        "403",         "403",          "2xx"),
+    "DELETE /api/v1/tokens/<int:token_id>":             ("401",     "404",        "404",         "404",          "2xx"),
     # Reference data
     "GET /api/v1/admin-units":                          ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /api/v1/admin-units.geojson":                  ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
@@ -77,13 +77,14 @@ MATRIX = {
     "GET /api/v1/sites/<int:site_id>":                  ("401",     "2xx",        "2xx",         "404",          "2xx"),
     "PATCH /api/v1/sites/<int:site_id>":                ("401",     "403",        "2xx",         "404",          "2xx"),
     "DELETE /api/v1/sites/<int:site_id>":               ("401",     "403",        "403",         "404",          "2xx"),
-    # Teams and users: members see their own team; coordinators manage their area
+    # Teams and users: members see their own team; coordinators manage their area (a team they cannot see is
+    # answered like a missing one: 422 on its team_id)
     "GET /api/v1/teams":                                ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     "POST /api/v1/teams":                               ("401",     "403",        "403",         "403",          "2xx"),
     "GET /api/v1/teams/<int:team_id>":                  ("401",     "404",        "2xx",         "404",          "2xx"),
     "PATCH /api/v1/teams/<int:team_id>":                ("401",     "403",        "403",         "404",          "2xx"),
     "GET /api/v1/users":                                ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
-    "POST /api/v1/users":                               ("401",     "403",        "403",         "403",          "2xx"),
+    "POST /api/v1/users":                               ("401",     "403",        "403",         "422",          "2xx"),
     "GET /api/v1/users/<int:user_id>":                  ("401",     "404",        "2xx",         "404",          "2xx"),
     "PATCH /api/v1/users/<int:user_id>":                ("401",     "403",        "403",         "404",          "2xx"),
     # Sync: anyone with a team records in its jurisdiction; outside it each record is rejected

@@ -10,10 +10,10 @@ from field_app_api.records.routes import RECORD_PATHS
 from server.auth import current_scope, current_user, login_required
 from server.errors import Forbidden, NotFound
 from server.extensions import db
-from server.models import RECORD_MODELS, Attachment
+from server.models import RECORD_MODELS, Attachment, Ticket
 from server.services import records
+from server.services.access import in_area, no_such
 from server.services.attachments import attachment_path, store_attachment
-from server.services.tickets import get_ticket
 
 blp = Blueprint("attachments", __name__, description="Photos and files attached to field records")
 SECURITY = [{"bearerAuth": []}]
@@ -71,12 +71,13 @@ for _kind, _path in RECORD_PATHS.items():
 def download(attachment_id):
     """Download an attachment, if you may read its record."""
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None:
-        raise NotFound(f"No attachment {attachment_id}.")
-    if attachment.record_kind == "ticket":
-        get_ticket(db.session, current_scope(), attachment.ticket_id)
-    else:
-        records.get_record(db.session, RECORD_MODELS[attachment.record_kind], current_scope(), attachment.record_id)
+    owner = None
+    if attachment is not None and attachment.record_kind == "ticket":
+        owner = db.session.get(Ticket, attachment.ticket_id)
+    elif attachment is not None:
+        owner = db.session.get(RECORD_MODELS[attachment.record_kind], attachment.record_id)
+    if owner is None or not in_area(current_scope(), owner):
+        raise NotFound(no_such("attachment"))  # never which record it belongs to
     response = send_file(
         attachment_path(current_app.config["UPLOAD_FOLDER"], attachment),
         mimetype=attachment.content_type,

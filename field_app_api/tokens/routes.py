@@ -10,23 +10,13 @@ from field_app_api.tokens.schemas import (
     TokenSchema,
 )
 from server.auth import current_user, issue_token, login_required, revoke_token, token_ttl_days
-from server.errors import Forbidden, NotFound
+from server.errors import NotFound
 from server.extensions import db
-from server.models import ApiToken, User
-from server.services.users import can_manage
+from server.models import ApiToken
+from server.services.access import managed_user, may_manage
 
 blp = Blueprint("tokens", __name__, url_prefix="/tokens", description="API tokens: issue, list, revoke")
 SECURITY = [{"bearerAuth": []}]
-
-
-def _user_managed(user_id: int) -> User:
-    actor = current_user()
-    if user_id == actor.id:
-        return actor
-    user = db.session.get(User, user_id)
-    if user is None or not can_manage(actor, user):
-        raise NotFound(f"No user {user_id} whose tokens you manage.")
-    return user
 
 
 @blp.route("")
@@ -38,7 +28,7 @@ class TokenList(MethodView):
     @blp.doc(security=SECURITY)
     def get(self, args):
         """Your tokens (or, for admins and coordinators, those of a user you manage)."""
-        user = _user_managed(args.get("user_id", current_user().id))
+        user = managed_user(db.session, current_user(), args.get("user_id", current_user().id))
         tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
         return {"items": list(tokens)}
 
@@ -47,7 +37,7 @@ class TokenList(MethodView):
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Issue a token for yourself or for a user you manage (e.g. a new phone)."""
-        user = _user_managed(data.get("user_id", current_user().id))
+        user = managed_user(db.session, current_user(), data.get("user_id", current_user().id))
         row, clear = issue_token(db.session, user, data["label"], data.get("ttl_days", token_ttl_days()))
         db.session.commit()
         return {**{name: getattr(row, name) for name in TokenSchema().fields}, "token": clear}
@@ -59,10 +49,9 @@ class TokenList(MethodView):
 @blp.doc(security=SECURITY)
 def revoke(token_id):
     """Revoke a token at once: your own, or one of a user you manage."""
+    actor = current_user()
     token = db.session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFound(f"No token {token_id}.")
-    if token.user_id != current_user().id and not can_manage(current_user(), token.user):
-        raise Forbidden("You may not revoke this token.")
+    if token is None or (token.user_id != actor.id and not may_manage(actor, token.user)):
+        raise NotFound("No such token of yours or of someone you manage.")
     revoke_token(db.session, token)
     db.session.commit()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from server.auth import Scope
 from server.database import insert_new_rows
 from server.models import RECORD_MODELS, AdminUnit, Site, Team, User
+from server.services import access
 from server.services.ticket_rules import RuleSettings, apply_rules
 from server.spatial import communes_at, nearest_site_units
 
@@ -125,6 +126,7 @@ def ingest(
     sites = _check_sites(session, batch, scope)
     units = _place(session, batch, user, sites, settings)
     _check_scope(batch, scope, units)
+    _check_visits(session, batch, scope)
     _insert(session, batch, user, units, settings, device_id, now or datetime.now(UTC))
     return batch.outcomes
 
@@ -145,30 +147,30 @@ def _check_country(batch: _Batch, settings: IngestSettings) -> None:
 
 
 def _check_team(session: Session, batch: _Batch, user: User) -> None:
-    """A user records as a member of their own team; only admins may record for another team."""
-    requested = {c.data.get("team_id") for c in batch.live.values()} - {None}
-    existing = set(session.scalars(select(Team.id).where(Team.id.in_(requested)))) if requested else set()
+    """A user records as a member of their own team; only admins may record for another team (whether another
+    team exists is not told to anyone else)."""
+    requested = {c.data.get("team_id") for c in batch.live.values()} - {None, user.team_id}
+    existing = set()
+    if requested and user.role == "admin":
+        existing = set(session.scalars(select(Team.id).where(Team.id.in_(requested))))
     for index, candidate in list(batch.live.items()):
         team_id = candidate.data.get("team_id") or user.team_id
         candidate.data["team_id"] = team_id
         if team_id is None or team_id == user.team_id:
             continue
-        if team_id not in existing:
-            batch.reject(index, {"team_id": [f"No team {team_id}."]})
-        elif user.role != "admin":
+        if user.role != "admin":
             batch.reject(index, {"team_id": ["You can record only as a member of your own team."]}, forbidden=True)
+        elif team_id not in existing:
+            batch.reject(index, {"team_id": [access.no_such("team")]})
 
 
 def _check_sites(session: Session, batch: _Batch, scope: Scope) -> dict[int, Site]:
     site_ids = {c.data.get("site_id") for c in batch.live.values()} - {None}
-    sites = {site.id: site for site in session.scalars(select(Site).where(Site.id.in_(site_ids)))} if site_ids else {}
+    sites = access.sites_in_area(session, scope, site_ids)
     for index, candidate in list(batch.live.items()):
         site_id = candidate.data.get("site_id")
-        if site_id is None:
-            continue
-        site = sites.get(site_id)
-        if site is None or not scope.covers_unit_codes(site.admin_unit_code, site.province_code):
-            batch.reject(index, {"site_id": [f"No site {site_id} in your jurisdiction."]})
+        if site_id is not None and site_id not in sites:
+            batch.reject(index, {"site_id": [access.no_such("site")]})
     return sites
 
 
@@ -216,6 +218,18 @@ def _check_scope(batch: _Batch, scope: Scope, units: dict[int, AdminUnit]) -> No
             batch.reject(
                 index, {"lat": [f"{unit.name} ({unit.code}) is outside your team's jurisdiction."]}, forbidden=True
             )
+
+
+def _check_visits(session: Session, batch: _Batch, scope: Scope) -> None:
+    """A record's ``visit_id`` names a stored visit in the area, or a visit accepted in the same batch."""
+    in_batch = {c.data["id"] for c in batch.live.values() if c.kind == "visit"}
+    wanted = {c.data.get("visit_id") for c in batch.live.values()} - {None} - in_batch
+    stored = access.visits_in_area(session, scope, wanted)
+    for index, candidate in list(batch.live.items()):
+        visit_id = candidate.data.get("visit_id")
+        if visit_id is not None and visit_id not in in_batch and visit_id not in stored:
+            message = [access.no_such("visit"), "Send the visit before its records, or in the same batch."]
+            batch.reject(index, {"visit_id": message})
 
 
 def insert_ignoring_duplicates(session: Session, table):

@@ -4,8 +4,9 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from server.auth import Scope
-from server.errors import Conflict, Forbidden, InvalidInput
+from server.errors import Conflict, InvalidInput
 from server.models import AdminUnit, Team, team_jurisdictions
+from server.services.access import require_grantable_units
 
 
 def units_by_code(session: Session, codes: list[str], field: str = "jurisdiction") -> list[AdminUnit]:
@@ -16,17 +17,11 @@ def units_by_code(session: Session, codes: list[str], field: str = "jurisdiction
     return units
 
 
-def _check_units_in_scope(scope: Scope, units: list[AdminUnit]) -> None:
-    outside = [unit.code for unit in units if not scope.covers(unit)]
-    if outside:
-        raise Forbidden(f"Outside your jurisdiction: {', '.join(outside)}.")
-
-
 def create_team(session: Session, scope: Scope, *, name: str, kind: str, jurisdiction: list[str]) -> Team:
     if session.scalar(select(Team.id).where(Team.name == name)) is not None:
         raise Conflict(f"A team named {name!r} already exists.")
     units = units_by_code(session, jurisdiction)
-    _check_units_in_scope(scope, units)
+    require_grantable_units(scope, units)
     team = Team(name=name, kind=kind, jurisdiction=units)
     session.add(team)
     session.flush()
@@ -34,10 +29,10 @@ def create_team(session: Session, scope: Scope, *, name: str, kind: str, jurisdi
 
 
 def update_team(session: Session, scope: Scope, team: Team, changes: dict) -> Team:
-    _check_units_in_scope(scope, team.jurisdiction)
+    require_grantable_units(scope, team.jurisdiction)
     if "jurisdiction" in changes:
         units = units_by_code(session, changes["jurisdiction"])
-        _check_units_in_scope(scope, units)
+        require_grantable_units(scope, units)
         team.jurisdiction = units
     for name in ("name", "kind"):
         if name in changes:

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, case, func, insert, select, text, update
 from sqlalchemy.orm import Session, object_session
 
-from server.auth import Scope
+from server.auth import Scope, scope_for
 from server.database import insert_new_rows
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, ProblemError
-from server.models import RECORD_MODELS, AdminUnit, Ticket, TicketEvent, TicketRule, User
+from server.models import AdminUnit, Ticket, TicketEvent, TicketRule, User
 from server.models.common import in_admin_unit
 from server.models.tickets import ACTIVE_SQL, ACTIVE_STATUSES, DEFAULT_RULES, DONE_STATUSES, PRIORITY_RANK
+from server.services import access
 from server.services.calendar import WorkingCalendar
 from server.services.ticket_permissions import PERMISSIONS, NotPermitted, permits, relations, require
 from server.services.ticket_routing import Router
@@ -453,7 +454,7 @@ def transition(
         return ticket
     changes: dict = {}
     if action == "assign":
-        _assign(session, user, ticket, team_id, assignee_id, changes)
+        _assign(session, user, scope, ticket, team_id, assignee_id, changes)
     elif action in ("start", "resolve"):
         if action == "resolve":
             ticket.resolved_at = datetime.now(UTC)
@@ -464,7 +465,7 @@ def transition(
         ticket.verified_at = datetime.now(UTC)
         ticket.verified_by_id = user.id
         if evidence:
-            ticket.verification_evidence = _check_evidence(session, scope, evidence)
+            ticket.verification_evidence = _check_evidence(session, user, scope, evidence)
             changes["evidence"] = ticket.verification_evidence
     elif action == "close":
         ticket.closed_at = datetime.now(UTC)
@@ -477,14 +478,21 @@ def transition(
 
 
 def _assign(
-    session: Session, user: User, ticket: Ticket, team_id: int | None, assignee_id: int | None, changes: dict
+    session: Session,
+    user: User,
+    scope: Scope | None,
+    ticket: Ticket,
+    team_id: int | None,
+    assignee_id: int | None,
+    changes: dict,
 ) -> None:
     if team_id is None and assignee_id is None:
         raise InvalidInput({"team_id": ["Give a team_id, an assignee_id, or both."]})
+    scope = scope or scope_for(user)
+    if team_id is not None:
+        access.referencable_team(session, user, scope, team_id)
     if assignee_id is not None:
-        assignee = session.get(User, assignee_id)
-        if assignee is None or not assignee.active:
-            raise InvalidInput({"assignee_id": [f"No active user {assignee_id}."]})
+        assignee = access.referencable_user(session, user, scope, assignee_id)
         team_id = team_id if team_id is not None else assignee.team_id
         if assignee.team_id != team_id:
             raise InvalidInput({"assignee_id": ["The assignee must belong to the assigned team."]})
@@ -508,12 +516,9 @@ def may_verify(session: Session, user: User, ticket: Ticket) -> bool:
     return resolver is None or resolver.team_id is None or resolver.team_id != user.team_id
 
 
-def _check_evidence(session: Session, scope: Scope | None, evidence: dict) -> dict:
+def _check_evidence(session: Session, user: User, scope: Scope | None, evidence: dict) -> dict:
     kind, record_id = evidence.get("kind"), evidence.get("id")
-    model = RECORD_MODELS.get(kind)
-    record = session.get(model, record_id) if model else None
-    if record is None or (scope and not scope.covers_unit_codes(record.admin_unit_code, record.province_code)):
-        raise InvalidInput({"evidence": [f"No {kind} {record_id} that you can see."]})
+    access.referencable_record(session, scope or scope_for(user), kind, record_id)
     return {"kind": kind, "id": str(record_id)}
 
 
@@ -563,6 +568,8 @@ def create_ticket(
         raise InvalidInput({"admin_unit_code": [f"Unknown admin unit code {admin_unit_code!r}."]})
     if not scope.covers(unit):
         raise Forbidden(f"{unit.name} ({unit.code}) is outside your jurisdiction.")
+    if site_id is not None:
+        access.referencable_site(session, scope, site_id)
     rule = rule_for(session, category)
     now = datetime.now(UTC)
     owner_team = user.team_id or Router(session, {unit.code, unit.province_code}).owner_team(

@@ -1,41 +1,37 @@
-"""Users, their roles and who may manage whom."""
+"""Users, their roles and who may manage whom (the rules themselves are in ``server.services.access``)."""
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from server.auth import ROLE_RANK, Scope, scope_for
+from server.auth import scope_for
 from server.errors import Conflict, Forbidden, InvalidInput
 from server.models import AdminUnit, Team, User
+from server.services import access
+from server.services.access import TEAM_ROLES, may_manage
 from server.services.teams import visible_teams
 
-TEAM_ROLES = ("field_member", "team_lead")
 
-
-def _validate_placement(session: Session, role: str, team_id: int | None, jurisdiction_code: str | None):
-    team = session.get(Team, team_id) if team_id is not None else None
-    if team_id is not None and team is None:
-        raise InvalidInput({"team_id": [f"No team {team_id}."]})
+def _placement(
+    session: Session, actor: User | None, role: str, team_id: int | None, jurisdiction_code: str | None
+) -> tuple[Team | None, AdminUnit | None]:
+    """The team and jurisdiction a user is given, checked against what ``actor`` may grant (None: the CLI)."""
+    if actor is not None:
+        access.require_grantable_role(actor, role)
+    team = None
+    if team_id is not None:
+        team = access.grantable_team(session, actor, team_id) if actor is not None else session.get(Team, team_id)
+        if team is None:
+            raise access.not_found("team_id", "team")
     if role in TEAM_ROLES and team is None:
         raise InvalidInput({"team_id": [f"A {role} must belong to a team."]})
     unit = session.get(AdminUnit, jurisdiction_code) if jurisdiction_code else None
     if jurisdiction_code and unit is None:
         raise InvalidInput({"jurisdiction_code": [f"Unknown admin unit code {jurisdiction_code!r}."]})
+    if unit is not None and actor is not None:
+        access.require_grantable_units(scope_for(actor), [unit])
     if role == "coordinator" and unit is None and team is None:
         raise InvalidInput({"jurisdiction_code": ["A coordinator needs a jurisdiction (usually a province code)."]})
     return team, unit
-
-
-def can_manage(actor: User, target: User) -> bool:
-    """Admins manage everyone; coordinators manage team members whose team works in their area."""
-    if actor.role == "admin":
-        return True
-    if actor.role != "coordinator" or ROLE_RANK[target.role] >= ROLE_RANK["coordinator"]:
-        return False
-    return target.team is not None and _team_in_scope(scope_for(actor), target.team)
-
-
-def _team_in_scope(scope: Scope, team: Team) -> bool:
-    return bool(team.jurisdiction) and all(scope.covers(unit) for unit in team.jurisdiction)
 
 
 def create_user(
@@ -51,28 +47,25 @@ def create_user(
     """Create a user. ``actor`` None means the command line (full rights)."""
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"A user named {username!r} already exists.")
-    team, unit = _validate_placement(session, role, team_id, jurisdiction_code)
+    team, unit = _placement(session, actor, role, team_id, jurisdiction_code)
     user = User(username=username, display_name=display_name, role=role, team=team, jurisdiction=unit)
-    if actor is not None and not can_manage(actor, user):
-        raise Forbidden("You may not create this user: role or team outside what you manage.")
     session.add(user)
     session.flush()
     return user
 
 
 def update_user(session: Session, actor: User, user: User, changes: dict) -> User:
-    if not can_manage(actor, user):
+    """Change a user the actor manages; every value granted is checked before anything changes."""
+    if not may_manage(actor, user):
         raise Forbidden("You may not change this user.")
     role = changes.get("role", user.role)
     team_id = changes.get("team_id", user.team_id)
     jurisdiction_code = changes.get("jurisdiction_code", user.jurisdiction_code)
-    team, unit = _validate_placement(session, role, team_id, jurisdiction_code)
+    team, unit = _placement(session, actor, role, team_id, jurisdiction_code)
     user.role, user.team, user.jurisdiction = role, team, unit
     for name in ("display_name", "active"):
         if name in changes:
             setattr(user, name, changes[name])
-    if not can_manage(actor, user):
-        raise Forbidden("You may not give this user that role or team.")
     session.flush()
     return user
 

@@ -73,11 +73,12 @@ def test_coordinator_cannot_create_an_admin(client, coordinator):
 
 
 def test_coordinator_cannot_add_a_member_to_another_provinces_team(client, coordinator, make_team):
-    """A team working in Hà Nội is outside a Lào Cai coordinator's reach."""
+    """A team working in Hà Nội is outside a Lào Cai coordinator's reach: for them it does not exist."""
     _, headers = coordinator
     team = make_team(jurisdiction=["01"])
     body = {"username": "tran.thi.b", "role": "field_member", "team_id": team.id}
-    assert_problem(client.post("/api/v1/users", json=body, headers=headers), 403)
+    problem = assert_problem(client.post("/api/v1/users", json=body, headers=headers), 422)
+    assert problem["errors"] == {"team_id": ["No such team in your area."]}
 
 
 def test_field_member_needs_a_team(client, coordinator):
