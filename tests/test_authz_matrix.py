@@ -383,7 +383,7 @@ TICKET_ROLES = tuple(TICKET_CELLS)
 
 def test_ticket_table_has_a_row_per_action():
     """Every action of the code's permission table has a row of expectations here, and no row is extra."""
-    from server.services.ticket_permissions import PERMISSIONS, RELATIONS, ROLES
+    from server.services.tickets.permissions import PERMISSIONS, RELATIONS, ROLES
 
     assert set(TICKET_TABLE) == set(PERMISSIONS) == set(STARTING_STATUS)
     assert RELATIONS == TICKET_RELATIONS and ROLES == TICKET_ROLES
@@ -398,7 +398,7 @@ def test_ticket_permission_table(db, make_team, make_user, action):
     from server.auth import scope_for
     from server.errors import Forbidden
     from server.models import Ticket
-    from server.services.ticket_permissions import relations
+    from server.services.tickets.permissions import relations
 
     owner = make_team(["04603"], kind="commune_staff")
     resolver_team = make_team(["15"])

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from server.models import ConnectivityReading
 from server.models.records import FAILED_CONDITIONS
 from server.services.calendar import WorkingCalendar
-from server.services.ticket_routing import Router, dead_spot_title, equipment_title, finding_title
 from server.services.tickets import Signal, open_or_join_many
+from server.services.tickets.routing import Router, dead_spot_title, equipment_title, finding_title
 
 SEVERITY_PRIORITY = {"low": "low", "medium": "medium", "high": "high", "critical": "critical"}
 
