@@ -347,6 +347,10 @@ def _work_on_tickets(session: Session, rng: random.Random, crews: list[Crew]) ->
         transition(session, doer, ticket, "resolve", comment="Đã sửa chữa / thay thế tại chỗ")
         if roll < 0.85:
             continue
-        verifier = next(c for c in by_province[crew.province_code] if c.team.id != crew.team.id).members[0]
-        transition(session, verifier, ticket, "verify", comment="Kiểm tra lại khi đi cơ sở: đã hoạt động")
+        reporters = teams.get(ticket.reported_by_team_id)
+        if reporters is None or reporters.team.id == crew.team.id:
+            reporters = next((c for c in by_province[crew.province_code] if c.team.id != crew.team.id), None)
+        if reporters is None or reporters.team.id != ticket.reported_by_team_id:
+            continue  # only the reporting team (or a coordinator) verifies
+        transition(session, reporters.members[0], ticket, "verify", comment="Kiểm tra lại khi đi cơ sở: đã hoạt động")
     return worked
