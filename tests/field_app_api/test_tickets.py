@@ -429,3 +429,10 @@ def test_escalated_tickets_stay_in_their_commune_in_queues_and_reports(client, d
     rows = {row["code"]: row for row in ranking}
     assert rows["04603"]["place_kind"] == "commune" and rows["04603"]["tickets_open_now"] == 2
     assert [row for row in ranking if row["place_kind"] == "h3_cell"] == []
+    features = client.get("/api/v1/maps/tickets", headers=coordinator, query_string={"commune": "04603"}).get_json()[
+        "features"
+    ]
+    assert (
+        sorted((f["properties"]["admin_unit_code"], f["properties"]["admin_unit_name"]) for f in features)
+        == [("04603", "Xã Tà Xi Láng")] * 2
+    )
