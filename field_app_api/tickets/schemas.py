@@ -77,7 +77,8 @@ class TicketDetailSchema(TicketSchema):
 
 
 class TicketQueryArgsSchema(ma.Schema):
-    team = id_field()
+    team = id_field(metadata={"description": "The owner team"})
+    reported_by_team = id_field(metadata={"description": "The team whose field records opened the tickets"})
     assignee = id_field()
     admin_unit = ma.fields.String(
         validate=validate.Length(min=2, max=5), metadata={"description": "A commune, or a province for all of it"}

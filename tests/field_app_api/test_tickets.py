@@ -282,6 +282,12 @@ def test_queue_is_sorted_overdue_then_priority_then_age(client, db, field):
     assert [item["category"] for item in body["items"]] == ["facility", "procedure", "training"]
     assert body["items"][0]["overdue"] is True
     assert body["counts"]["open"] == 3 and body["counts"]["overdue"] == 1
+    reported = client.get(f"/api/v1/tickets?reported_by_team={field['team'].id}", headers=field["lead"]).get_json()
+    assert reported["total"] == 3
+    assert (
+        client.get(f"/api/v1/tickets?reported_by_team={field['commune'].id}", headers=field["lead"]).get_json()["total"]
+        == 0
+    )
     only_overdue = client.get("/api/v1/tickets?overdue=true", headers=field["lead"]).get_json()["items"]
     assert [item["category"] for item in only_overdue] == ["facility"]
 

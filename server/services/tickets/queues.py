@@ -56,6 +56,8 @@ TICKET_STATUS_ORDER = ("open", "assigned", "in_progress", "escalated", "reopened
 def _filtered(query, filters: dict, now: datetime):
     if "team" in filters:
         query = query.where(Ticket.team_id == filters["team"])
+    if "reported_by_team" in filters:
+        query = query.where(Ticket.reported_by_team_id == filters["reported_by_team"])
     if "assignee" in filters:
         query = query.where(Ticket.assignee_id == filters["assignee"])
     if "admin_unit" in filters:
