@@ -14,7 +14,7 @@ from flask import current_app, g, request
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from server.errors import Forbidden, NotFound, Unauthorized
+from server.errors import Forbidden, Unauthorized
 from server.extensions import db
 from server.models import AdminUnit, ApiToken, User
 
@@ -179,14 +179,6 @@ def require_role(*roles: str):
         return wrapper
 
     return decorator
-
-
-def require_unit_in_scope(unit: AdminUnit, *, hide: bool = True) -> None:
-    """Outside the caller's jurisdiction a record does not exist for them (404), or is forbidden (403)."""
-    if not current_scope().covers(unit):
-        if hide:
-            raise NotFound("No such record in your jurisdiction.")
-        raise Forbidden(f"{unit.name} ({unit.code}) is outside your jurisdiction.")
 
 
 def token_ttl_days() -> int:

@@ -170,3 +170,69 @@ def count_queries(db):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def two_provinces(client, db, make_team, make_user, make_site):
+    """Lào Cai (15) and Hà Nội (01), each with a team, its lead and member, a site, a visit with a photo and an
+    open ticket; a coordinator of Lào Cai; an admin. Used by the access tests (grants and foreign references)."""
+    import io
+    import types
+
+    from server.auth import scope_for
+    from server.services import tickets
+    from server.services.calendar import WorkingCalendar
+    from tests.records_factory import visit
+
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+
+    def province(code: str, commune: str, lat: float, lon: float) -> types.SimpleNamespace:
+        team = make_team([code], name=f"team {code}")
+        lead, lead_headers = make_user("team_lead", team=team)
+        member, member_headers = make_user("field_member", team=team)
+        site = make_site(commune=commune, lat=lat, lon=lon, kind="commune_service_centre", name=f"Site {commune}")
+        record = visit(lat=lat, lon=lon, site_id=site.id)
+        answer = client.post("/api/v1/sync", json={"records": [record]}, headers=member_headers).get_json()
+        assert answer["created"] == 1, answer
+        photo = client.post(
+            f"/api/v1/visits/{record['id']}/attachments",
+            data={"file": (io.BytesIO(jpeg), "photo.jpg")},
+            headers=member_headers,
+            content_type="multipart/form-data",
+        )
+        assert photo.status_code == 201, photo.get_data(as_text=True)
+        ticket = tickets.create_ticket(
+            db.session,
+            lead,
+            scope_for(lead),
+            title=f"Router down in {commune}",
+            category="equipment",
+            admin_unit_code=commune,
+            calendar=WorkingCalendar.load(db.session),
+        )
+        return types.SimpleNamespace(
+            code=code,
+            commune=commune,
+            team=team,
+            lead=lead,
+            lead_headers=lead_headers,
+            member=member,
+            member_headers=member_headers,
+            site=site,
+            visit_id=record["id"],
+            attachment_id=photo.get_json()["id"],
+            ticket=ticket,
+        )
+
+    home = province("15", "04603", 21.72, 104.92)
+    away = province("01", "00070", 21.03, 105.85)
+    coordinator, coordinator_headers = make_user("coordinator", jurisdiction_code="15")
+    admin, admin_headers = make_user("admin")
+    return types.SimpleNamespace(
+        home=home,
+        away=away,
+        coordinator=coordinator,
+        coordinator_headers=coordinator_headers,
+        admin=admin,
+        admin_headers=admin_headers,
+    )

@@ -9,12 +9,13 @@ from field_app_api.sites.schemas import (
     SiteQueryArgsSchema,
     SiteSchema,
 )
-from server.auth import current_scope, current_user, login_required, require_role, require_unit_in_scope
+from server.auth import current_scope, current_user, login_required, require_role
 from server.errors import NotFound
 from server.extensions import db
 from server.models import Site
 from server.models.common import in_admin_unit
 from server.services import sites
+from server.services.access import in_area, no_such
 from server.spatial import within_bbox
 
 blp = Blueprint("sites", __name__, description="Places teams visit")
@@ -48,9 +49,8 @@ def _int_cursor(value: str) -> int:
 
 def _get(site_id: int) -> Site:
     site = db.session.get(Site, site_id)
-    if site is None:
-        raise NotFound(f"No site {site_id}.")
-    require_unit_in_scope(site.admin_unit)
+    if site is None or not in_area(current_scope(), site):
+        raise NotFound(no_such("site"))
     return site
 
 

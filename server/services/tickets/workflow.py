@@ -94,6 +94,7 @@ def transition(
     if action in NEEDS_COMMENT and not comment.strip():
         raise InvalidInput({"comment": [f"Say why or what was done: a comment is required to {action}."]})
     before_status = ticket.status
+    scope = scope or scope_for(user)
     if action == "escalate":
         if ticket.owner_level == "province":
             raise Conflict("The province already owns this ticket: there is no one above it to escalate to.")
@@ -110,11 +111,11 @@ def transition(
             ticket.resolution = comment
     elif action == "verify":
         _check_verifier(session, user, ticket)
+        checked = _check_evidence(session, scope, evidence) if evidence else None
         ticket.verified_at = datetime.now(UTC)
         ticket.verified_by_id = user.id
-        if evidence:
-            ticket.verification_evidence = _check_evidence(session, user, scope, evidence)
-            changes["evidence"] = ticket.verification_evidence
+        if checked:
+            ticket.verification_evidence = changes["evidence"] = checked
     elif action == "close":
         ticket.closed_at = datetime.now(UTC)
     ticket.status = target
@@ -128,7 +129,7 @@ def transition(
 def _assign(
     session: Session,
     user: User,
-    scope: Scope | None,
+    scope: Scope,
     ticket: Ticket,
     team_id: int | None,
     assignee_id: int | None,
@@ -136,7 +137,6 @@ def _assign(
 ) -> None:
     if team_id is None and assignee_id is None:
         raise InvalidInput({"team_id": ["Give a team_id, an assignee_id, or both."]})
-    scope = scope or scope_for(user)
     if team_id is not None:
         access.referencable_team(session, user, scope, team_id)
     if assignee_id is not None:
@@ -164,9 +164,9 @@ def may_verify(session: Session, user: User, ticket: Ticket) -> bool:
     return resolver is None or resolver.team_id is None or resolver.team_id != user.team_id
 
 
-def _check_evidence(session: Session, user: User, scope: Scope | None, evidence: dict) -> dict:
+def _check_evidence(session: Session, scope: Scope, evidence: dict) -> dict:
     kind, record_id = evidence.get("kind"), evidence.get("id")
-    access.referencable_record(session, scope or scope_for(user), kind, record_id)
+    access.referencable_record(session, scope, kind, record_id)
     return {"kind": kind, "id": str(record_id)}
 
 
