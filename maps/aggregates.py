@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from maps import hexes
 from maps.filters import MapFilters, visible_units
 from server.auth import Scope
-from server.models import ConnectivityReading, EquipmentCheck, Site, Ticket
+from server.models import AdminUnit, ConnectivityReading, EquipmentCheck, Site, Ticket
 from server.models.records import CONDITIONS, FAILED_CONDITIONS
 from server.models.tickets import ACTIVE_STATUSES
 from server.services.tickets import overdue_condition, queue_query
@@ -268,6 +268,7 @@ class TicketPoint:
     admin_unit_code: str
     lat: float
     lon: float
+    admin_unit_name: str = ""  # the place's name, for people (the code stays for tools)
 
 
 @dataclass
@@ -321,12 +322,14 @@ def open_tickets(
             Ticket.admin_unit_code,
             lat,
             lon,
+            AdminUnit.name,
         )
+        .outerjoin(AdminUnit, AdminUnit.code == Ticket.admin_unit_code)
         .where(lat.is_not(None))
         .limit(limit + 1)
     ).all()
     tickets = [
-        TicketPoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], float(r[9]), float(r[10]))
+        TicketPoint(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], float(r[9]), float(r[10]), r[11] or "")
         for r in rows[:limit]
     ]
     total, overdue_count, without_location = (int(value or 0) for value in counts)

@@ -232,7 +232,8 @@ def ticket_popup(ticket: TicketPoint) -> str:
     return (
         f'<div class="fieldops-popup"><b>#{ticket.id} {text(ticket.title, TITLE_MAX)}</b><br>'
         f"{text(ticket.category)} · {text(ticket.priority)} priority · {text(ticket.status.replace('_', ' '))}<br>"
-        f"commune {text(ticket.admin_unit_code)} · opened {_local_time(ticket.created_at)} · due {due}</div>"
+        f"{text(ticket.admin_unit_name or ticket.admin_unit_code)} ({text(ticket.admin_unit_code)})"
+        f" · opened {_local_time(ticket.created_at)} · due {due}</div>"
     )
 
 

@@ -97,6 +97,7 @@ def ticket_collection(tickets: OpenTickets) -> dict:
                 "due_at": _iso(ticket.due_at),
                 "created_at": _iso(ticket.created_at),
                 "admin_unit_code": ticket.admin_unit_code,
+                "admin_unit_name": ticket.admin_unit_name,
             },
         }
         for ticket in tickets.tickets

@@ -190,7 +190,8 @@ class TicketPointPropertiesSchema(ma.Schema):
     overdue = ma.fields.Boolean()
     due_at = ma.fields.String(metadata={"format": "date-time"})
     created_at = ma.fields.String(metadata={"format": "date-time"})
-    admin_unit_code = ma.fields.String()
+    admin_unit_code = ma.fields.String(metadata={"description": "The commune where the problem is, escalated or not"})
+    admin_unit_name = ma.fields.String(metadata={"description": "Its name"})
 
 
 class TicketCollectionSchema(ma.Schema):

@@ -107,6 +107,7 @@ def load_demo(session: Session, seed: int = 7) -> list[str]:
 
     team_count = user_count = 0
     crews: list[Crew] = []
+    departments: list[Crew] = []  # own the province's tickets; they do no field rounds of their own
     for province_code in FIELD_PROVINCES:
         province = session.get(AdminUnit, province_code)
         create_user(
@@ -126,6 +127,7 @@ def load_demo(session: Session, seed: int = 7) -> list[str]:
                 sorted({site.admin_unit_code for site in sites_of[province_code][:3]}),
             ),
             ("youth_volunteer_team", f"[synthetic] Đội thanh niên tình nguyện, {province.name}", [province_code]),
+            ("province_department", f"[synthetic] Sở Khoa học và Công nghệ, {province.name}", [province_code]),
         ]
         for kind, name, jurisdiction in teams:
             team = create_team(session, everywhere, name=name, kind=kind, jurisdiction=jurisdiction)
@@ -143,10 +145,13 @@ def load_demo(session: Session, seed: int = 7) -> list[str]:
                 )
                 members.append(member)
                 user_count += 1
+            if kind == "province_department":
+                departments.append(Crew(team, members, [], province_code))
+                continue
             reach = sites_of[province_code] if kind != "community_digital_team" else sites_of[province_code][:3]
             crews.append(Crew(team, members, reach, province_code))
     session.flush()
-    activity = simulate_field_activity(session, rng, crews)
+    activity = simulate_field_activity(session, rng, crews, departments)
     lines = [
         "loaded SYNTHETIC demo data (not real observations):",
         f"  {site_count} sites near the 34 province centres",
@@ -203,9 +208,13 @@ FINDINGS = [
 DAYS = 28
 
 
-def simulate_field_activity(session: Session, rng: random.Random, crews: list[Crew]) -> str:
+def simulate_field_activity(
+    session: Session, rng: random.Random, crews: list[Crew], departments: list[Crew] = ()
+) -> str:
     """Four weeks of visits as phones would sync them each evening, through the real ingest path (so ticket
-    rules run), then some tickets worked on, and overdue ones escalated."""
+    rules run, routing each ticket to its owner team with a Vietnamese title), then some tickets worked on by
+    their owner teams (the province departments included), and overdue ones escalated: they stay in their
+    communes."""
     from flask import current_app
 
     settings = IngestSettings.from_config(current_app.config)
@@ -238,7 +247,7 @@ def simulate_field_activity(session: Session, rng: random.Random, crews: list[Cr
                 now=day.replace(hour=18).astimezone(UTC),
             )
             stored += sum(outcome.status == "created" for outcome in outcomes.values())
-    worked = _work_on_tickets(session, rng, crews)
+    worked = _work_on_tickets(session, rng, [*crews, *departments])
     escalated = escalate_overdue(session)
     return f"{stored} field records over {DAYS} days; {worked} tickets worked on, {len(escalated)} escalated as overdue"
 
@@ -359,7 +368,7 @@ def _work_on_tickets(session: Session, rng: random.Random, crews: list[Crew]) ->
     worked = 0
     for ticket in session.scalars(select(Ticket).order_by(Ticket.id)):
         crew = teams.get(ticket.team_id)
-        if crew is None or ticket.status != "open":
+        if crew is None or ticket.status not in ("open", "escalated"):
             continue
         roll = rng.random()
         if roll < 0.35:
@@ -373,6 +382,10 @@ def _work_on_tickets(session: Session, rng: random.Random, crews: list[Crew]) ->
         transition(session, doer, ticket, "resolve", comment="Đã sửa chữa / thay thế tại chỗ")
         if roll < 0.85:
             continue
-        verifier = next(c for c in by_province[crew.province_code] if c.team.id != crew.team.id).members[0]
-        transition(session, verifier, ticket, "verify", comment="Kiểm tra lại khi đi cơ sở: đã hoạt động")
+        reporters = teams.get(ticket.reported_by_team_id)
+        if reporters is None or reporters.team.id == crew.team.id:
+            reporters = next((c for c in by_province[crew.province_code] if c.team.id != crew.team.id), None)
+        if reporters is None or reporters.team.id != ticket.reported_by_team_id:
+            continue  # only the reporting team (or a coordinator) verifies
+        transition(session, reporters.members[0], ticket, "verify", comment="Kiểm tra lại khi đi cơ sở: đã hoạt động")
     return worked

@@ -21,6 +21,8 @@ class ProblemSchema(ma.Schema):
     status = ma.fields.Integer(metadata={"description": "HTTP status code"})
     detail = ma.fields.String(metadata={"description": "What went wrong in this request"})
     errors = ma.fields.Dict(metadata={"description": "Messages per field name"})
+    rule = ma.fields.String(metadata={"description": "On a refusal (403): the rule applied, e.g. ticket.resolve"})
+    rule_says = ma.fields.String(metadata={"description": "On a refusal (403): what that rule allows"})
 
 
 class ProblemError(Exception):

@@ -385,3 +385,114 @@ def test_feature_endpoints_need_a_token(app, client):
         assert response.mimetype == "application/problem+json", key
         checked.append(key)
     assert len(checked) == len([key for key in feature_api_routes(app) if key not in MATRIX])
+
+
+# --- Who may do what to a ticket: every cell of the permission table --------------------------------------
+# One person per cell, standing to the ticket in exactly one way: a member of its owner team, its assignee, a
+# member of the team that reported it (these three with teams working in another province, so that they have no
+# other part in it), a coordinator of its area, or merely a reader (a team of the same province with no part).
+# Admins answer for everywhere: they are always coordinators of the area. Cells that cannot exist are left out.
+# fmt: off
+TICKET_RELATIONS = ("owner_team", "assignee", "reporting_team", "area_coordinator", "reader")
+TICKET_CELLS = {
+    "field_member": ("owner_team", "assignee", "reporting_team", "reader"),
+    "team_lead":    ("owner_team", "assignee", "reporting_team", "reader"),
+    "coordinator":  ("owner_team", "assignee", "reporting_team", "area_coordinator"),
+    "admin":        ("area_coordinator",),
+}
+# Relations: OWN owner team, ASG assignee, REP reporting team, CO coordinator of the area, all: any relation.
+OWN, ASG, REP, CO = "owner_team", "assignee", "reporting_team", "area_coordinator"
+ALL = set(TICKET_RELATIONS)
+#                 field_member     team_lead        coordinator      admin
+TICKET_TABLE = {
+    "assign":   (set(),           {OWN},           {CO},            {CO}),
+    "start":    ({OWN, ASG},      {OWN, ASG},      {ASG, CO},       {CO}),
+    "resolve":  ({OWN, ASG},      {OWN, ASG},      {ASG, CO},       {CO}),
+    "verify":   ({REP},           {OWN, REP},      {CO},            {CO}),
+    "close":    (set(),           {OWN, REP},      {CO},            {CO}),
+    "reopen":   ({REP},           {REP},           {CO},            {CO}),
+    "escalate": ({OWN, ASG},      {OWN, ASG},      {ASG, CO},       {CO}),
+    "edit":     (set(),           {OWN},           {CO},            {CO}),
+    "comment":  (ALL,             ALL,             ALL,             ALL),
+}
+# The status each action starts from in its cell.
+STARTING_STATUS = {"assign": "open", "start": "open", "resolve": "in_progress", "verify": "resolved",
+                   "close": "verified", "reopen": "resolved", "escalate": "open", "edit": "open", "comment": "open"}
+# fmt: on
+TICKET_ROLES = tuple(TICKET_CELLS)
+
+
+def test_ticket_table_has_a_row_per_action():
+    """Every action of the code's permission table has a row of expectations here, and no row is extra."""
+    from server.services.tickets.permissions import PERMISSIONS, RELATIONS, ROLES
+
+    assert set(TICKET_TABLE) == set(PERMISSIONS) == set(STARTING_STATUS)
+    assert RELATIONS == TICKET_RELATIONS and ROLES == TICKET_ROLES
+
+
+@pytest.mark.parametrize("action", sorted(TICKET_TABLE))
+def test_ticket_permission_table(db, make_team, make_user, action):
+    """Each cell (action x role x relation): the service lets the person act, or refuses with a 403 naming the
+    rule; ``allowed_actions`` offers exactly the actions the service lets through."""
+    from datetime import UTC, datetime
+
+    from server.auth import scope_for
+    from server.errors import Forbidden
+    from server.models import Ticket
+    from server.services.tickets.permissions import relations
+
+    owner = make_team(["04603"], kind="commune_staff")
+    resolver_team = make_team(["15"])
+    resolver, _ = make_user("field_member", team=resolver_team)
+    failures = []
+    for role, cell_relations in TICKET_CELLS.items():
+        for relation in cell_relations:
+            ticket = Ticket(
+                title="Máy in hỏng",
+                category="equipment",
+                priority="medium",
+                status=STARTING_STATUS[action],
+                owner_level="commune",
+                owner_unit_code="04603",
+                admin_unit_code="04603",
+                province_code="15",
+                team_id=owner.id,
+                due_at=datetime(2031, 1, 1, tzinfo=UTC),
+                resolved_by_id=resolver.id if action in ("verify", "reopen", "close") else None,
+            )
+            db.session.add(ticket)
+            far = make_team(["01"]) if relation in ("owner_team", "assignee", "reporting_team") else None
+            if role == "admin":
+                user, _ = make_user("admin")
+            elif role == "coordinator":
+                user, _ = make_user("coordinator", team=far, jurisdiction_code="01" if far else "15")
+            else:
+                user, _ = make_user(role, team=far or make_team(["15"]))
+            if relation == "owner_team":
+                ticket.team_id = far.id
+            elif relation == "assignee":
+                ticket.assignee_id = user.id
+            elif relation == "reporting_team":
+                ticket.reported_by_team_id = far.id
+            db.session.flush()
+            wanted = {relation} | ({"reader"} if relation == "area_coordinator" else set())
+            assert relations(user, ticket) == wanted, (role, relation, relations(user, ticket))
+            expected = relation in TICKET_TABLE[action][TICKET_ROLES.index(role)]
+            offered = action in tickets.allowed_actions(user, ticket)
+            try:
+                if action == "edit":
+                    tickets.update_ticket(db.session, user, ticket, {"title": "Máy in hỏng hẳn"})
+                elif action == "comment":
+                    tickets.comment_on(db.session, user, ticket, "Đã xem")
+                else:
+                    tickets.transition(
+                        db.session, user, ticket, action, comment="lý do", team_id=ticket.team_id, scope=scope_for(user)
+                    )
+                done, rule = True, None
+            except Forbidden as refusal:
+                done, rule = False, refusal.extra.get("rule")
+            if (done, offered) != (expected, expected) or (not done and rule != f"ticket.{action}"):
+                failures.append(
+                    (role, relation, {"expected": expected, "done": done, "offered": offered, "rule": rule})
+                )
+    assert failures == []

@@ -56,6 +56,7 @@ def referenced(world, side: str, thing: str):
 
 
 def resolve_home_ticket(db, world) -> None:
+    tickets.transition(db.session, world.home.lead, world.home.ticket, "start")
     tickets.transition(db.session, world.home.lead, world.home.ticket, "resolve", comment="Replaced the router.")
 
 

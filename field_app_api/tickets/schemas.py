@@ -19,12 +19,25 @@ class TicketSchema(ma.Schema):
     priority = ma.fields.String()
     status = ma.fields.String()
     overdue = ma.fields.Method("_overdue", metadata={"description": "Past due and still waiting for action"})
-    owning_level = ma.fields.String(metadata={"description": "commune or province: who must act"})
-    admin_unit_code = ma.fields.String()
-    province_code = ma.fields.String()
-    team_id = ma.fields.Integer(allow_none=True)
-    assignee_id = ma.fields.Integer(allow_none=True)
-    site_id = ma.fields.Integer(allow_none=True)
+    admin_unit_code = ma.fields.String(
+        metadata={
+            "description": "Where the problem is: its commune (a province only for a whole-province ticket); "
+            "never changes, escalation included"
+        }
+    )
+    province_code = ma.fields.String(metadata={"description": "The province of the place"})
+    site_id = ma.fields.Integer(allow_none=True, metadata={"description": "The site where the problem is"})
+    owner_level = ma.fields.String(metadata={"description": "Who must act: commune or province"})
+    owning_level = ma.fields.String(metadata={"description": "Former name of owner_level, kept for older clients"})
+    owner_unit_code = ma.fields.String(
+        allow_none=True, metadata={"description": "The commune or province that must act (the province once escalated)"}
+    )
+    team_id = ma.fields.Integer(allow_none=True, metadata={"description": "The owner team: who must act"})
+    assignee_id = ma.fields.Integer(allow_none=True, metadata={"description": "The person of the owner team on it"})
+    reported_by_team_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "The team whose field records opened the ticket: it hears back through sync"},
+    )
     lat = ma.fields.Float(allow_none=True)
     lon = ma.fields.Float(allow_none=True)
     h3_cell = ma.fields.String(allow_none=True)
@@ -64,7 +77,8 @@ class TicketDetailSchema(TicketSchema):
 
 
 class TicketQueryArgsSchema(ma.Schema):
-    team = id_field()
+    team = id_field(metadata={"description": "The owner team"})
+    reported_by_team = id_field(metadata={"description": "The team whose field records opened the tickets"})
     assignee = id_field()
     admin_unit = ma.fields.String(
         validate=validate.Length(min=2, max=5), metadata={"description": "A commune, or a province for all of it"}

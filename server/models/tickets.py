@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from server.extensions import db
 from server.models.common import Timestamp, enum_check, utcnow
@@ -52,12 +52,19 @@ class Ticket(db.Model):
     category: Mapped[str] = mapped_column(String(20))
     priority: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default="open")
-    owning_level: Mapped[str] = mapped_column(String(10))
+    # Where the problem is, for the ticket's whole life: the commune (the province only for a ticket opened by
+    # hand for a whole province), the site and the point.
     admin_unit_code: Mapped[str] = mapped_column(ForeignKey("admin_units.code"))
     province_code: Mapped[str] = mapped_column(ForeignKey("admin_units.code"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"), index=True)
+    # Who must act: changes by assignment and escalation, never the place. The column keeps its first name.
+    owner_level: Mapped[str] = mapped_column("owning_level", String(10))
+    owner_unit_code: Mapped[str | None] = mapped_column(ForeignKey("admin_units.code"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"), index=True)
+    # The team whose records caused the ticket: it hears back (sync feed) and may reopen.
+    reported_by_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    owning_level = synonym("owner_level")  # the earlier name, still accepted
     geom: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     h3_cell: Mapped[str | None] = mapped_column(String(16))
     dedupe_key: Mapped[str | None] = mapped_column(String(300))

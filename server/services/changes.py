@@ -19,7 +19,7 @@ from server.auth import Scope
 from server.errors import InvalidInput
 from server.models import Site, Ticket, User
 from server.services.sites import visible_sites
-from server.services.tickets import visible_tickets
+from server.services.tickets import REPORTER_HEARS_CLOSE_FOR, visible_tickets
 
 SAFETY_MARGIN = timedelta(seconds=60)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -84,10 +84,16 @@ def changes_since(session: Session, user: User, scope: Scope, cursor: str | None
 
 
 def _tickets_for(user: User, scope: Scope) -> Select:
-    """Field members and team leads get their team's tickets; coordinators and admins their area's."""
+    """Field members and team leads get the tickets their team owns or is assigned, and those their team
+    reported until a while after they close (so a phone hears how it ended); coordinators and admins their
+    area's."""
     if user.role in ("coordinator", "admin"):
         return visible_tickets(scope)
-    return visible_tickets(scope).where(Ticket.team_id == user.team_id)
+    reported = and_(
+        Ticket.reported_by_team_id == user.team_id,
+        or_(Ticket.status != "closed", Ticket.closed_at >= datetime.now(UTC) - REPORTER_HEARS_CLOSE_FOR),
+    )
+    return visible_tickets(scope).where(or_(Ticket.team_id == user.team_id, Ticket.assignee_id == user.id, reported))
 
 
 FEEDS.extend(

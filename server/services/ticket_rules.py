@@ -4,7 +4,8 @@
   failing again soon after its ticket was resolved reopens it;
 - dead-spot readings clustering in one H3 cell (N within D days) open a connectivity ticket for the province;
 - a finding opens a ticket of its category; ``beyond_local_authority`` escalates it to the province at once.
-Rules run only for records created now, so a retried sync batch opens nothing twice.
+Rules run only for records created now, so a retried sync batch opens nothing twice. The team whose records
+made the ticket is kept as its reporting team; the owner team is chosen by ``ticket_routing``.
 """
 
 import re
@@ -19,6 +20,7 @@ from server.models import ConnectivityReading
 from server.models.records import FAILED_CONDITIONS
 from server.services.calendar import WorkingCalendar
 from server.services.tickets import Signal, open_or_join_many
+from server.services.tickets.routing import Router, dead_spot_title, equipment_title, finding_title
 
 SEVERITY_PRIORITY = {"low": "low", "medium": "medium", "high": "high", "critical": "critical"}
 
@@ -46,39 +48,43 @@ def _normalise(label: str) -> str:
     return re.sub(r"\s+", " ", label.strip().lower())
 
 
-def equipment_signal(row: dict, settings: RuleSettings) -> Signal | None:
+def equipment_signal(row: dict, settings: RuleSettings, router: Router) -> Signal | None:
     if row["condition"] not in FAILED_CONDITIONS:
         return None
     label = row.get("asset_label") or row["asset_kind"]
     return Signal(
         key=f"asset:{_place_key(row)}:{row['asset_kind']}:{_normalise(label)}",
         category="equipment",
-        title=f"{row['asset_kind'].replace('_', ' ').capitalize()} {row['condition']}: {label}",
+        title=equipment_title(
+            row["asset_kind"], row["condition"], label, router.place_name(row["admin_unit_code"], row.get("site_id"))
+        ),
         description=row.get("notes") or "",
         admin_unit_code=row["admin_unit_code"],
         province_code=row["province_code"],
         lon=row["lon"],
         lat=row["lat"],
         source=("equipment_check", str(row["id"])),
-        team_id=row.get("team_id"),
+        reported_by_team_id=row.get("team_id"),
         site_id=row.get("site_id"),
         h3_cell=row["h3_cell"],
         reopen_within=timedelta(days=settings.reopen_within_days),
     )
 
 
-def finding_signal(row: dict) -> Signal:
+def finding_signal(row: dict, router: Router) -> Signal:
     return Signal(
         key=f"finding:{row['category']}:{_place_key(row)}",
         category=row["category"],
-        title=f"{row['category'].capitalize()}: {row['description'][:120]}",
+        title=finding_title(
+            row["category"], row["description"], router.place_name(row["admin_unit_code"], row.get("site_id"))
+        ),
         description=row["description"],
         admin_unit_code=row["admin_unit_code"],
         province_code=row["province_code"],
         lon=row["lon"],
         lat=row["lat"],
         source=("finding", str(row["id"])),
-        team_id=row.get("team_id"),
+        reported_by_team_id=row.get("team_id"),
         site_id=row.get("site_id"),
         h3_cell=row["h3_cell"],
         priority=SEVERITY_PRIORITY[row["severity"]],
@@ -86,8 +92,11 @@ def finding_signal(row: dict) -> Signal:
     )
 
 
-def dead_spot_signals(session: Session, rows: list[dict], settings: RuleSettings, now: datetime) -> list[Signal]:
-    """One signal per H3 cell where the dead spots of the period reach the threshold (counted in SQL)."""
+def dead_spot_signals(
+    session: Session, rows: list[dict], settings: RuleSettings, now: datetime, router: Router
+) -> list[Signal]:
+    """One signal per H3 cell where the dead spots of the period reach the threshold (counted in SQL), placed
+    in the commune most of the new readings lie in; its reporting team is the one that sent most of them."""
     new_by_cell: dict[str, list[dict]] = {}
     for row in rows:
         if row["dead_spot"]:
@@ -109,11 +118,12 @@ def dead_spot_signals(session: Session, rows: list[dict], settings: RuleSettings
             continue
         latest = max(cell_rows, key=lambda r: (r["observed_at"], str(r["id"])))
         commune = Counter(r["admin_unit_code"] for r in cell_rows).most_common(1)[0][0]
+        teams = Counter(r.get("team_id") for r in cell_rows if r.get("team_id") is not None)
         signals.append(
             Signal(
                 key=f"deadspot:{cell}",
                 category="connectivity",
-                title=f"No usable mobile service: {counts[cell]} dead-spot readings in area {cell}",
+                title=dead_spot_title(counts[cell], router.place_name(commune)),
                 description=f"{counts[cell]} readings without usable service in the last "
                 f"{settings.dead_spot_cluster_days} days.",
                 admin_unit_code=commune,
@@ -122,6 +132,7 @@ def dead_spot_signals(session: Session, rows: list[dict], settings: RuleSettings
                 lat=latest["lat"],
                 source=("connectivity_reading", str(latest["id"])),
                 h3_cell=cell,
+                reported_by_team_id=teams.most_common(1)[0][0] if teams else None,
                 owning_level="province",
                 extra_signals=len(cell_rows) - 1,
                 notes=[f"{len(cell_rows)} new dead-spot reading(s)"],
@@ -135,10 +146,21 @@ def apply_rules(
 ) -> int:
     """Open or join tickets for the records just created; returns how many signals were handled."""
     now = now or datetime.now(UTC)
-    signals = [s for row in created.get("equipment_check", []) if (s := equipment_signal(row, settings))]
-    signals += [finding_signal(row) for row in created.get("finding", [])]
-    signals += dead_spot_signals(session, created.get("connectivity_reading", []), settings, now)
+    equipment = [row for row in created.get("equipment_check", []) if row["condition"] in FAILED_CONDITIONS]
+    findings = created.get("finding", [])
+    readings = [row for row in created.get("connectivity_reading", []) if row["dead_spot"]]
+    rows = equipment + findings + readings
+    if not rows:
+        return 0
+    router = Router(
+        session,
+        {row["admin_unit_code"] for row in rows} | {row["province_code"] for row in rows},
+        {row["site_id"] for row in equipment + findings if row.get("site_id")},
+    )
+    signals = [s for row in equipment if (s := equipment_signal(row, settings, router))]
+    signals += [finding_signal(row, router) for row in findings]
+    signals += dead_spot_signals(session, readings, settings, now, router)
     if not signals:
         return 0
-    open_or_join_many(session, signals, WorkingCalendar.load(session), now)
+    open_or_join_many(session, signals, WorkingCalendar.load(session), now, router)
     return len(signals)

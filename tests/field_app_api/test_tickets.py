@@ -11,13 +11,19 @@ from tests.records_factory import LAT, LON, equipment_check, finding, reading, v
 
 @pytest.fixture
 def field(make_user, make_site, make_team):
-    """A Lao Cai working group (lead + member), another team there, a coordinator, and a service centre."""
+    """In Lào Cai: a working group that reports (lead + member), the commune staff of 04603 who own its tickets
+    (lead + fixer), the province department, another team, a coordinator, and a service centre."""
     site = make_site(commune="04603", lat=LAT, lon=LON, kind="commune_service_centre", name="Service centre")
     team = make_team(jurisdiction=["15"])
     lead, lead_headers = make_user("team_lead", team=team)
     member, member_headers = make_user("field_member", team=team)
+    commune = make_team(jurisdiction=["04603"], kind="commune_staff")
+    _, commune_lead_headers = make_user("team_lead", team=commune)
+    fixer, fixer_headers = make_user("field_member", team=commune)
+    department = make_team(jurisdiction=["15"], kind="province_department")
+    _, department_headers = make_user("field_member", team=department)
     other_team = make_team(jurisdiction=["15"])
-    verifier, verifier_headers = make_user("field_member", team=other_team)
+    outsider, outsider_headers = make_user("field_member", team=other_team)
     coordinator, coordinator_headers = make_user("coordinator", jurisdiction_code="15")
     return {
         "site": site,
@@ -25,7 +31,13 @@ def field(make_user, make_site, make_team):
         "lead": lead_headers,
         "member": member_headers,
         "member_user": member,
-        "verifier": verifier_headers,
+        "commune": commune,
+        "commune_lead": commune_lead_headers,
+        "fixer": fixer_headers,
+        "fixer_user": fixer,
+        "department": department,
+        "department_member": department_headers,
+        "outsider": outsider_headers,
         "coordinator": coordinator_headers,
         "other_team": other_team,
     }
@@ -58,7 +70,9 @@ def test_same_broken_printer_on_two_visits_is_one_ticket_with_two_events(client,
     assert ticket.status == "open" and ticket.signal_count == 2 and ticket.site_id == site_id
     actions = [e.action for e in ticket.events]
     assert actions == ["created", "joined"]
-    assert ticket.team_id == field["team"].id and ticket.admin_unit_code == "04603"
+    assert ticket.admin_unit_code == "04603" and ticket.owner_level == "commune" and ticket.owner_unit_code == "04603"
+    assert ticket.team_id == field["commune"].id and ticket.reported_by_team_id == field["team"].id
+    assert ticket.title == "Máy in hỏng: Canon LBP2900 #2 tại Service centre"
 
 
 def test_working_equipment_opens_no_ticket(client, db, field):
@@ -67,13 +81,17 @@ def test_working_equipment_opens_no_ticket(client, db, field):
 
 
 def test_beyond_authority_finding_lands_in_the_province_queue_escalated(client, field):
-    """A finding beyond the commune's authority is escalated to the province at once."""
+    """A finding beyond the commune's authority is escalated to the province at once; it stays in its commune."""
     sync(client, field["member"], [finding(category="software", beyond_local_authority=True)])
     queue = client.get("/api/v1/tickets?admin_unit=15", headers=field["coordinator"]).get_json()
     [item] = queue["items"]
-    assert item["status"] == "escalated" and item["owning_level"] == "province"
-    assert item["admin_unit_code"] == "15" and item["category"] == "software"
+    assert item["status"] == "escalated" and item["owner_level"] == item["owning_level"] == "province"
+    assert item["owner_unit_code"] == "15" and item["team_id"] == field["department"].id
+    assert item["admin_unit_code"] == "04603" and item["category"] == "software"
+    assert item["reported_by_team_id"] == field["team"].id
     assert queue["counts"]["escalated"] == 1
+    by_commune = client.get("/api/v1/tickets?admin_unit=04603", headers=field["coordinator"]).get_json()
+    assert [i["id"] for i in by_commune["items"]] == [item["id"]]
 
 
 def test_retrying_a_batch_creates_no_new_ticket_or_event(client, db, field):
@@ -86,13 +104,16 @@ def test_retrying_a_batch_creates_no_new_ticket_or_event(client, db, field):
 
 
 def test_dead_spots_clustering_in_a_cell_open_one_province_ticket(app, client, db, field):
-    """Below the threshold nothing opens; reaching it opens one connectivity ticket owned by the province."""
+    """Below the threshold nothing opens; reaching it opens one connectivity ticket owned by the province's
+    department, placed in its commune, titled in words, and reported by the team whose phones found it."""
     threshold = app.config["DEAD_SPOT_CLUSTER_COUNT"]
     sync(client, field["member"], [reading() for _ in range(threshold - 1)])
     assert tickets_of(db, category="connectivity") == []
     sync(client, field["member"], [reading(), reading(network="4g", signal_dbm=-80, down_mbps=20.0)])
     [ticket] = tickets_of(db, category="connectivity")
-    assert ticket.owning_level == "province" and ticket.admin_unit_code == "15" and ticket.team_id is None
+    assert ticket.owner_level == "province" and ticket.owner_unit_code == "15" and ticket.admin_unit_code == "04603"
+    assert ticket.team_id == field["department"].id and ticket.reported_by_team_id == field["team"].id
+    assert ticket.title == f"Không có sóng di động: {threshold} lần đo tại Xã Tà Xi Láng" and ticket.h3_cell
     assert ticket.signal_count == 1
     sync(client, field["member"], [reading(), reading()])
     db.session.refresh(ticket)
@@ -119,17 +140,25 @@ def open_equipment_ticket(client, db, field) -> Ticket:
     return ticket
 
 
+def resolve_as_fixer(client, field, ticket) -> int:
+    """The owner team's member starts and resolves; returns the new version."""
+    version = act(client, field["fixer"], ticket.id, "start", ticket.version).get_json()["version"]
+    response = act(client, field["fixer"], ticket.id, "resolve", version, comment="fixed")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["version"]
+
+
 def test_workflow_to_closed_with_audit_trail(client, db, field):
-    """assign -> start -> resolve -> verify (another team, citing a visit) -> close; every step is an event."""
+    """assign -> start -> resolve -> verify (the reporting team, citing a visit) -> close; every step is an event."""
     ticket = open_equipment_ticket(client, db, field)
-    member = field["member_user"]
-    body = act(client, field["lead"], ticket.id, "assign", ticket.version, assignee_id=member.id).get_json()
-    body = act(client, field["member"], ticket.id, "start", body["version"]).get_json()
-    body = act(client, field["member"], ticket.id, "resolve", body["version"], comment="Replaced the roller").get_json()
+    member = field["fixer_user"]
+    body = act(client, field["commune_lead"], ticket.id, "assign", ticket.version, assignee_id=member.id).get_json()
+    body = act(client, field["fixer"], ticket.id, "start", body["version"]).get_json()
+    body = act(client, field["fixer"], ticket.id, "resolve", body["version"], comment="Replaced the roller").get_json()
     check = visit(site_id=field["site"].id)
-    sync(client, field["verifier"], [check])
+    sync(client, field["member"], [check])
     response = act(
-        client, field["verifier"], ticket.id, "verify", body["version"], evidence={"kind": "visit", "id": check["id"]}
+        client, field["member"], ticket.id, "verify", body["version"], evidence={"kind": "visit", "id": check["id"]}
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     body = act(client, field["coordinator"], ticket.id, "close", response.get_json()["version"]).get_json()
@@ -142,19 +171,31 @@ def test_workflow_to_closed_with_audit_trail(client, db, field):
 
 
 def test_the_resolver_cannot_verify(client, db, field):
-    """Neither the resolver nor a teammate may verify; a member of another team may."""
+    """Neither the resolver nor a teammate may verify, nor a team with no part in it; the reporting team may."""
     ticket = open_equipment_ticket(client, db, field)
-    version = act(client, field["member"], ticket.id, "resolve", ticket.version, comment="fixed").get_json()["version"]
-    assert_problem(act(client, field["member"], ticket.id, "verify", version), 403)
-    assert_problem(act(client, field["lead"], ticket.id, "verify", version), 403)
-    assert act(client, field["verifier"], ticket.id, "verify", version).status_code == 200
+    version = resolve_as_fixer(client, field, ticket)
+    assert assert_problem(act(client, field["fixer"], ticket.id, "verify", version), 403)["rule"] == "ticket.verify"
+    assert_problem(act(client, field["commune_lead"], ticket.id, "verify", version), 403)
+    assert_problem(act(client, field["outsider"], ticket.id, "verify", version), 403)
+    assert act(client, field["member"], ticket.id, "verify", version).status_code == 200
+
+
+def test_a_field_member_of_another_team_cannot_resolve(client, db, field):
+    """Work is closed out by its owner team, its assignee or a coordinator: not by anyone in scope; the 403
+    names the rule."""
+    ticket = open_equipment_ticket(client, db, field)
+    version = act(client, field["fixer"], ticket.id, "start", ticket.version).get_json()["version"]
+    for who in ("outsider", "member", "department_member"):
+        body = assert_problem(act(client, field[who], ticket.id, "resolve", version, comment="done"), 403)
+        assert body["rule"] == "ticket.resolve" and "owner team" in body["detail"]
+    assert act(client, field["fixer"], ticket.id, "resolve", version, comment="done").status_code == 200
 
 
 def test_stale_version_gets_409_with_the_current_ticket(client, db, field):
     ticket = open_equipment_ticket(client, db, field)
     stale = ticket.version
-    assert act(client, field["lead"], ticket.id, "start", stale).status_code == 200
-    body = assert_problem(act(client, field["lead"], ticket.id, "escalate", stale, comment="too hard"), 409)
+    assert act(client, field["commune_lead"], ticket.id, "start", stale).status_code == 200
+    body = assert_problem(act(client, field["commune_lead"], ticket.id, "escalate", stale, comment="too hard"), 409)
     assert body["current"]["status"] == "in_progress" and body["current"]["version"] == stale + 1
 
 
@@ -162,12 +203,13 @@ def test_if_match_precondition(client, db, field):
     """PATCH with an old ETag in If-Match gets 412; with the current one it applies; without any, 428."""
     ticket = open_equipment_ticket(client, db, field)
     url = f"/api/v1/tickets/{ticket.id}"
-    etag = client.get(url, headers=field["lead"]).headers["ETag"]
-    ok = client.patch(url, json={"priority": "high"}, headers={**field["lead"], "If-Match": etag})
+    lead = field["commune_lead"]
+    etag = client.get(url, headers=lead).headers["ETag"]
+    ok = client.patch(url, json={"priority": "high"}, headers={**lead, "If-Match": etag})
     assert ok.status_code == 200 and ok.headers["ETag"] != etag
-    assert_problem(client.patch(url, json={"priority": "low"}, headers={**field["lead"], "If-Match": etag}), 412)
-    assert_problem(client.patch(url, json={"priority": "low"}, headers=field["lead"]), 428)
-    events = client.get(url, headers=field["lead"]).get_json()["events"]
+    assert_problem(client.patch(url, json={"priority": "low"}, headers={**lead, "If-Match": etag}), 412)
+    assert_problem(client.patch(url, json={"priority": "low"}, headers=lead), 428)
+    events = client.get(url, headers=lead).get_json()["events"]
     assert events[-1]["action"] == "updated"
     assert events[-1]["changes"] == {"before": {"priority": "medium"}, "after": {"priority": "high"}}
 
@@ -175,16 +217,18 @@ def test_if_match_precondition(client, db, field):
 def test_invalid_transitions_and_missing_comments(client, db, field):
     ticket = open_equipment_ticket(client, db, field)
     assert_problem(act(client, field["coordinator"], ticket.id, "close", ticket.version), 409)
-    body = assert_problem(act(client, field["member"], ticket.id, "resolve", ticket.version), 422)
+    assert_problem(act(client, field["fixer"], ticket.id, "resolve", ticket.version, comment="x"), 409)  # not started
+    version = act(client, field["fixer"], ticket.id, "start", ticket.version).get_json()["version"]
+    body = assert_problem(act(client, field["fixer"], ticket.id, "resolve", version), 422)
     assert "comment" in body["errors"]
-    assert_problem(act(client, field["member"], ticket.id, "assign", ticket.version, team_id=field["team"].id), 403)
+    assert_problem(act(client, field["member"], ticket.id, "assign", version, team_id=field["team"].id), 403)
     assert "action" in assert_problem(act(client, field["member"], ticket.id, "explode", 1), 422)["errors"]
 
 
 def test_failing_again_after_resolution_reopens_the_ticket(client, db, field):
     """The same asset broken again within the reopen window reopens its ticket instead of opening another."""
     ticket = open_equipment_ticket(client, db, field)
-    act(client, field["member"], ticket.id, "resolve", ticket.version, comment="fixed")
+    resolve_as_fixer(client, field, ticket)
     sync(client, field["member"], [equipment_check(site_id=field["site"].id)])
     [again] = tickets_of(db, category="equipment")
     db.session.refresh(again)
@@ -194,7 +238,7 @@ def test_failing_again_after_resolution_reopens_the_ticket(client, db, field):
 
 def test_failing_long_after_resolution_opens_a_new_ticket(client, db, field, app):
     ticket = open_equipment_ticket(client, db, field)
-    act(client, field["member"], ticket.id, "resolve", ticket.version, comment="fixed")
+    resolve_as_fixer(client, field, ticket)
     ticket.resolved_at = datetime.now(UTC) - timedelta(days=app.config["REOPEN_WITHIN_DAYS"] + 1)
     db.session.flush()
     sync(client, field["member"], [equipment_check(site_id=field["site"].id)])
@@ -202,7 +246,8 @@ def test_failing_long_after_resolution_opens_a_new_ticket(client, db, field, app
 
 
 def test_overdue_command_escalates_once(app, client, db, field):
-    """The cron command escalates an overdue commune ticket; run again, it escalates nothing."""
+    """The cron command hands an overdue commune ticket to the province, which leaves it in its commune; run
+    again, it escalates nothing."""
     ticket = open_equipment_ticket(client, db, field)
     ticket.due_at = datetime.now(UTC) - timedelta(days=2)
     db.session.flush()
@@ -212,8 +257,11 @@ def test_overdue_command_escalates_once(app, client, db, field):
     second = runner.invoke(args=["tickets", "escalate-overdue"])
     assert "0 overdue ticket(s) escalated" in second.output
     db.session.refresh(ticket)
-    assert ticket.status == "escalated" and ticket.admin_unit_code == "15"
-    assert [e.action for e in ticket.events].count("escalated") == 1
+    assert ticket.status == "escalated" and ticket.admin_unit_code == "04603" and ticket.owner_unit_code == "15"
+    assert ticket.team_id == field["department"].id and ticket.reported_by_team_id == field["team"].id
+    [event] = [e for e in ticket.events if e.action == "escalated"]
+    assert event.changes["before"]["owner_level"] == "commune" and event.changes["after"]["owner_level"] == "province"
+    assert "admin_unit_code" not in event.changes["after"]
     assert escalate_overdue(db.session) == []
 
 
@@ -230,10 +278,16 @@ def test_queue_is_sorted_overdue_then_priority_then_age(client, db, field):
     overdue = tickets_of(db, category="facility")[0]
     overdue.due_at = datetime.now(UTC) - timedelta(hours=1)
     db.session.flush()
-    body = client.get(f"/api/v1/tickets?team={field['team'].id}", headers=field["lead"]).get_json()
+    body = client.get(f"/api/v1/tickets?team={field['commune'].id}", headers=field["lead"]).get_json()
     assert [item["category"] for item in body["items"]] == ["facility", "procedure", "training"]
     assert body["items"][0]["overdue"] is True
     assert body["counts"]["open"] == 3 and body["counts"]["overdue"] == 1
+    reported = client.get(f"/api/v1/tickets?reported_by_team={field['team'].id}", headers=field["lead"]).get_json()
+    assert reported["total"] == 3
+    assert (
+        client.get(f"/api/v1/tickets?reported_by_team={field['commune'].id}", headers=field["lead"]).get_json()["total"]
+        == 0
+    )
     only_overdue = client.get("/api/v1/tickets?overdue=true", headers=field["lead"]).get_json()["items"]
     assert [item["category"] for item in only_overdue] == ["facility"]
 
@@ -311,22 +365,41 @@ def test_days_off_move_deadlines(client, db, field, make_user):
 
 
 def test_phone_pulls_its_team_tickets(client, db, field):
+    """The owner team and the reporting team get the ticket; a team with no part in it does not."""
     sync(client, field["member"], [equipment_check(site_id=field["site"].id)])
-    body = client.get("/api/v1/sync/changes", headers=field["member"]).get_json()
-    assert [t["category"] for t in body["tickets"]] == ["equipment"]
-    assert client.get("/api/v1/sync/changes", headers=field["verifier"]).get_json()["tickets"] == []
+    for who in ("member", "fixer"):
+        body = client.get("/api/v1/sync/changes", headers=field[who]).get_json()
+        assert [t["category"] for t in body["tickets"]] == ["equipment"]
+    assert client.get("/api/v1/sync/changes", headers=field["outsider"]).get_json()["tickets"] == []
+
+
+def test_dead_spot_ticket_reaches_the_reporting_team_until_closed(app, client, db, field):
+    """The team whose phones found the dead spots receives the ticket and its status changes through
+    /sync/changes; once closed and past the hearing window it leaves the feed."""
+    sync(client, field["member"], [reading() for _ in range(app.config["DEAD_SPOT_CLUSTER_COUNT"])])
+    first = client.get("/api/v1/sync/changes", headers=field["member"]).get_json()
+    [item] = first["tickets"]
+    assert item["category"] == "connectivity" and item["reported_by_team_id"] == field["team"].id
+    assert item["title"].startswith("Không có sóng di động")
+    ticket = db.session.get(Ticket, item["id"])
+    act(client, field["department_member"], ticket.id, "start", ticket.version)
+    again = client.get(f"/api/v1/sync/changes?cursor={first['cursor']}", headers=field["member"]).get_json()
+    assert [(t["id"], t["status"]) for t in again["tickets"]] == [(ticket.id, "in_progress")]
+    ticket.status, ticket.closed_at = "closed", datetime.now(UTC) - timedelta(days=40)
+    db.session.flush()
+    assert client.get("/api/v1/sync/changes", headers=field["member"]).get_json()["tickets"] == []
 
 
 def test_queue_pages(client, db, field):
     """The HTML queue needs a login; after logging in with a token, overdue rows are highlighted and
     typed text is escaped."""
-    sync(client, field["member"], [finding(description="<script>alert(1)</script> portal down")])
+    sync(client, field["member"], [finding(category="procedure", description="<script>alert(1)</script> portal down")])
     [ticket] = tickets_of(db)
     ticket.due_at = datetime.now(UTC) - timedelta(days=1)
     db.session.flush()
-    url = f"/queues/teams/{field['team'].id}"
+    url = f"/queues/teams/{field['commune'].id}"
     assert client.get(url).status_code == 302
-    token = field["member"]["Authorization"].split()[1]
+    token = field["fixer"]["Authorization"].split()[1]
     assert "Sign-in failed" in sign_in_with_token(client, "wrong").get_data(as_text=True)
     assert sign_in_with_token(client, token, next_url=url).headers["Location"] == url
     page = client.get(url)
@@ -337,3 +410,35 @@ def test_queue_pages(client, db, field):
     assert client.get("/queues/admin-units/00070").status_code == 404
     bearer = client.get("/queues/admin-units/15?status=all", headers=field["coordinator"])
     assert bearer.status_code == 200 and f'data-ticket-id="{ticket.id}"' in bearer.get_data(as_text=True)
+
+
+def test_escalated_tickets_stay_in_their_commune_in_queues_and_reports(client, db, field):
+    """Escalated tickets (overdue, and beyond local authority) are still listed by their commune, counted as its
+    escalations in the indicators, and ranked in its investment-priority row (no "H3 cell" row for them)."""
+    ticket = open_equipment_ticket(client, db, field)
+    ticket.due_at = datetime.now(UTC) - timedelta(days=2)
+    db.session.flush()
+    assert escalate_overdue(db.session) == [ticket]
+    sync(client, field["member"], [finding(category="software", beyond_local_authority=True)])
+    coordinator = field["coordinator"]
+    listed = client.get("/api/v1/tickets?admin_unit=04603", headers=coordinator).get_json()
+    assert listed["total"] == 2 and listed["counts"]["escalated"] == 2
+    assert {item["owner_unit_code"] for item in listed["items"]} == {"15"}
+    window = {"since": (datetime.now(UTC) - timedelta(days=1)).isoformat(), "until": datetime.now(UTC).isoformat()}
+    indicators = client.get(
+        "/api/v1/reports/indicators", headers=coordinator, query_string={"commune": "04603", **window}
+    ).get_json()["items"]
+    assert [(row["commune_code"], row["escalations"]) for row in indicators] == [("04603", 2)]
+    ranking = client.get(
+        "/api/v1/reports/investment-priorities", headers=coordinator, query_string={"province": "15", **window}
+    ).get_json()["items"]
+    rows = {row["code"]: row for row in ranking}
+    assert rows["04603"]["place_kind"] == "commune" and rows["04603"]["tickets_open_now"] == 2
+    assert [row for row in ranking if row["place_kind"] == "h3_cell"] == []
+    features = client.get("/api/v1/maps/tickets", headers=coordinator, query_string={"commune": "04603"}).get_json()[
+        "features"
+    ]
+    assert (
+        sorted((f["properties"]["admin_unit_code"], f["properties"]["admin_unit_name"]) for f in features)
+        == [("04603", "Xã Tà Xi Láng")] * 2
+    )

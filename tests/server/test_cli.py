@@ -152,7 +152,7 @@ def test_demo_data_is_deterministic_for_a_seed(db):
 
 def demo_activity(db, seed: int) -> tuple:
     """What the simulated field work of a seed produced: records per kind and tickets per category/status."""
-    from sqlalchemy import func
+    from sqlalchemy import case, func
 
     from server.models import RECORD_MODELS, Ticket
 
@@ -165,18 +165,36 @@ def demo_activity(db, seed: int) -> tuple:
             .group_by(Ticket.category, Ticket.status)
             .order_by(Ticket.category, Ticket.status)
         ).all()
-        return records, tuple(map(tuple, tickets))
+        province = Ticket.province_code
+        routed = db.session.execute(
+            select(
+                func.count(),
+                func.sum(case((Ticket.team_id.is_(None), 1), else_=0)),
+                func.sum(case((Ticket.reported_by_team_id.is_(None), 1), else_=0)),
+                func.sum(case((Ticket.escalated_at.is_not(None), 1), else_=0)),
+                func.sum(case((Ticket.escalated_at.is_not(None) & (Ticket.admin_unit_code == province), 1), else_=0)),
+            )
+        ).one()
+        titles = db.session.scalars(select(Ticket.title)).all()
+        return records, tuple(map(tuple, tickets)), tuple(int(n or 0) for n in routed), titles
     finally:
         nested.rollback()
 
 
 def test_demo_field_activity_goes_through_ingest_and_ticket_rules(db):
     """The demo replays four weeks of syncs: records of every kind, tickets opened by the rules (equipment,
-    dead-spot clusters, escalated findings), some worked on; the same seed gives the same result."""
-    records, tickets = demo_activity(db, 7)
+    dead-spot clusters, escalated findings), each routed to an owner team with a Vietnamese title and its
+    reporting team kept, some worked on, escalated ones still placed in their communes; the same seed gives the
+    same result."""
+    records, tickets, routed, titles = demo_activity(db, 7)
+    total, without_owner, without_reporter, escalated, escalated_out_of_commune = routed
+    assert total > 0 and without_owner == without_reporter == 0
+    assert escalated > 0 and escalated_out_of_commune == 0
+    assert any(title.startswith("Không có sóng di động: ") for title in titles)
+    assert all(" tại " in title and "H3" not in title for title in titles)
     assert all(count > 0 for count in records)
     categories = {category for category, _, _ in tickets}
     statuses = {status for _, status, _ in tickets}
     assert {"equipment", "connectivity", "software"} <= categories
     assert {"open", "escalated", "resolved"} <= statuses
-    assert demo_activity(db, 7) == (records, tickets)
+    assert demo_activity(db, 7)[:2] == (records, tickets)

@@ -39,7 +39,7 @@ def test_broken_printer_becomes_an_equipment_check_and_a_ticket(client, db, buil
     assert check.visit_id == uuid.UUID(stored["visit_id"])
     tickets = list(db.session.scalars(select(Ticket).where(Ticket.category == "equipment")))
     assert len(tickets) == 1
-    assert tickets[0].title.startswith("Printer broken") and tickets[0].site_id == site.id
+    assert tickets[0].title.startswith("Máy in hỏng") and tickets[0].site_id == site.id
 
 
 def test_working_equipment_is_recorded_without_a_ticket(client, db, builtin, member, site):

@@ -1,0 +1,96 @@
+"""Who owns a new or escalated ticket, and the title people read.
+
+Owner: a commune-level ticket goes to the commune's own team (commune staff first, then the community digital
+team) whose jurisdiction names the commune, else to the province department covering its province; a
+province-level ticket goes to the province department, else the commune's team. Titles are stored in
+Vietnamese, the language of the people who work the tickets: what, then where (site, else commune).
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import AdminUnit, Site, Team
+from server.models.teams import team_jurisdictions
+
+COMMUNE_TEAM_KINDS = ("commune_staff", "community_digital_team")  # in order of preference
+PROVINCE_TEAM_KIND = "province_department"
+
+# Labels for stored titles (Vietnamese): one table per vocabulary.
+ASSET_KIND_VI = {
+    "computer": "Máy tính",
+    "laptop": "Máy tính xách tay",
+    "printer": "Máy in",
+    "scanner": "Máy quét",
+    "queue_display": "Màn hình xếp hàng",
+    "network_device": "Thiết bị mạng",
+    "power_backup": "Bộ lưu điện",
+    "id_card_reader": "Đầu đọc căn cước",
+    "other": "Thiết bị",
+}
+CONDITION_VI = {"working": "hoạt động", "degraded": "xuống cấp", "broken": "hỏng", "missing": "bị thiếu"}
+CATEGORY_VI = {
+    "equipment": "Thiết bị",
+    "connectivity": "Kết nối mạng",
+    "power": "Điện",
+    "software": "Phần mềm",
+    "staffing": "Nhân sự",
+    "training": "Tập huấn",
+    "procedure": "Thủ tục",
+    "facility": "Cơ sở vật chất",
+}
+
+
+class Router:
+    """Owner teams and place names for a batch of tickets, read in three queries at most whatever the batch size."""
+
+    def __init__(self, session: Session, unit_codes: set[str], site_ids: set[int] = frozenset()):
+        self.unit_names = dict(
+            session.execute(select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(unit_codes))).all()
+        )
+        self.site_names = (
+            dict(session.execute(select(Site.id, Site.name).where(Site.id.in_(site_ids))).all()) if site_ids else {}
+        )
+        kinds = (*COMMUNE_TEAM_KINDS, PROVINCE_TEAM_KIND)
+        rows = session.execute(
+            select(team_jurisdictions.c.admin_unit_code, Team.id, Team.kind)
+            .join(Team, Team.id == team_jurisdictions.c.team_id)
+            .where(team_jurisdictions.c.admin_unit_code.in_(unit_codes), Team.kind.in_(kinds))
+            .order_by(Team.id)
+        )
+        self.commune_team: dict[str, int] = {}
+        self.province_team: dict[str, int] = {}
+        ranked: dict[str, tuple[int, int]] = {}
+        for code, team_id, kind in rows:
+            if kind == PROVINCE_TEAM_KIND:
+                self.province_team.setdefault(code, team_id)
+            elif (rank := COMMUNE_TEAM_KINDS.index(kind)) < ranked.get(code, (len(COMMUNE_TEAM_KINDS), 0))[0]:
+                ranked[code] = (rank, team_id)
+        self.commune_team = {code: team_id for code, (_, team_id) in ranked.items()}
+
+    def owner_team(self, level: str, commune_code: str, province_code: str) -> int | None:
+        commune_team = self.commune_team.get(commune_code)
+        province_team = self.province_team.get(province_code)
+        if level == "province":
+            return province_team or commune_team
+        return commune_team or province_team
+
+    def place_name(self, commune_code: str, site_id: int | None = None) -> str:
+        return self.site_names.get(site_id) or self.unit_names.get(commune_code) or commune_code
+
+
+def province_department(session: Session, province_code: str) -> int | None:
+    return Router(session, {province_code}).province_team.get(province_code)
+
+
+def equipment_title(asset_kind: str, condition: str, label: str, place: str) -> str:
+    """E.g. "Máy in hỏng: Canon LBP2900 #2 tại Trạm y tế xã Châu Quế"."""
+    return f"{ASSET_KIND_VI[asset_kind]} {CONDITION_VI[condition]}: {label} tại {place}"
+
+
+def finding_title(category: str, description: str, place: str) -> str:
+    return f"{CATEGORY_VI[category]}: {description[:120]} tại {place}"
+
+
+def dead_spot_title(count: int, place: str) -> str:
+    """E.g. "Không có sóng di động: 5 lần đo tại Xã Châu Quế"."""
+    return f"Không có sóng di động: {count} lần đo tại {place}"
