@@ -3,6 +3,7 @@ indicator. No Flask here: each builder takes plain data and settings and returns
 and ``standalone_html`` render one with local assets. Every string a user typed goes through ``text()``."""
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -227,10 +228,14 @@ def equipment_map(status: EquipmentStatus, settings: MapSettings) -> folium.Map:
 # --- Tickets ---------------------------------------------------------------------------------------------
 
 
-def ticket_popup(ticket: TicketPoint) -> str:
+def ticket_popup(ticket: TicketPoint, link: Callable[[int], str] | None = None) -> str:
+    """The popup of a ticket pin; ``link`` gives the URL of the ticket page (the title links there)."""
     due = _local_time(ticket.due_at) + (' <b style="color:#a50026">overdue</b>' if ticket.overdue else "")
+    title = f"#{ticket.id} {text(ticket.title, TITLE_MAX)}"
+    if link is not None:
+        title = f'<a href="{html.escape(link(ticket.id), quote=True)}">{title}</a>'
     return (
-        f'<div class="fieldops-popup"><b>#{ticket.id} {text(ticket.title, TITLE_MAX)}</b><br>'
+        f'<div class="fieldops-popup"><b>{title}</b><br>'
         f"{text(ticket.category)} · {text(ticket.priority)} priority · {text(ticket.status.replace('_', ' '))}<br>"
         f"{text(ticket.admin_unit_name or ticket.admin_unit_code)} ({text(ticket.admin_unit_code)})"
         f" · opened {_local_time(ticket.created_at)} · due {due}</div>"
@@ -253,7 +258,7 @@ def _ticket_styles() -> list[dict]:
     return styles
 
 
-def tickets_map(tickets: OpenTickets, settings: MapSettings) -> folium.Map:
+def tickets_map(tickets: OpenTickets, settings: MapSettings, link: Callable[[int], str] | None = None) -> folium.Map:
     """Open tickets clustered, coloured by priority; overdue ones ringed in black and in their own layer."""
     fmap = _base_map(settings, len(tickets.tickets))
     styles = _ticket_styles()
@@ -261,7 +266,7 @@ def tickets_map(tickets: OpenTickets, settings: MapSettings) -> folium.Map:
     for ticket in tickets.tickets:
         style = PRIORITIES.index(ticket.priority) + (len(PRIORITIES) if ticket.overdue else 0)
         tooltip = f"#{ticket.id} {text(ticket.title, 80)}"
-        row = [ticket.lat, ticket.lon, style, ticket_popup(ticket), tooltip]
+        row = [ticket.lat, ticket.lon, style, ticket_popup(ticket, link), tooltip]
         (overdue_rows if ticket.overdue else other_rows).append(row)
     PointLayer(overdue_rows, styles, name=f"Overdue tickets ({len(overdue_rows)})", cluster_class="fo-overdue").add_to(
         fmap

@@ -193,7 +193,12 @@ def tickets():
         notes.append(f"Only {len(found.tickets):,} tickets are drawn (overdue and high priority first).")
     if not found.total:
         notes.append("No open tickets match these filters.")
-    fmap = builders.tickets_map(found, _settings("Open and overdue tickets", filters, notes))
+    external = bool(args["download"])  # a downloaded file links back to the server
+
+    def link(ticket_id: int) -> str:
+        return url_for("ticket_page.ticket_page", ticket_id=ticket_id, _external=external)
+
+    fmap = builders.tickets_map(found, _settings("Open and overdue tickets", filters, notes), link)
     return _respond("tickets", fmap, args, filters)
 
 

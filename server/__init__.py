@@ -110,7 +110,7 @@ def configure_api(app: Flask) -> None:
     field_app_api.register(api)
     _serve_swagger_assets(app)
 
-    from server.web import account, people, queues, session
+    from server.web import account, people, queues, session, tickets
 
     session.configure_sessions(app)
     app.register_blueprint(session.blp)
@@ -118,6 +118,7 @@ def configure_api(app: Flask) -> None:
     app.register_blueprint(people.blp)
     app.register_blueprint(queues.blp)
     app.register_blueprint(queues.home_blp)
+    app.register_blueprint(tickets.blp)
     configure_feature_packages(app, api)
 
 

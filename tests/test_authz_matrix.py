@@ -111,6 +111,11 @@ MATRIX = {
     "GET /":                                            ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /queues/teams/<int:team_id>":                  ("302",     "404",        "2xx",         "404",          "2xx"),
     "GET /queues/admin-units/<code>":                   ("302",     "2xx",        "2xx",         "404",          "2xx"),
+    # The ticket page: read in scope; its buttons follow the ticket permission table (here: start, which the
+    # owner team and admins may take, a member of another team not); its files with the ticket
+    "GET /tickets/<int:ticket_id>":                     ("302",     "2xx",        "2xx",         "404",          "2xx"),
+    "POST /tickets/<int:ticket_id>/<action>":           ("302",     "403",        "303",         "404",          "303"),
+    "GET /tickets/<int:ticket_id>/files/<uuid:attachment_id>": ("302", "2xx",     "2xx",         "404",          "2xx"),
     "GET /login":                                       ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
     "POST /login":                                      ("2xx",     "302",        "302",         "302",          "302"),
     "POST /logout":                                     ("302",     "302",        "302",         "302",          "302"),
@@ -161,6 +166,7 @@ class World:
     ticket_id: int
     ticket_version: int
     attachment_id: str
+    ticket_attachment_id: str
     day_off: str
 
 
@@ -199,6 +205,13 @@ def world(client, db, make_team, make_user, make_site) -> World:
         admin_unit_code="04603",
         calendar=WorkingCalendar.load(db.session),
     )
+    ticket_photo = client.post(
+        f"/api/v1/tickets/{ticket.id}/attachments",
+        data={"file": (io.BytesIO(JPEG), "ticket.jpg")},
+        headers=lead_headers,
+        content_type="multipart/form-data",
+    )
+    assert ticket_photo.status_code == 201, ticket_photo.get_data(as_text=True)
     db.session.add(DayOff(day=date(2031, 1, 2), reason="flood", created_by_id=admin.id))
     db.session.flush()
     token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == member.id))
@@ -213,6 +226,7 @@ def world(client, db, make_team, make_user, make_site) -> World:
         ticket_id=ticket.id,
         ticket_version=ticket.version,
         attachment_id=photo.get_json()["id"],
+        ticket_attachment_id=ticket_photo.get_json()["id"],
         day_off="2031-01-02",
     )
 
@@ -231,7 +245,10 @@ def url_for_rule(rule: str, world: World | None) -> str:
         "day": world.day_off if world else "2031-01-02",
         "filename": "swagger-ui.css",
         "version": "any",
+        "action": "start",
     }
+    if world and rule.startswith("/tickets/"):
+        values["attachment_id"] = world.ticket_attachment_id
     kind_path = rule.split("/")[3] if rule.startswith("/api/v1/") else ""
     values["record_id"] = world.records[kind_path] if world and kind_path in world.records else uuid.uuid4()
 
@@ -271,6 +288,7 @@ def request_body(method: str, rule: str, role: str, world: World | None) -> dict
             "json": {"title": "Router down since Monday", "version": ticket_version}
         },
         "POST /api/v1/tickets/<int:ticket_id>/transitions": {"json": {"action": "start", "version": ticket_version}},
+        "POST /tickets/<int:ticket_id>/<action>": {"data": {"start-version": ticket_version}},
         "POST /api/v1/tickets/<int:ticket_id>/comments": {"json": {"comment": "Seen it too."}},
         "POST /api/v1/tickets/<int:ticket_id>/attachments": upload(PNG),
         "PATCH /api/v1/ticket-rules/<category>": {"json": {"sla_working_days": 6}},

@@ -29,7 +29,6 @@ from server.errors import Conflict, InvalidInput, NotFound
 from server.extensions import db
 from server.models import Attachment, DayOff, Ticket, TicketRule
 from server.services import tickets
-from server.services.attachments import store_attachment
 from server.services.calendar import WorkingCalendar
 
 blp = Blueprint("tickets", __name__, description="Follow-up tickets: queues, workflow, audit trail, rules")
@@ -170,24 +169,15 @@ class TicketAttachments(MethodView):
         """Attach a photo or PDF to a ticket (e.g. proof of repair)."""
         ticket = tickets.get_ticket(db.session, current_scope(), ticket_id)
         upload = files["file"]
-        attachment, created = store_attachment(
+        attachment, created = tickets.attach_file(
             db.session,
-            current_app.config["UPLOAD_FOLDER"],
-            record_kind="ticket",
-            ticket_id=ticket.id,
+            current_user(),
+            ticket,
+            upload_folder=current_app.config["UPLOAD_FOLDER"],
             stream=upload.stream,
             filename=upload.filename,
             max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
-            uploaded_by=current_user(),
         )
-        if created:
-            tickets.add_event(
-                db.session,
-                ticket,
-                current_user(),
-                "attachment_added",
-                changes={"attachment_id": str(attachment.id), "filename": attachment.filename},
-            )
         db.session.commit()
         return attachment, 201 if created else 200
 

@@ -115,7 +115,9 @@ class TransitionSchema(ma.Schema):
     comment = ma.fields.String(load_default="", validate=validate.Length(max=5000))
     team_id = id_field(allow_none=True)
     assignee_id = id_field(allow_none=True)
-    evidence = ma.fields.Nested(EvidenceSchema, metadata={"description": "A visit or reading confirming the fix"})
+    evidence = ma.fields.Nested(
+        EvidenceSchema, metadata={"description": "A field record (e.g. a visit) backing a resolution or verification"}
+    )
 
 
 class TicketPatchSchema(ma.Schema):

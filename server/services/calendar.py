@@ -40,3 +40,13 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 remaining -= 1
         return datetime.combine(day, END_OF_OFFICE_HOURS, tzinfo=VIETNAM).astimezone(UTC)
+
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        """The working days after ``start``'s day up to and including ``end``'s day (Viet Nam dates): how many
+        are left until a deadline; negative (the working days since) when ``end`` is earlier."""
+        first, last = start.astimezone(VIETNAM).date(), end.astimezone(VIETNAM).date()
+        sign = 1
+        if last < first:
+            first, last, sign = last, first, -1
+        days = (last - first).days
+        return sign * sum(1 for n in range(1, days + 1) if self.is_working_day(first + timedelta(days=n)))

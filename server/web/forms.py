@@ -2,8 +2,18 @@
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, Regexp
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
 from server.models.teams import TEAM_KINDS
 from server.models.users import LOCALES, ROLES, USERNAME_PATTERN
@@ -13,6 +23,10 @@ from server.web.labels import LOCALE_LABELS, ROLE_LABELS, TEAM_KIND_LABELS
 
 def _none_if_empty(value):
     return int(value) if value not in (None, "", "None") else None
+
+
+def _text_or_none(value):
+    return str(value) if value not in (None, "", "None") else None
 
 
 class LoginForm(FlaskForm):
@@ -94,3 +108,16 @@ class TeamForm(FlaskForm):
     jurisdiction = StringField(
         lazy_gettext("Area: admin unit codes, separated by commas"), validators=[DataRequired(), Length(max=2000)]
     )
+
+
+class TicketActionForm(FlaskForm):
+    """One action on a ticket (its buttons share this form, each with its own prefix). The version is the one
+    the page showed: a stale one is refused, never silently overwritten. Which fields an action needs (a comment
+    to resolve, a team or person to assign) is the workflow's rule, reported next to the field."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    comment = TextAreaField(lazy_gettext("Comment"), validators=[Optional(), Length(max=5000)])
+    team_id = SelectField(lazy_gettext("Team"), coerce=_none_if_empty, validate_choice=False)
+    assignee_id = SelectField(lazy_gettext("Person"), coerce=_none_if_empty, validate_choice=False)
+    visit_id = SelectField(lazy_gettext("Visit as evidence (optional)"), coerce=_text_or_none, validate_choice=False)
+    photo = FileField(lazy_gettext("Photo or PDF as evidence (optional)"))

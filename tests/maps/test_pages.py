@@ -52,6 +52,22 @@ def test_user_text_is_inert_in_served_pages(client, make_user):
 
 
 @pytest.mark.usefixtures("no_tiles", "field_data")
+def test_ticket_popups_link_to_the_ticket_page(client, make_user, db):
+    """Each ticket pin's popup links to its ticket page (a path on this server; the download, the full URL)."""
+    from sqlalchemy import select
+
+    from server.models import Ticket
+
+    _, headers = make_user(role="coordinator", province=LAO_CAI)
+    ticket_ids = db.session.scalars(select(Ticket.id).where(Ticket.province_code == LAO_CAI)).all()
+    page = html(client.get("/maps/tickets", headers=headers))
+    download = client.get(f"/maps/tickets?province={LAO_CAI}&download=1", headers=headers).get_data(as_text=True)
+    for ticket_id in ticket_ids:
+        assert f'\\u003ca href=\\"/tickets/{ticket_id}\\"' in page  # the popup's HTML inside the page's JSON
+        assert f"http://localhost/tickets/{ticket_id}" in download
+
+
+@pytest.mark.usefixtures("no_tiles", "field_data")
 def test_pages_are_scoped_and_filtered(client, make_user):
     """A Lao Cai coordinator sees Lao Cai's tickets only, cannot ask for another province, and can narrow down."""
     _, headers = make_user(role="coordinator", province=LAO_CAI)

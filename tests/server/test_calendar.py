@@ -23,3 +23,14 @@ def test_days_off_added_by_admins_count():
     plain = WorkingCalendar().add_working_days(start, 2)
     with_day_off = WorkingCalendar({date(2026, 6, 2)}).add_working_days(start, 2)
     assert plain.date() == date(2026, 6, 3) and with_day_off.date() == date(2026, 6, 4)
+
+
+def test_working_days_between_counts_what_is_left_and_what_is_overdue():
+    """From Friday 24 April 2026 to the 5-working-day deadline, 5 working days are left; seen from the deadline,
+    the Friday lies 5 working days back; the same day gives 0."""
+    start = datetime(2026, 4, 24, 3, 0, tzinfo=UTC)
+    calendar = WorkingCalendar()
+    due = calendar.add_working_days(start, 5)
+    assert calendar.working_days_between(start, due) == 5
+    assert calendar.working_days_between(due, start) == -5
+    assert calendar.working_days_between(start, start) == 0

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session, object_session
 
 from server.auth import Scope, scope_for
 from server.errors import Conflict, InvalidInput, ProblemError
-from server.models import Ticket, TicketEvent, User
+from server.models import Attachment, Ticket, TicketEvent, User
 from server.models.tickets import DONE_STATUSES
 from server.services import access
+from server.services.attachments import store_attachment
 from server.services.tickets.common import add_event, escalate_to_province
 from server.services.tickets.permissions import PERMISSIONS, NotPermitted, permits, relations, require
 from server.services.tickets.queues import overdue_condition
@@ -86,7 +87,9 @@ def transition(
     evidence: dict | None = None,
     scope: Scope | None = None,
 ) -> Ticket:
-    """Apply one workflow step; the caller has checked the version."""
+    """Apply one workflow step; the caller has checked the version. ``evidence`` (a field record, e.g. the visit
+    that fixed it) may back a resolution or a verification; a record that does not exist or that ``user`` cannot
+    read is refused (422 on ``evidence``)."""
     sources, target = TRANSITIONS[action]
     if ticket.status not in sources:
         raise Conflict(f"Cannot {action} a ticket that is {ticket.status}.")
@@ -104,11 +107,12 @@ def transition(
     changes: dict = {}
     if action == "assign":
         _assign(session, user, scope, ticket, team_id, assignee_id, changes)
-    elif action in ("start", "resolve"):
-        if action == "resolve":
-            ticket.resolved_at = datetime.now(UTC)
-            ticket.resolved_by_id = user.id
-            ticket.resolution = comment
+    elif action == "resolve":
+        if evidence:
+            changes["evidence"] = _check_evidence(session, scope, evidence)
+        ticket.resolved_at = datetime.now(UTC)
+        ticket.resolved_by_id = user.id
+        ticket.resolution = comment
     elif action == "verify":
         _check_verifier(session, user, ticket)
         checked = _check_evidence(session, scope, evidence) if evidence else None
@@ -191,6 +195,39 @@ def comment_on(session: Session, user: User, ticket: Ticket, comment: str) -> Ti
     ticket.updated_at = datetime.now(UTC)
     session.flush()
     return event
+
+
+def attach_file(
+    session: Session,
+    user: User,
+    ticket: Ticket,
+    *,
+    upload_folder: str,
+    stream,
+    filename: str | None,
+    max_bytes: int,
+    evidence_for: str | None = None,
+) -> tuple[Attachment, bool]:
+    """Attach a photo or PDF to ``ticket`` (anyone who may comment on it); a new file leaves an event, the same
+    bytes again return the first attachment. ``evidence_for`` names the action the file backs (e.g. resolve)."""
+    require(user, ticket, "comment")
+    attachment, created = store_attachment(
+        session,
+        upload_folder,
+        record_kind="ticket",
+        ticket_id=ticket.id,
+        stream=stream,
+        filename=filename,
+        max_bytes=max_bytes,
+        uploaded_by=user,
+    )
+    if created or evidence_for:
+        changes = {"attachment_id": str(attachment.id), "filename": attachment.filename}
+        if evidence_for:
+            changes["evidence_for"] = evidence_for
+        add_event(session, ticket, user, "attachment_added", changes=changes)
+        session.flush()
+    return attachment, created
 
 
 def _plain(value):
