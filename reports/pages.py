@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select
 
 from field_app_api.common import SUPPORTED_YEARS, supported_moment
 from reports.areas import resolve_area
@@ -17,13 +18,17 @@ from reports.summaries import UNVISITED_DAYS, commune_report, province_report
 from server.auth import current_scope
 from server.errors import InvalidInput, NotFound
 from server.extensions import db
-from server.models import AdminUnit
+from server.models import AdminUnit, Ticket
+from server.models.tickets import ACTIVE_STATUSES
 from server.services.calendar import VIETNAM
+from server.services.tickets import overdue_condition, queue_query
+from server.web.labels import TICKET_STATUS_LABELS
 from server.web.session import page_login_required
 
 blp = Blueprint("reports_pages", __name__, url_prefix="/reports", template_folder="templates")
 MAP_PATH = "/maps/communes"
 MAX_PAGE_BUDGET = 10**15
+OPEN_TICKETS_LISTED = 20
 
 
 def _day_or_time(raw: str, end: bool) -> datetime:
@@ -151,9 +156,12 @@ def commune_page(code: str):
     """A commune's report: its figures, its score part by part, sites, assets, teams and assistance."""
     unit, area = _unit(code, "commune")
     period, errors = _page_period()
-    data = commune_report(db.session, current_scope(), area, period, datetime.now(UTC))
+    now = datetime.now(UTC)
+    data = commune_report(db.session, current_scope(), area, period, now)
     return render_template(
         "reports/commune.html",
+        open_tickets=_open_tickets(unit.code, now),
+        ticket_status_labels=TICKET_STATUS_LABELS,
         unit=unit,
         province=db.session.get(AdminUnit, unit.parent_code),
         data=data,
@@ -163,6 +171,17 @@ def commune_page(code: str):
         maps_available=maps_available(),
         **_helpers(),
     )
+
+
+def _open_tickets(code: str, now: datetime) -> list[dict]:
+    """The commune's tickets someone still has to act on, in queue order (overdue first), for links to their
+    pages: where they are now, not in the report's period."""
+    filters = {"admin_unit": code, "status": list(ACTIVE_STATUSES)}
+    query = queue_query(db.session, current_scope(), filters, now).limit(OPEN_TICKETS_LISTED)
+    found = list(db.session.scalars(query))
+    ids = [ticket.id for ticket in found]
+    overdue = set(db.session.scalars(select(Ticket.id).where(Ticket.id.in_(ids), overdue_condition(now))))
+    return [{"ticket": ticket, "overdue": ticket.id in overdue} for ticket in found]
 
 
 @blp.get("/download/<name>.<fmt>")

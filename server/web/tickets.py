@@ -193,7 +193,8 @@ def _render(ticket: Ticket, status: int = 200, failed: TicketActionForm | None =
         minimap=_map(ticket, unit),
         active=ticket.status in ACTIVE_STATUSES,
         days_left=calendar.working_days_between(now, ticket.due_at),
-        overdue=ticket.status in ACTIVE_STATUSES and ticket.due_at < now,
+        overdue=db.session.scalar(select(Ticket.id).where(Ticket.id == ticket.id, workflow.overdue_condition(now)))
+        is not None,
         records=_joined_records(events),
         files=list(
             db.session.scalars(

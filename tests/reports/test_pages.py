@@ -72,6 +72,29 @@ def test_commune_page_shows_the_score_part_by_part(client, world, coordinator, w
     assert "Thôn Nà Lốc" in html and "Canon LBP2900 #1" in html and "(repeat failure)" in html
 
 
+def test_report_rows_lead_to_the_tickets(client, db, world, coordinator, window):
+    """The commune page lists its open tickets (overdue first), each linking to its ticket page; the province
+    page's open and overdue counts per commune link to that commune's queue."""
+    import re
+
+    from sqlalchemy import select
+
+    from server.models import Ticket
+    from server.models.tickets import ACTIVE_STATUSES
+
+    html = page(client, f"/reports/communes/{C1}", coordinator, **window)
+    active = set(
+        db.session.scalars(select(Ticket.id).where(Ticket.admin_unit_code == C1, Ticket.status.in_(ACTIVE_STATUSES)))
+    )
+    listed = [int(found) for found in re.findall(r'<tr class="(?:overdue)?" data-ticket-id="(\d+)"', html)]
+    assert len(active) == 3 and sorted(listed) == sorted(active)
+    for ticket_id in active:
+        assert f'href="/tickets/{ticket_id}"' in html
+    assert html.index('class="overdue"') < html.index('<tr class="" data-ticket-id=')  # overdue first
+    html = page(client, f"/reports/provinces/{PROVINCE}", coordinator, **window)
+    assert f'href="/queues/admin-units/{C1}"' in html and f'href="/queues/admin-units/{C1}?overdue=1"' in html
+
+
 def test_pages_outside_jurisdiction_are_not_found(client, world, coordinator):
     """Another province or its commune: 404; an unknown code too."""
     for path in (f"/reports/provinces/{OTHER_PROVINCE}", f"/reports/communes/{OTHER}", "/reports/provinces/99"):
