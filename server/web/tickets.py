@@ -44,12 +44,14 @@ def _team_choices(user: User) -> list[SelectChoice]:
     return [SelectChoice("", gettext("(choose)"))] + [SelectChoice(str(team.id), team.name) for team in teams]
 
 
-def _person_choices(team_ids: list[int]) -> list[SelectChoice]:
+def _person_choices(teams: dict[int, str]) -> list[SelectChoice]:
+    """The active people of those teams, each with their team's name (the assignee must belong to the team)."""
     people = db.session.scalars(
-        select(User).where(User.team_id.in_(team_ids), User.active).order_by(User.display_name, User.username)
+        select(User).where(User.team_id.in_(list(teams)), User.active).order_by(User.display_name, User.username)
     )
     return [SelectChoice("", gettext("(anyone in the team)"))] + [
-        SelectChoice(str(person.id), person.display_name or person.username) for person in people
+        SelectChoice(str(person.id), f"{person.display_name or person.username} ({teams[person.team_id]})")
+        for person in people
     ]
 
 
@@ -90,8 +92,8 @@ def _forms(ticket: Ticket, allowed: list[str], failed: TicketActionForm | None =
         form.version.data = ticket.version
         if action == "assign":
             form.team_id.choices = _team_choices(user)
-            team_ids = [int(choice.value) for choice in form.team_id.choices if choice.value]
-            form.assignee_id.choices = _person_choices(team_ids)
+            teams = {int(choice.value): choice.label for choice in form.team_id.choices if choice.value}
+            form.assignee_id.choices = _person_choices(teams)
         if action == "resolve":
             form.visit_id.choices = _visit_choices(ticket)
         forms[action] = form

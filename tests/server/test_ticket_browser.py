@@ -148,7 +148,7 @@ def test_a_ticket_is_assigned_resolved_and_verified_from_its_page(server, browse
             coord.click(f"tr[data-ticket-id='{ids['ticket']}'] a >> nth=1")
         assert coord.url == base + ticket_path and TITLE in coord.content()
         assert coord.locator("svg.minimap circle.point").count() == 1 and fits_the_screen(coord)
-        take(coord, "assign", team_id="Cán bộ xã", assignee_id="Trưởng nhóm Hoa")
+        take(coord, "assign", team_id="Cán bộ xã", assignee_id="Trưởng nhóm Hoa (Cán bộ xã)")
         assert coord.url == base + ticket_path
         assert coord.inner_text("#ticket-assignee") == "Trưởng nhóm Hoa"
         assert history(coord) == ["assign", "created"]

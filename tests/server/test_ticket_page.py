@@ -228,6 +228,29 @@ def test_bad_evidence_and_a_missing_comment_are_422_next_to_the_field(client, db
     assert scene.ticket.status == "in_progress"
 
 
+def test_a_file_that_is_not_a_photo_is_refused_next_to_its_field(client, db, scene, tmp_path, app, monkeypatch):
+    """A resolution with a text file as its photo: 415, the message next to the photo field, nothing saved."""
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    assert act(client, scene, "member", "start").status_code == 303
+    db.session.refresh(scene.ticket)
+    response = act(client, scene, "member", "resolve", comment="done", photo=(io.BytesIO(b"hello"), "notes.txt"))
+    assert response.status_code == 415
+    assert re.search(r'id="resolve-photo"[^>]*>\s*<span class="error">', response.get_data(as_text=True))
+    db.session.refresh(scene.ticket)
+    assert scene.ticket.status == "in_progress"
+    assert db.session.scalar(select(Attachment).where(Attachment.ticket_id == scene.ticket.id)) is None
+
+
+def test_an_overdue_ticket_says_by_how_many_working_days(client, db, scene):
+    """Past its due date, the page counts the working days since, as the queue marks it overdue."""
+    from datetime import UTC, datetime, timedelta
+
+    scene.ticket.due_at = datetime.now(UTC) - timedelta(days=15)
+    db.session.commit()
+    html = page(client, scene, "coordinator").get_data(as_text=True)
+    assert re.search(r'class="overdue-note">Overdue by \d+ working days\.', html)
+
+
 def test_the_page_forms_carry_the_csrf_token(app, client, db, scene, monkeypatch):
     """Signed in with a browser session, the token in the page's form is what lets the action through; a post
     without it is refused."""
