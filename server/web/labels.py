@@ -73,7 +73,6 @@ TICKET_ACTION_LABELS = {
 }
 TICKET_EVENT_LABELS = {
     "created": lazy_gettext("Opened"),
-    "opened": lazy_gettext("Opened"),
     "joined": lazy_gettext("Report joined"),
     "assign": lazy_gettext("Assigned"),
     "start": lazy_gettext("Work started"),
