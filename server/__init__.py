@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from server.config import load_config
+from server.limits import guard
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -17,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_db(app)
     configure_api(app)
     configure_cli(app)
+    guard(app)
     return app
 
 
@@ -54,13 +56,15 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_hardening(app: Flask) -> None:
-    """Request ids and logs first (they time everything after), then security headers and rate limits,
-    then the health probes."""
+    """Request ids and logs first (they time everything after), then the request limits (before anything reads
+    the body), security headers and rate limits, then the health probes."""
     from server import health
+    from server.limits import configure_limits
     from server.request_log import configure_request_log
     from server.security import configure_security
 
     configure_request_log(app)
+    configure_limits(app)
     configure_security(app)
     app.register_blueprint(health.blp)
 

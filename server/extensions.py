@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and bound by ``create_app``."""
 
 import http
+import logging
 
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -9,7 +10,9 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from server.errors import ProblemSchema, problem_from_http_exception
+from server.errors import ProblemSchema, database_unavailable, problem_from_http_exception
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -46,6 +49,25 @@ class ProblemApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
-db = SQLAlchemy(model_class=Base)
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy whose end-of-request clean-up survives a connection the database has closed (a restart
+    between the view and teardown): the answer already made stands, the session is dropped and the pool
+    replaces the connection on next checkout."""
+
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        try:
+            self.session.remove()
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            log.warning("session clean-up on a lost connection: %s", type(error).__name__)
+            try:
+                self.session.invalidate()
+            except Exception:  # the connection is already gone; nothing more to release
+                log.debug("invalidating a lost session failed", exc_info=True)
+            self.session.registry.clear()
+
+
+db = Database(model_class=Base)
 migrate = Migrate()
 # The Api object is made per application in ``create_app`` (it holds that app's OpenAPI document).
