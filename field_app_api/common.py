@@ -117,6 +117,19 @@ def cursor_field(description: str, allow_empty: bool = False) -> ma.fields.Strin
     )
 
 
+class ChangeSchema(ma.Schema):
+    """A PATCH body: it must change something. An empty object is refused (422, "nothing to change"), and the
+    OpenAPI document says ``minProperties: 1`` (``min_properties``, read by ``server.extensions``)."""
+
+    min_properties = 1
+
+    @ma.pre_load
+    def something_to_change(self, data, **kwargs):
+        if isinstance(data, dict) and not data:
+            raise ma.ValidationError("Nothing to change: send at least one field.", "_schema")
+        return data
+
+
 class PageArgsSchema(ma.Schema):
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     after = cursor_field("Cursor: the `next_cursor` of the previous page, as it came")

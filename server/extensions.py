@@ -3,6 +3,8 @@
 import http
 import logging
 
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -29,10 +31,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class SchemaLimitsPlugin(MarshmallowPlugin):
+    """apispec's marshmallow plugin, plus ``minProperties`` from a schema class's ``min_properties`` (a PATCH
+    body that must change something)."""
+
+    def schema_helper(self, name, _, schema=None, **kwargs):
+        definition = super().schema_helper(name, _, schema=schema, **kwargs)
+        minimum = getattr(resolve_schema_cls(schema), "min_properties", None) if schema is not None else None
+        if minimum and definition is not None:
+            definition["minProperties"] = minimum
+        return definition
+
+
 class ProblemApi(Api):
     """flask-smorest Api whose errors are RFC 9457 problem documents, in responses and in the spec."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *, marshmallow_plugin=None, **kwargs):
+        super()._init_spec(marshmallow_plugin=marshmallow_plugin or SchemaLimitsPlugin(), **kwargs)
 
     def handle_http_exception(self, error):
         return problem_from_http_exception(error)

@@ -65,7 +65,8 @@ def serialized_size(value) -> int:
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
 
 
-def reject_deep_json() -> None:
+def check_json_body() -> None:
+    """Refuse a JSON body deeper than ``JSON_MAX_DEPTH`` (whatever the route: nothing parses it first)."""
     if not request.is_json:
         return
     limit = JSON_MAX_DEPTH
@@ -134,7 +135,7 @@ class RequestGuard:
 
 def configure_limits(app: Flask) -> None:
     """The depth check runs before every other hook that may read the body."""
-    app.before_request(reject_deep_json)
+    app.before_request(check_json_body)
 
 
 def guard(app: Flask) -> None:

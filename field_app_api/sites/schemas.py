@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from field_app_api.common import JsonObject, LatLonMixin, PageArgsSchema, bbox_field, lat_field, lon_field
+from field_app_api.common import ChangeSchema, JsonObject, LatLonMixin, PageArgsSchema, bbox_field, lat_field, lon_field
 from server.models.sites import SITE_KINDS
 
 
@@ -20,7 +20,10 @@ class SiteSchema(ma.Schema):
 
 def site_attributes() -> JsonObject:
     return JsonObject(
-        max_bytes=16 * 1024, max_depth=4, max_properties=100, metadata={"description": "Free-form facts about the site."}
+        max_bytes=16 * 1024,
+        max_depth=4,
+        max_properties=100,
+        metadata={"description": "Free-form facts about the site."},
     )
 
 
@@ -36,7 +39,7 @@ class SiteCreateSchema(LatLonMixin, ma.Schema):
     attributes = site_attributes()
 
 
-class SitePatchSchema(LatLonMixin, ma.Schema):
+class SitePatchSchema(LatLonMixin, ChangeSchema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
     kind = ma.fields.String(validate=validate.OneOf(SITE_KINDS))
     lat = lat_field()

@@ -13,7 +13,6 @@ from server.models import FieldRecord, User
 from server.models.common import in_admin_unit
 from server.spatial import within_bbox
 
-
 # Records (and survey responses) are listed newest first by (observed_at, id).
 CURSOR_SHAPE = (cursors.MOMENT, cursors.UUID)
 
