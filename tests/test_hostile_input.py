@@ -270,3 +270,34 @@ class TestEmptyChanges:
         operation = spec_of(client)["paths"]["/api/v1/tokens"]["post"]
         assert operation["requestBody"].get("required", False) is False
         assert client.post("/api/v1/tokens", headers=admin).status_code == 201
+
+
+class TestEscapingErrors:
+    def test_an_error_after_the_view_is_a_problem_document(self):
+        """An exception raised in teardown (after the view answered) becomes a problem+json 503 when the database
+        is unreachable, a 500 otherwise; never the server's HTML page."""
+        import psycopg
+        from flask import Flask
+
+        app = Flask(__name__)
+        failure: list[Exception] = []
+
+        @app.get("/")
+        def index():
+            return {"ok": True}
+
+        @app.teardown_request
+        def fail(_exc):
+            if failure:
+                raise failure[0]
+
+        app.wsgi_app = limits.RequestGuard(app.wsgi_app, retry_after=3)
+        client = app.test_client()
+        assert client.get("/").get_json() == {"ok": True}
+        failure.append(psycopg.OperationalError("server closed the connection unexpectedly"))
+        response = client.get("/")
+        assert response.status_code == 503 and response.mimetype == "application/problem+json"
+        assert response.headers["Retry-After"] == "3" and response.get_json()["status"] == 503
+        failure[0] = RuntimeError("a bug")
+        response = client.get("/")
+        assert response.status_code == 500 and response.get_json()["status"] == 500
