@@ -7,7 +7,7 @@ from flask import Response, current_app, json, request
 from marshmallow import validate
 
 from server import cursors
-from server.limits import serialized_size, value_depth
+from server.limits import ID_MAX, SUPPORTED_YEARS, serialized_size, value_depth
 from server.spatial import geojson_geometry
 
 GEOJSON_MIMETYPE = "application/geo+json"
@@ -17,17 +17,9 @@ def bbox_field() -> ma.fields.Field:
     return BBox(metadata={"description": "west,south,east,north in WGS 84 degrees", "example": "103.9,22.2,104.3,22.5"})
 
 
-# Row ids are 32-bit integers in the database: a larger number in a filter or body is invalid input (422),
-# not a statement the database refuses (500).
-ID_MAX = 2**31 - 1
-
-
 def id_field(**kwargs) -> ma.fields.Integer:
     """A reference to a stored row by its id."""
     return ma.fields.Integer(validate=validate.Range(min=1, max=ID_MAX), **kwargs)
-
-
-SUPPORTED_YEARS = (2000, 2100)
 
 
 def supported_moment(value: datetime) -> datetime:

@@ -15,12 +15,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from server.errors import InvalidInput
+from server.limits import ID_MAX, SUPPORTED_YEARS
 
 MAX_LENGTH = 2000
 ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
-ID_MAX = 2**31 - 1  # row ids are 32-bit integers in the database
 CODE_MAX_LENGTH = 40
-SUPPORTED_YEARS = (2000, 2100)
 
 
 class Kind:

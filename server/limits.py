@@ -21,6 +21,11 @@ from server.errors import ProblemError, database_unavailable
 
 log = logging.getLogger(__name__)
 
+# Row ids (and version numbers) are 32-bit integers in the database: a larger number is invalid input (422),
+# not a statement the database refuses (500).
+ID_MAX = 2**31 - 1
+# Field work and its reports happen in this century: dates outside [first, last) are typos or probes.
+SUPPORTED_YEARS = (2000, 2100)
 # Request target (path and query) in bytes; gunicorn.conf.py's limit_request_line must stay above it.
 MAX_URL_LENGTH = 4096
 # Levels of arrays and objects in a JSON body: a survey definition with groups in groups uses about a dozen.

@@ -5,8 +5,7 @@ from marshmallow import validate
 
 from field_app_api.common import JsonObject, PageArgsSchema, lat_field, lon_field
 from field_app_api.records.schemas import FieldRecordSchema
-
-ID_MAX = 2**31 - 1  # ids are 32-bit in the database
+from server.limits import ID_MAX
 
 
 class SurveyVersionSummarySchema(ma.Schema):
