@@ -301,3 +301,23 @@ class TestEscapingErrors:
         failure[0] = RuntimeError("a bug")
         response = client.get("/")
         assert response.status_code == 500 and response.get_json()["status"] == 500
+
+
+class TestNestedSurveyGroups:
+    def test_xlsform_with_groups_nested_past_the_recursion_limit_is_refused(self, client, make_user):
+        """An XLSForm with ~1,100 nested groups is a 422 problem document naming the survey sheet, not a 500."""
+        from io import BytesIO
+
+        from tests.surveys.xlsforms import SURVEY_HEADER, workbook
+
+        blank = ("",) * (len(SURVEY_HEADER) - 2)
+        rows = [("begin_group", f"g{level}", f"G{level}", *blank[1:]) for level in range(1100)]
+        rows += [("text", "deep", "Deep", *blank[1:])] + [("end_group", "", "", *blank[1:])] * 1100
+        _, headers = make_user("admin")
+        response = client.post(
+            "/api/v1/surveys/import",
+            data={"file": (BytesIO(workbook(survey_rows=rows)), "deep.xlsx")},
+            headers=headers,
+            content_type="multipart/form-data",
+        )
+        assert "file" in assert_problem(response, 422)["errors"]
