@@ -59,10 +59,12 @@ FIELD_RULES = {
     "team_id": "must name a team; a team lead or member must have one",
     "jurisdiction_code": "must name a loaded admin unit; a coordinator must have one",
     "assignee_id": "must name a user of the team",
+    "lat": "(0, 0) is no place: the phone had no position fix",
+    "lon": "(0, 0) is no place: the phone had no position fix",
+    "file": "a photo or PDF recognised by its content (JPEG, PNG, WebP, HEIC, PDF); an import takes an XLSForm",
 }
 OPERATION_RULES: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/api/v1/days-off/{day}"): {"day": "the path segment must be a date YYYY-MM-DD"},
-    ("POST", "/api/v1/surveys/import"): {"file": "must be an XLSForm workbook"},
 }
 # Text no column can hold (PostgreSQL text refuses U+0000), refused in any field.
 NUL_RULE = "NUL (U+0000)"
