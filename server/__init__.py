@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from server.config import load_config
+from server.limits import guard
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -19,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_api(app)
     configure_cli(app)
     configure_assets(app)
+    guard(app)
     return app
 
 
@@ -57,14 +59,17 @@ def configure_logging(app: Flask) -> None:
 
 def configure_hardening(app: Flask) -> None:
     """Request ids and logs first (they time everything after), then compression (a gzip request body is
-    inflated before any other hook reads it), security headers and rate limits, then the health probes."""
+    inflated before any other hook reads it), the request limits (the depth of the inflated body), security
+    headers and rate limits, then the health probes."""
     from server import health
     from server.compression import configure_compression
+    from server.limits import configure_limits
     from server.request_log import configure_request_log
     from server.security import configure_security
 
     configure_request_log(app)
     configure_compression(app)
+    configure_limits(app)
     configure_security(app)
     app.register_blueprint(health.blp)
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, or_, select
 
 from field_app_api.admin_units.schemas import AdminUnitListSchema, AdminUnitQueryArgsSchema, AdminUnitSchema
 from field_app_api.common import FeatureCollectionSchema, feature_collection, page, page_limit, wants_geojson
+from server import cursors
 from server.auth import login_required
 from server.errors import NotFound
 from server.extensions import db
@@ -18,6 +19,7 @@ blp = Blueprint(
 )
 unit_schema = AdminUnitSchema()
 SECURITY = [{"bearerAuth": []}]
+CURSOR_SHAPE = (cursors.CODE,)
 
 
 def codename_pattern(text: str) -> str | None:
@@ -42,8 +44,13 @@ def _query(args: dict):
             matches.append(AdminUnit.codename.like(pattern))
         query = query.where(or_(*matches))
     if "after" in args:
-        query = query.where(AdminUnit.code > args["after"])
+        (after,) = cursors.decode(args["after"], CURSOR_SHAPE)
+        query = query.where(AdminUnit.code > after)
     return query.order_by(AdminUnit.code).limit(page_limit(args) + 1)
+
+
+def _cursor_of(unit: AdminUnit) -> str:
+    return cursors.encode((unit.code,), CURSOR_SHAPE)
 
 
 def _geometry(unit: AdminUnit):
@@ -57,7 +64,7 @@ def _geometry(unit: AdminUnit):
 @blp.doc(security=SECURITY)
 def list_admin_units(args):
     """Provinces and communes, filtered by level, parent province or name."""
-    result = page(list(db.session.scalars(_query(args))), page_limit(args), lambda u: u.code)
+    result = page(list(db.session.scalars(_query(args))), page_limit(args), _cursor_of)
     if wants_geojson():
         return feature_collection(result["items"], _geometry, unit_schema, result["next_cursor"])
     return result
@@ -70,7 +77,7 @@ def list_admin_units(args):
 @blp.doc(security=SECURITY)
 def admin_units_geojson(args):
     """Admin units as GeoJSON: the boundary when loaded, else the centroid, else no geometry."""
-    result = page(list(db.session.scalars(_query(args))), page_limit(args), lambda u: u.code)
+    result = page(list(db.session.scalars(_query(args))), page_limit(args), _cursor_of)
     return feature_collection(result["items"], _geometry, unit_schema, result["next_cursor"])
 
 

@@ -1,6 +1,7 @@
 """Ticket queues and workflow. Every change names the ticket version (body ``version`` or ``If-Match``);
 a stale one gets 409/412 with the current ticket, never a silent overwrite."""
 
+import re
 from datetime import UTC, datetime
 
 from flask import current_app, request
@@ -13,6 +14,7 @@ from field_app_api.tickets.schemas import (
     CommentSchema,
     DayOffListSchema,
     DayOffSchema,
+    StaleTicketProblemSchema,
     TicketCreateSchema,
     TicketDetailSchema,
     TicketEventSchema,
@@ -20,13 +22,14 @@ from field_app_api.tickets.schemas import (
     TicketQueryArgsSchema,
     TicketQueueSchema,
     TicketRuleListSchema,
+    TicketRulePatchSchema,
     TicketRuleSchema,
     TicketSchema,
     TransitionSchema,
 )
 from server.auth import current_scope, current_user, login_required, require_role
 from server.errors import Conflict, InvalidInput, NotFound
-from server.extensions import db
+from server.extensions import PROBLEM_CONTENT_TYPE, db
 from server.models import Attachment, DayOff, Ticket, TicketRule
 from server.services import tickets
 from server.services.attachments import store_attachment
@@ -37,18 +40,30 @@ SECURITY = [{"bearerAuth": []}]
 ticket_schema = TicketSchema()
 
 
+ETAG = re.compile(r'(?:W/)?"?([0-9]{1,9})"?')  # ASCII digits only, within a 32-bit version
+
+
 def _if_match() -> int | None:
     raw = request.headers.get("If-Match")
     if raw is None:
         return None
-    try:
-        return int(raw.removeprefix("W/").strip().strip('"'))
-    except ValueError as exc:
-        raise InvalidInput({"If-Match": ['Must be the ETag of the ticket, e.g. "3".']}) from exc
+    match = ETAG.fullmatch(raw.strip())
+    if match is None:
+        raise InvalidInput({"If-Match": ['Must be the ETag of the ticket, e.g. "3".']})
+    return int(match.group(1))
 
 
 def _etag(ticket: Ticket) -> dict:
     return {"ETag": f'"{ticket.version}"'}
+
+
+def stale_responses(view):
+    """Document the answers of a stale version: 409 (body ``version``) and 412 (``If-Match``)."""
+    for status, description in ((409, "The version is stale"), (412, "The If-Match version is stale")):
+        view = blp.alt_response(
+            status, schema=StaleTicketProblemSchema, content_type=PROBLEM_CONTENT_TYPE, description=description
+        )(view)
+    return view
 
 
 def _locked(ticket: Ticket, version: int | None) -> None:
@@ -103,6 +118,7 @@ class TicketDetail(MethodView):
 
     @blp.arguments(TicketPatchSchema)
     @blp.response(200, TicketSchema)
+    @stale_responses
     @blp.doc(security=SECURITY)
     def patch(self, data, ticket_id):
         """Edit title, description, priority or due date, naming the version."""
@@ -117,6 +133,7 @@ class TicketDetail(MethodView):
 @login_required()
 @blp.arguments(TransitionSchema)
 @blp.response(200, TicketSchema)
+@stale_responses
 @blp.doc(security=SECURITY)
 def transition(data, ticket_id):
     """assign, start, resolve, verify, close, reopen or escalate, naming the version."""
@@ -203,7 +220,7 @@ def list_rules():
 
 @blp.route("/ticket-rules/<category>", methods=["PATCH"])
 @login_required(("admin",))
-@blp.arguments(TicketRuleSchema)
+@blp.arguments(TicketRulePatchSchema)
 @blp.response(200, TicketRuleSchema)
 @blp.doc(security=SECURITY)
 def update_rule(data, category):
