@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
     configure_app(app, config)
     configure_logging(app)
+    configure_pages(app)
     configure_hardening(app)
     configure_db(app)
     configure_api(app)
@@ -51,6 +52,15 @@ def configure_logging(app: Flask) -> None:
 
     if not app.debug and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def configure_pages(app: Flask) -> None:
+    """Languages (Flask-Babel, catalogues compiled at start) and the shell every page shares."""
+    from server.i18n import configure_i18n
+    from server.web import shell
+
+    configure_i18n(app)
+    shell.register(app)
 
 
 def configure_hardening(app: Flask) -> None:
@@ -92,11 +102,11 @@ def configure_api(app: Flask) -> None:
     field_app_api.register(api)
     _serve_swagger_assets(app)
 
-    from server.web import queues, session
+    from server.web import dashboard, queues, session
 
     app.register_blueprint(session.blp)
     app.register_blueprint(queues.blp)
-    app.register_blueprint(queues.home_blp)
+    app.register_blueprint(dashboard.blp)
     configure_feature_packages(app, api)
 
 

@@ -17,6 +17,7 @@ import re
 import time
 
 from flask import Flask, Response, current_app, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -94,7 +95,7 @@ NUL_MESSAGE = "Text must not contain NUL (U+0000) characters."
 
 class InvalidJson(ProblemError):
     http_status = 400
-    title = "Bad Request"
+    title = _l("Bad Request")
 
 
 def _bad_text(value: str) -> str | None:

@@ -4,6 +4,7 @@ optimistic locking, queues, and escalation of overdue tickets. Every change leav
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
@@ -32,19 +33,19 @@ MANAGERS = ("coordinator", "admin")
 
 class StaleVersion(ProblemError):
     http_status = 409
-    title = "Stale version"
+    title = _l("Stale version")
 
     def __init__(self, ticket: Ticket, given: int, precondition: bool = False):
         super().__init__(f"Ticket {ticket.id} is at version {ticket.version}, not {given}: reload and retry.")
         self.ticket = ticket
         if precondition:
             self.http_status = 412
-            self.title = "Precondition failed"
+            self.title = _l("Precondition failed")
 
 
 class VersionRequired(ProblemError):
     http_status = 428
-    title = "Precondition required"
+    title = _l("Precondition required")
 
 
 def all_rules(session: Session) -> dict[str, TicketRule]:
