@@ -47,7 +47,7 @@ def asset(library: str, filename: str):
     """A Leaflet or plugin file from the installed package (no login: third-party code, no data)."""
     path = assets.asset_file(library, filename)
     if path is None:
-        raise NotFound(_("No map asset %(name)s.", name=f"{library}/{filename}"))
+        raise NotFound(_("No map asset %(name)s.", name=library + "/" + filename))
     return send_file(path, max_age=ASSET_MAX_AGE)
 
 

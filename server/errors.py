@@ -34,8 +34,9 @@ class ProblemError(Exception):
     type = "about:blank"
 
     def __init__(self, detail: str | None = None, errors: dict | None = None, headers: dict | None = None):
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
+        detail = str(detail or self.title)
+        super().__init__(detail)
+        self.detail = detail
         self.errors = errors
         self.headers = headers or {}
         self.extra: dict = {}  # more members of the problem document (e.g. the current state after a conflict)
@@ -46,7 +47,7 @@ class InvalidInput(ProblemError):
     title = _l("Invalid input")
 
     def __init__(self, errors: dict, detail: str | None = None):
-        super().__init__(detail or _l("Some fields are invalid; see errors."), errors=errors)
+        super().__init__(detail or _("Some fields are invalid; see errors."), errors=errors)
 
 
 class Unauthorized(ProblemError):

@@ -16,10 +16,12 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint, Flask, current_app, g, redirect, request
-from flask_babel import Babel, format_currency, format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
+from flask_babel import Babel, get_locale
 
 from server.labels import label
 
@@ -41,6 +43,8 @@ def is_api_request() -> bool:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # command line: the language of the codes and the logs
+        return API_DEFAULT_LOCALE
     if is_api_request():
         return request.accept_languages.best_match(LOCALES, default=API_DEFAULT_LOCALE)
     user = g.get("current_user")
@@ -90,6 +94,33 @@ def configure_i18n(app: Flask) -> None:
 # --- Formatting (Jinja filters) -------------------------------------------------------------------------
 
 DASH = "–"
+
+
+def _locale() -> str:
+    """The request's language; outside a request (builders called from a script or a test), English."""
+    return str(get_locale()) if has_request_context() else API_DEFAULT_LOCALE
+
+
+def format_datetime(value: datetime, pattern: str) -> str:
+    return babel_dates.format_datetime(value, pattern, tzinfo=babel_dates.get_timezone(TIMEZONE), locale=_locale())
+
+
+def format_date(value: date, pattern: str) -> str:
+    return babel_dates.format_date(value, pattern, locale=_locale())
+
+
+def format_decimal(value, format: str) -> str:
+    return babel_numbers.format_decimal(value, format=format, locale=_locale())
+
+
+def format_percent(value, format: str) -> str:
+    return babel_numbers.format_percent(value, format=format, locale=_locale())
+
+
+def format_currency(value, currency: str, format: str, currency_digits: bool) -> str:
+    return babel_numbers.format_currency(
+        value, currency, format=format, currency_digits=currency_digits, locale=_locale()
+    )
 
 
 def local_date(value: date | datetime | str | None, empty: str = DASH) -> str:

@@ -4,6 +4,7 @@ optimistic locking, queues, and escalation of overdue tickets. Every change leav
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -423,7 +424,7 @@ def transition(
         _assign(session, user, ticket, team_id, assignee_id, changes)
     elif action in ("start", "resolve"):
         if not _works_on(user, ticket):
-            raise Forbidden("Only the assigned team, its members or a coordinator may work on this ticket.")
+            raise Forbidden(_("Only the assigned team, its members or a coordinator may work on this ticket."))
         if action == "resolve":
             ticket.resolved_at = datetime.now(UTC)
             ticket.resolved_by_id = user.id
@@ -437,7 +438,7 @@ def transition(
             changes["evidence"] = ticket.verification_evidence
     elif action == "close":
         if user.role not in ("team_lead", *MANAGERS):
-            raise Forbidden("Only a team lead or a coordinator may close a ticket.")
+            raise Forbidden(_("Only a team lead or a coordinator may close a ticket."))
         ticket.closed_at = datetime.now(UTC)
     ticket.status = target
     add_event(
@@ -451,9 +452,9 @@ def _assign(
     session: Session, user: User, ticket: Ticket, team_id: int | None, assignee_id: int | None, changes: dict
 ) -> None:
     if user.role not in ("team_lead", *MANAGERS):
-        raise Forbidden("Only a team lead or a coordinator may assign tickets.")
+        raise Forbidden(_("Only a team lead or a coordinator may assign tickets."))
     if user.role == "team_lead" and ticket.team_id not in (None, user.team_id):
-        raise Forbidden("A team lead assigns only their own team's tickets.")
+        raise Forbidden(_("A team lead assigns only their own team's tickets."))
     if team_id is None and assignee_id is None:
         raise InvalidInput({"team_id": ["Give a team_id, an assignee_id, or both."]})
     if assignee_id is not None:
@@ -464,7 +465,7 @@ def _assign(
         if assignee.team_id != team_id:
             raise InvalidInput({"assignee_id": ["The assignee must belong to the assigned team."]})
     if user.role == "team_lead" and team_id != user.team_id:
-        raise Forbidden("A team lead assigns within their own team.")
+        raise Forbidden(_("A team lead assigns within their own team."))
     changes["before"] = {"team_id": ticket.team_id, "assignee_id": ticket.assignee_id}
     ticket.team_id, ticket.assignee_id = team_id, assignee_id
     changes["after"] = {"team_id": team_id, "assignee_id": assignee_id}
@@ -473,10 +474,10 @@ def _assign(
 def _check_verifier(session: Session, user: User, ticket: Ticket) -> None:
     """Someone other than the resolver, and not of the resolver's team, confirms the fix."""
     if ticket.resolved_by_id == user.id:
-        raise Forbidden("The person who resolved a ticket cannot verify it.")
+        raise Forbidden(_("The person who resolved a ticket cannot verify it."))
     resolver = session.get(User, ticket.resolved_by_id) if ticket.resolved_by_id else None
     if resolver is not None and resolver.team_id is not None and resolver.team_id == user.team_id:
-        raise Forbidden("A member of the team that resolved the ticket cannot verify it.")
+        raise Forbidden(_("A member of the team that resolved the ticket cannot verify it."))
 
 
 def _check_evidence(session: Session, scope: Scope | None, evidence: dict) -> dict:
@@ -491,7 +492,7 @@ def _check_evidence(session: Session, scope: Scope | None, evidence: dict) -> di
 def update_ticket(session: Session, user: User, ticket: Ticket, changes: dict) -> Ticket:
     """Edit title, description, priority or due date (team leads and coordinators)."""
     if user.role not in ("team_lead", *MANAGERS):
-        raise Forbidden("Only a team lead or a coordinator may edit tickets.")
+        raise Forbidden(_("Only a team lead or a coordinator may edit tickets."))
     before, after = {}, {}
     for name in ("title", "description", "priority", "due_at"):
         if name in changes and getattr(ticket, name) != changes[name]:
@@ -528,12 +529,12 @@ def create_ticket(
 ) -> Ticket:
     """A ticket opened by hand (not from a field signal)."""
     if user.role not in ("team_lead", *MANAGERS):
-        raise Forbidden("Only a team lead or a coordinator may open tickets by hand.")
+        raise Forbidden(_("Only a team lead or a coordinator may open tickets by hand."))
     unit = session.get(AdminUnit, admin_unit_code)
     if unit is None:
         raise InvalidInput({"admin_unit_code": [f"Unknown admin unit code {admin_unit_code!r}."]})
     if not scope.covers(unit):
-        raise Forbidden(f"{unit.name} ({unit.code}) is outside your jurisdiction.")
+        raise Forbidden(_("%(place)s (%(code)s) is outside your jurisdiction.", place=unit.name, code=unit.code))
     rule = rule_for(session, category)
     now = datetime.now(UTC)
     ticket = Ticket(
