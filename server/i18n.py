@@ -15,6 +15,7 @@ import os
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
@@ -56,6 +57,11 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE)
 
 
+def _fresh_language() -> None:
+    """Flask-Babel keeps the language in ``g``, and ignores ``g`` while it is empty: give every request its own."""
+    g._flask_babel = SimpleNamespace()
+
+
 def compile_catalogues(source: Path, target: Path) -> Path:
     """Compile every ``<lang>/LC_MESSAGES/messages.po`` under ``source`` into ``target`` when the ``.mo`` is
     missing or older; returns ``target``. Written through a temporary file, so concurrent workers never read a
@@ -79,6 +85,7 @@ def configure_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_fresh_language)
     app.jinja_env.filters.update(
         label=label,
         date=local_date,
@@ -98,7 +105,9 @@ DASH = "–"
 
 def _locale() -> str:
     """The request's language; outside a request (builders called from a script or a test), English."""
-    return str(get_locale()) if has_request_context() else API_DEFAULT_LOCALE
+    if not has_request_context():
+        return API_DEFAULT_LOCALE
+    return str(get_locale() or select_locale())
 
 
 def format_datetime(value: datetime, pattern: str) -> str:
@@ -157,7 +166,7 @@ def vnd(value) -> str:
     """Money in đồng: ``1.500.000 ₫``."""
     if value is None:
         return DASH
-    return format_currency(value, "VND", format="#,##0 ¤", currency_digits=False)
+    return format_currency(value, "VND", format="#,##0\xa0¤", currency_digits=False)
 
 
 # --- The language switch ---------------------------------------------------------------------------------

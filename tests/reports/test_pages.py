@@ -86,7 +86,7 @@ def test_pages_outside_jurisdiction_are_not_found(client, world, coordinator):
 def test_budget_on_the_page_shows_a_plan(client, world, coordinator, window):
     """With a budget the page shows the chosen interventions and the rank-by-score comparison."""
     html = page(client, f"/reports/provinces/{PROVINCE}", coordinator, budget="100.000.000", **window)
-    assert "Budget 100,000,000 ₫" in html and "equipment" in html and "in score order" in html
+    assert "Budget 100,000,000\xa0₫" in html and "equipment" in html and "in score order" in html
 
 
 def test_bad_period_on_the_page_is_reported_and_defaults_used(client, world, coordinator):
