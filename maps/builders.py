@@ -194,7 +194,8 @@ def dead_spot_map(grid: DeadSpotGrid, settings: MapSettings, heat: bool = False)
         share=format_percent(grid.dead_spot_share),
         cells=number(len(grid.cells)),
     )
-    legend += f"<div>{text(summary)}</div><div><small>{text(_('Fainter cells have fewer readings.'))}</small></div>"
+    fainter = _("Fainter cells have fewer readings.")
+    legend += f"<div>{text(summary)}</div><div><small>{text(fainter)}</small></div>"
     return _finish(fmap, settings, legend, _bounds(corners))
 
 
@@ -210,7 +211,8 @@ def equipment_popup(site: SiteEquipment) -> str:
     )
     head = f"<b>{text(site.name, TITLE_MAX)}</b><br><small>{text(details)}</small>"
     if not site.assets:
-        return f'<div class="fieldops-popup">{head}<p>{text(_("No equipment check recorded."))}</p></div>'
+        nothing = _("No equipment check recorded.")
+        return f'<div class="fieldops-popup">{head}<p>{text(nothing)}</p></div>'
     rows = []
     for asset in site.assets:
         colour = CONDITION_COLOURS.get(asset.condition, NOT_CHECKED_COLOUR)
@@ -248,7 +250,8 @@ def equipment_map(status: EquipmentStatus, settings: MapSettings) -> folium.Map:
     items = [(CONDITION_COLOURS[c], label(c, "condition"), "round") for c in reversed(CONDITIONS)]
     items.append((NOT_CHECKED_COLOUR, _("no check recorded"), "round"))
     legend = _legend(_("Worst asset condition at the site"), items)
-    legend += f"<div>{text(_('%(count)s sites', count=number(len(status.sites))))}</div>"
+    sites = _("%(count)s sites", count=number(len(status.sites)))
+    legend += f"<div>{text(sites)}</div>"
     return _finish(fmap, settings, legend, _bounds((site.lat, site.lon) for site in status.sites))
 
 
@@ -258,7 +261,8 @@ def equipment_map(status: EquipmentStatus, settings: MapSettings) -> folium.Map:
 def ticket_popup(ticket: TicketPoint) -> str:
     due = _local_time(ticket.due_at)
     if ticket.overdue:
-        due += f' <b style="color:#a50026">{text(_("overdue"))}</b>'
+        overdue = _("overdue")
+        due += f' <b style="color:#a50026">{text(overdue)}</b>'
     line = _(
         "%(category)s · %(priority)s priority · %(status)s",
         category=label(ticket.category, "category"),
@@ -440,6 +444,10 @@ body { display: flex; flex-direction: column; height: 100vh; height: 100dvh; }
 .fieldops-bar details form { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; margin: 0 0 0.3rem; }
 .fieldops-bar select, .fieldops-bar input[type=date] { font: inherit; min-height: 44px; max-width: 100%; }
 .fieldops-bar label { display: inline-flex; gap: 0.3rem; align-items: center; min-height: 44px; }
+@media (max-width: 30rem) {
+  .fieldops-box { max-width: calc(50vw - 14px); font-size: 11px; }
+  .fieldops-box h4 { font-size: 12px; }
+}
 .folium-map { position: relative !important; flex: 1 1 auto; height: auto !important; min-height: 50vh; }
 @media (min-width: 48rem) { .fieldops-bar details { flex: 0 1 auto; } }
 </style>

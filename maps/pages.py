@@ -100,10 +100,8 @@ def _bar(page: str, args: dict, filters: MapFilters) -> str:
         )
     raw = {key: value for key, value in request.args.items() if value != "" and key != "download"}
     area_args = {key: raw[key] for key in ("province", "commune", "since", "until") if key in raw}
-    filter_keys = ("province", "commune", "since", "until", "network", "category", "asset_kind", "indicator", "heat")
     return render_template(
         "maps/bar.html",
-        open_filters=any(key in raw for key in filter_keys),
         page=page,
         maps=MAPS,
         raw=raw,

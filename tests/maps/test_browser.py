@@ -264,7 +264,7 @@ def test_login_form_then_map(server, browser):
         page.goto(f"{base}/maps/tickets", wait_until="load")
         assert "/login" in page.url
         page.fill("input[name=token]", token)
-        page.locator("form button[type=submit], form input[type=submit]").first.click()
+        page.locator("main form button[type=submit], main form input[type=submit]").first.click()
         page.wait_for_url(f"{base}/maps/tickets**")
         page.wait_for_function("() => window.L && Object.values(window).some((v) => v instanceof L.Map)")
         assert page.evaluate(COUNT_FEATURES) > 0
