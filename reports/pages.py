@@ -189,11 +189,12 @@ def commune_page(code: str):
 @blp.get("/download/<name>.<fmt>")
 @page_login_required
 def download(name: str, fmt: str):
-    """A report table as a file, for the page's links (same query parameters as the API)."""
+    """A report table as a file, for the page's links (same query parameters as the API), with headers and
+    labels in the person's language."""
     if name not in REPORTS or fmt not in FORMATS or fmt == "json":
         raise NotFound(f"No report download {name}.{fmt}.")
     try:
         args = REPORTS[name][0]().load({**request.args.to_dict(), "format": fmt}, unknown=ma.EXCLUDE)
     except ma.ValidationError as exc:
         raise InvalidInput(exc.normalized_messages()) from exc
-    return respond(name, args)
+    return respond(name, args, for_people=True)

@@ -116,3 +116,15 @@ def test_downloads_from_the_page_with_a_browser_session(client, db, world, make_
     assert client.get("/reports/download/secrets.csv").status_code == 404
     bad = client.get("/reports/download/plan.csv", query_string={"budget": "0"})
     assert bad.status_code == 422 and "budget" in bad.get_json()["errors"]
+
+
+def test_page_downloads_read_in_the_persons_language(client, world, coordinator, window):
+    """The page's files have translated headers and labels; the API's files keep the column names and codes."""
+    query = {"province": PROVINCE, **window}
+    people = client.get(
+        "/reports/download/equipment.csv", query_string=query, headers={**coordinator, "Accept-Language": "vi"}
+    ).data.decode("utf-8-sig")
+    header = people.splitlines()[0]
+    assert "Tình trạng" in header and "condition" not in header
+    api = client.get("/api/v1/reports/equipment", query_string={**query, "format": "csv"}, headers=coordinator)
+    assert "condition" in api.data.decode("utf-8-sig").splitlines()[0]
