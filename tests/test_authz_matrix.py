@@ -108,11 +108,14 @@ MATRIX = {
     "DELETE /api/v1/days-off/<day>":                    ("401",     "403",        "403",         "403",          "2xx"),
     # Pages: a login form for strangers; queues in scope
     "GET /":                                            ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /queues/":                                     ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /queues/teams/<int:team_id>":                  ("302",     "404",        "2xx",         "404",          "2xx"),
     "GET /queues/admin-units/<code>":                   ("302",     "2xx",        "2xx",         "404",          "2xx"),
     "GET /login":                                       ("2xx",     "2xx",        "2xx",         "2xx",          "2xx"),
     "POST /login":                                      ("401",     "302",        "302",         "302",          "302"),
     "POST /logout":                                     ("302",     "302",        "302",         "302",          "302"),
+    # The language switch: a cookie for anyone, and a redirect back
+    "POST /language":                                   ("302",     "302",        "302",         "302",          "302"),
 }
 # The five field record kinds share one shape.
 for p in RECORD_PATHS:
