@@ -446,6 +446,7 @@ body { display: flex; flex-direction: column; height: 100vh; height: 100dvh; }
 .fieldops-bar label { display: inline-flex; gap: 0.3rem; align-items: center; min-height: 44px; }
 @media (max-width: 30rem) {
   .fieldops-box { max-width: calc(50vw - 14px); font-size: 11px; }
+  .fieldops-caption { max-height: 35vh; overflow-y: auto; }
   .fieldops-box h4 { font-size: 12px; }
 }
 .folium-map { position: relative !important; flex: 1 1 auto; height: auto !important; min-height: 50vh; }

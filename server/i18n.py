@@ -11,6 +11,7 @@ compiled to ``.mo`` files under the instance folder when the app starts, wheneve
 
 Dates, numbers and money are formatted with Babel for that language, in Viet Nam's time zone."""
 
+import logging
 import os
 import tempfile
 from datetime import date, datetime
@@ -80,6 +81,8 @@ def compile_catalogues(source: Path, target: Path) -> Path:
 
 
 def configure_i18n(app: Flask) -> None:
+    if not (TRANSLATIONS / DEFAULT_LOCALE / "LC_MESSAGES" / f"{DOMAIN}.po").exists():
+        logging.getLogger(__name__).warning("no catalogues in %s: pages will be in English", TRANSLATIONS)
     compiled = compile_catalogues(TRANSLATIONS, Path(app.instance_path) / "translations")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIMEZONE)
