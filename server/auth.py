@@ -186,7 +186,7 @@ def require_unit_in_scope(unit: AdminUnit, *, hide: bool = True) -> None:
     """Outside the caller's jurisdiction a record does not exist for them (404), or is forbidden (403)."""
     if not current_scope().covers(unit):
         if hide:
-            raise NotFound("No such record in your jurisdiction.")
+            raise NotFound(_("No such record in your jurisdiction."))
         raise Forbidden(_("%(place)s (%(code)s) is outside your jurisdiction.", place=unit.name, code=unit.code))
 
 

@@ -1,4 +1,5 @@
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from field_app_api.common import FeatureCollectionSchema, feature_collection, page, page_limit, wants_geojson
@@ -49,7 +50,7 @@ def _int_cursor(value: str) -> int:
 def _get(site_id: int) -> Site:
     site = db.session.get(Site, site_id)
     if site is None:
-        raise NotFound(f"No site {site_id}.")
+        raise NotFound(_("No site %(id)s.", id=site_id))
     require_unit_in_scope(site.admin_unit)
     return site
 

@@ -1,4 +1,5 @@
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -25,7 +26,7 @@ def _user_managed(user_id: int) -> User:
         return actor
     user = db.session.get(User, user_id)
     if user is None or not can_manage(actor, user):
-        raise NotFound(f"No user {user_id} whose tokens you manage.")
+        raise NotFound(_("No user %(id)s whose tokens you manage.", id=user_id))
     return user
 
 
@@ -61,8 +62,8 @@ def revoke(token_id):
     """Revoke a token at once: your own, or one of a user you manage."""
     token = db.session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"No token {token_id}.")
+        raise NotFound(_("No token %(id)s.", id=token_id))
     if token.user_id != current_user().id and not can_manage(current_user(), token.user):
-        raise Forbidden("You may not revoke this token.")
+        raise Forbidden(_("You may not revoke this token."))
     revoke_token(db.session, token)
     db.session.commit()

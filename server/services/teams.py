@@ -1,5 +1,6 @@
 """Teams and their jurisdictions."""
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -19,12 +20,12 @@ def units_by_code(session: Session, codes: list[str], field: str = "jurisdiction
 def _check_units_in_scope(scope: Scope, units: list[AdminUnit]) -> None:
     outside = [unit.code for unit in units if not scope.covers(unit)]
     if outside:
-        raise Forbidden(f"Outside your jurisdiction: {', '.join(outside)}.")
+        raise Forbidden(_("Outside your jurisdiction: %(codes)s.", codes=", ".join(outside)))
 
 
 def create_team(session: Session, scope: Scope, *, name: str, kind: str, jurisdiction: list[str]) -> Team:
     if session.scalar(select(Team.id).where(Team.name == name)) is not None:
-        raise Conflict(f"A team named {name!r} already exists.")
+        raise Conflict(_("A team named %(name)s already exists.", name=repr(name)))
     units = units_by_code(session, jurisdiction)
     _check_units_in_scope(scope, units)
     team = Team(name=name, kind=kind, jurisdiction=units)

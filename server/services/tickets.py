@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from server.auth import Scope
 from server.database import insert_new_rows
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, ProblemError
+from server.labels import label
 from server.models import RECORD_MODELS, AdminUnit, Ticket, TicketEvent, TicketRule, User
 from server.models.common import in_admin_unit
 from server.models.tickets import ACTIVE_SQL, ACTIVE_STATUSES, DEFAULT_RULES, DONE_STATUSES, PRIORITY_RANK
@@ -384,7 +385,7 @@ def visible_tickets(scope: Scope):
 def get_ticket(session: Session, scope: Scope, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or not scope.covers_unit_codes(ticket.admin_unit_code, ticket.province_code):
-        raise NotFound(f"No ticket {ticket_id} in your jurisdiction.")
+        raise NotFound(_("No ticket %(id)s in your jurisdiction.", id=ticket_id))
     return ticket
 
 
@@ -411,7 +412,13 @@ def transition(
     """Apply one workflow step; the caller has checked the version."""
     sources, target = TRANSITIONS[action]
     if ticket.status not in sources:
-        raise Conflict(f"Cannot {action} a ticket that is {ticket.status}.")
+        raise Conflict(
+            _(
+                "Cannot %(action)s a ticket that is %(status)s.",
+                action=action,
+                status=label(ticket.status, "ticket_status").lower(),
+            )
+        )
     if action in NEEDS_COMMENT and not comment.strip():
         raise InvalidInput({"comment": [f"Say why or what was done: a comment is required to {action}."]})
     before_status = ticket.status

@@ -1,5 +1,6 @@
 """Users, their roles and who may manage whom."""
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -50,11 +51,11 @@ def create_user(
 ) -> User:
     """Create a user. ``actor`` None means the command line (full rights)."""
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"A user named {username!r} already exists.")
+        raise Conflict(_("A user named %(name)s already exists.", name=repr(username)))
     team, unit = _validate_placement(session, role, team_id, jurisdiction_code)
     user = User(username=username, display_name=display_name, role=role, team=team, jurisdiction=unit)
     if actor is not None and not can_manage(actor, user):
-        raise Forbidden("You may not create this user: role or team outside what you manage.")
+        raise Forbidden(_("You may not create this user: role or team outside what you manage."))
     session.add(user)
     session.flush()
     return user
@@ -62,7 +63,7 @@ def create_user(
 
 def update_user(session: Session, actor: User, user: User, changes: dict) -> User:
     if not can_manage(actor, user):
-        raise Forbidden("You may not change this user.")
+        raise Forbidden(_("You may not change this user."))
     role = changes.get("role", user.role)
     team_id = changes.get("team_id", user.team_id)
     jurisdiction_code = changes.get("jurisdiction_code", user.jurisdiction_code)
@@ -72,7 +73,7 @@ def update_user(session: Session, actor: User, user: User, changes: dict) -> Use
         if name in changes:
             setattr(user, name, changes[name])
     if not can_manage(actor, user):
-        raise Forbidden("You may not give this user that role or team.")
+        raise Forbidden(_("You may not give this user that role or team."))
     session.flush()
     return user
 
