@@ -215,6 +215,9 @@ def test_every_menu_page_fits_a_phone_in_vietnamese(server, browser):
         lambda request: outside.append(request.url) if not request.url.startswith((base + "/", "data:")) else None,
     )
     try:
+        page.goto(f"{base}/login", wait_until="load")
+        assert page.evaluate(OVERFLOW) <= 0 and page.evaluate(SMALL_TARGETS) == []
+        page.screenshot(path=str(ARTIFACTS / "login.png"), full_page=True)
         sign_in(page, base, token)
         for name, path in PAGES.items():
             response = page.goto(base + path, wait_until="load")
