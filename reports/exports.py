@@ -36,6 +36,16 @@ class Table:
     geometry: Callable[[dict], dict | None] | None = None
     title: str = ""
     notes: list[str] = field(default_factory=list)
+    # For people's downloads: the header of a column, and a cell's label (codes stay codes in the API's files).
+    header: Callable[[str], str] | None = None
+    cell: Callable[[str, object], object] | None = None
+
+    def headers(self) -> list[str]:
+        return [self.header(column) if self.header else column for column in self.columns]
+
+    def value(self, row: dict, column: str):
+        value = row.get(column)
+        return self.cell(column, value) if self.cell else value
 
 
 def cell_value(value):
@@ -66,9 +76,9 @@ def to_csv(table: Table) -> bytes:
     """UTF-8 with a byte-order mark, so that spreadsheet programs show Vietnamese names correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([spreadsheet_text(column) for column in table.columns])
+    writer.writerow([spreadsheet_text(column) for column in table.headers()])
     for row in table.rows:
-        writer.writerow([_csv_cell(row.get(column)) for column in table.columns])
+        writer.writerow([_csv_cell(table.value(row, column)) for column in table.columns])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -85,7 +95,7 @@ def to_xlsx(table: Table) -> bytes:
     sheet = workbook.create_sheet(title=table.name[:31] or "report")
     bold = Font(bold=True)
     header = []
-    for column in table.columns:
+    for column in table.headers():
         cell = WriteOnlyCell(sheet, value=spreadsheet_text(column, quote_formulas=False))
         cell.font = bold
         header.append(cell)
@@ -93,7 +103,7 @@ def to_xlsx(table: Table) -> bytes:
     for row in table.rows:
         cells = []
         for column in table.columns:
-            value = spreadsheet_text(cell_value(row.get(column)), quote_formulas=False)
+            value = spreadsheet_text(cell_value(table.value(row, column)), quote_formulas=False)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with

@@ -1,6 +1,7 @@
 import re
 import unicodedata
 
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
 
@@ -89,7 +90,7 @@ def get_admin_unit(code):
     """One province or commune by official code."""
     unit = db.session.get(AdminUnit, code)
     if unit is None:
-        raise NotFound(f"No admin unit with code {code!r}.")
+        raise NotFound(_("No admin unit with code %(code)s.", code=repr(code)))
     if wants_geojson():
         return feature_collection([unit], _geometry, unit_schema)
     return unit

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, request
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
@@ -227,7 +228,7 @@ def update_rule(data, category):
     """Change a category's rule (admins). Applies to tickets opened from now on."""
     rule = db.session.get(TicketRule, category)
     if rule is None:
-        raise NotFound(f"No rule for category {category!r}.")
+        raise NotFound(_("No rule for category %(category)s.", category=repr(category)))
     for name, value in data.items():
         setattr(rule, name, value)
     db.session.commit()
@@ -251,7 +252,7 @@ class DaysOff(MethodView):
     def post(self, data):
         """Add a day off; deadlines computed afterwards skip it."""
         if db.session.get(DayOff, data["day"]) is not None:
-            raise Conflict(f"{data['day']} is already a day off.")
+            raise Conflict(_("%(day)s is already a day off.", day=data["day"]))
         day_off = DayOff(created_by_id=current_user().id, **data)
         db.session.add(day_off)
         db.session.commit()
@@ -270,6 +271,6 @@ def delete_day_off(day):
         raise InvalidInput({"day": ["Must be a date YYYY-MM-DD."]}) from exc
     day_off = db.session.get(DayOff, parsed)
     if day_off is None:
-        raise NotFound(f"{day} is not a day off.")
+        raise NotFound(_("%(day)s is not a day off.", day=day))
     db.session.delete(day_off)
     db.session.commit()

@@ -3,12 +3,14 @@
 import uuid
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from server import cursors
 from server.auth import Scope
 from server.errors import NotFound
+from server.labels import label
 from server.models import FieldRecord, User
 from server.models.common import in_admin_unit
 from server.spatial import within_bbox
@@ -69,5 +71,7 @@ def may_attach(user: User, record: FieldRecord) -> bool:
 def get_record(session: Session, model: type[FieldRecord], scope: Scope, record_id: uuid.UUID) -> FieldRecord:
     record = session.get(model, record_id)
     if record is None or not scope.covers_unit_codes(record.admin_unit_code, record.province_code):
-        raise NotFound(f"No {model.kind.replace('_', ' ')} {record_id} in your jurisdiction.")
+        raise NotFound(
+            _("No %(kind)s %(id)s in your jurisdiction.", kind=label(model.kind, "record_kind").lower(), id=record_id)
+        )
     return record
