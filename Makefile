@@ -10,7 +10,7 @@ PORT ?= 5000
 
 export SPATIALITE_LIBRARY_PATH ?= mod_spatialite
 
-.PHONY: run test lint spatialite db venv
+.PHONY: run test lint spatialite db venv translations
 
 venv: $(VENV)/.installed
 
@@ -63,3 +63,12 @@ test: venv spatialite
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Extract every message of the code and templates into translations/messages.pot and merge it into the vi and
+# en catalogues; then translate the new entries in translations/vi/LC_MESSAGES/messages.po (see GLOSSARY.md).
+# The app compiles the catalogues itself when it starts; the tests fail while an entry is missing or fuzzy.
+PYBABEL := $(BIN)/pybabel
+translations: venv
+	$(PYBABEL) extract -F translations/babel.cfg --no-location --sort-output --omit-header \
+	  -k _l -k lazy_gettext -k N_ -o translations/messages.pot .
+	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete

@@ -6,6 +6,8 @@ import marshmallow as ma
 from flask import Response, current_app, json, request
 from marshmallow import validate
 
+from server import cursors
+from server.limits import ID_MAX, SUPPORTED_YEARS, serialized_size, value_depth
 from server.spatial import geojson_geometry
 
 GEOJSON_MIMETYPE = "application/geo+json"
@@ -15,17 +17,9 @@ def bbox_field() -> ma.fields.Field:
     return BBox(metadata={"description": "west,south,east,north in WGS 84 degrees", "example": "103.9,22.2,104.3,22.5"})
 
 
-# Row ids are 32-bit integers in the database: a larger number in a filter or body is invalid input (422),
-# not a statement the database refuses (500).
-ID_MAX = 2**31 - 1
-
-
 def id_field(**kwargs) -> ma.fields.Integer:
     """A reference to a stored row by its id."""
     return ma.fields.Integer(validate=validate.Range(min=1, max=ID_MAX), **kwargs)
-
-
-SUPPORTED_YEARS = (2000, 2100)
 
 
 def supported_moment(value: datetime) -> datetime:
@@ -52,6 +46,42 @@ class AwareDateTime(ma.fields.AwareDateTime):
             raise ma.ValidationError(str(exc)) from exc
 
 
+class JsonObject(ma.fields.Dict):
+    """A free-form JSON object stored as it comes, bounded so one request cannot bloat the database: at most
+    ``max_bytes`` as compact UTF-8 JSON, ``max_depth`` levels of objects and arrays (the object itself is one),
+    ``max_properties`` keys of at most 64 characters. The OpenAPI document shows the bounds."""
+
+    def __init__(self, max_bytes: int, max_depth: int, max_properties: int = 200, **kwargs):
+        self.max_bytes, self.max_depth = max_bytes, max_depth
+        metadata = kwargs.pop("metadata", {})
+        limits = f"At most {max_bytes:,} bytes as JSON, {max_depth} levels deep, {max_properties} keys."
+        metadata = {
+            **metadata,
+            "description": " ".join(filter(None, [metadata.get("description"), limits])),
+            "maxProperties": max_properties,
+            "x-max-bytes": max_bytes,
+            "x-max-depth": max_depth,
+        }
+        super().__init__(
+            keys=ma.fields.String(validate=validate.Length(min=1, max=64)),
+            validate=validate.Length(max=max_properties),
+            metadata=metadata,
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict):
+            if value_depth(value) > self.max_depth:
+                raise ma.ValidationError(f"Must be at most {self.max_depth} levels deep.")
+            try:
+                size = serialized_size(value)
+            except (TypeError, ValueError) as exc:
+                raise ma.ValidationError("Must be plain JSON.") from exc
+            if size > self.max_bytes:
+                raise ma.ValidationError(f"Must be at most {self.max_bytes:,} bytes as JSON.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class BBox(ma.fields.Field):
     """``west,south,east,north`` as four floats, validated."""
 
@@ -70,12 +100,31 @@ class BBox(ma.fields.Field):
         return {"type": "string"}
 
 
+def cursor_field(description: str, allow_empty: bool = False) -> ma.fields.String:
+    """An opaque cursor made by ``server.cursors``; one it did not make is refused with 422."""
+    pattern = f"^(?:{cursors.ALPHABET.pattern}){'?' if allow_empty else ''}$"
+    return ma.fields.String(
+        validate=[validate.Length(max=cursors.MAX_LENGTH), validate.Regexp(pattern)],
+        metadata={"description": description},
+    )
+
+
+class ChangeSchema(ma.Schema):
+    """A PATCH body: it must change something. An empty object is refused (422, "nothing to change"), and the
+    OpenAPI document says ``minProperties: 1`` (``min_properties``, read by ``server.extensions``)."""
+
+    min_properties = 1
+
+    @ma.pre_load
+    def something_to_change(self, data, **kwargs):
+        if isinstance(data, dict) and not data:
+            raise ma.ValidationError("Nothing to change: send at least one field.", "_schema")
+        return data
+
+
 class PageArgsSchema(ma.Schema):
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    after = ma.fields.String(
-        validate=validate.Length(max=200),
-        metadata={"description": "Cursor: the `next_cursor` of the previous page"},
-    )
+    after = cursor_field("Cursor: the `next_cursor` of the previous page, as it came")
 
 
 def page_limit(args: dict) -> int:

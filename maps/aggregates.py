@@ -5,6 +5,7 @@ whatever the size of the tables: per-cell counts, one row per site asset, one ro
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from geoalchemy2.shape import to_shape
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -339,9 +340,9 @@ def open_tickets(
 # --- Communes --------------------------------------------------------------------------------------------
 
 INDICATORS = {
-    "dead_spot_share": "Dead-spot share of connectivity readings",
-    "broken_equipment": "Broken or missing assets (latest check)",
-    "overdue_tickets": "Overdue tickets",
+    "dead_spot_share": _l("Dead-spot share of connectivity readings"),
+    "broken_equipment": _l("Broken or missing assets (latest check)"),
+    "overdue_tickets": _l("Overdue tickets"),
 }
 
 

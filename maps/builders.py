@@ -1,6 +1,8 @@
 """folium maps from the aggregates: dead-spot hexagons, equipment by site, open tickets, communes shaded by an
 indicator. No Flask here: each builder takes plain data and settings and returns a ``folium.Map``; ``page_html``
-and ``standalone_html`` render one with local assets. Every string a user typed goes through ``text()``."""
+and ``standalone_html`` render one with local assets. Every string a user typed goes through ``text()``.
+Captions, legends and popups are in the request's language (Flask-Babel's ``gettext`` and formatting, which fall
+back to English outside a request); codes are shown through ``server.labels``."""
 
 import html
 from collections.abc import Callable
@@ -8,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import folium
+from flask_babel import gettext as _
 from folium.plugins import HeatMap
 
 from maps import assets, hexes
@@ -23,9 +26,11 @@ from maps.aggregates import (
 from maps.filters import VIETNAM_CENTRE
 from maps.geojson import commune_geometry
 from maps.layers import AreaLayer, HexagonLayer, InfoBox, PointLayer, map_css
+from server.i18n import local_date, number
+from server.i18n import percent as format_percent
+from server.labels import label
 from server.models.records import CONDITIONS
 from server.models.tickets import PRIORITIES
-from server.services.calendar import VIETNAM
 
 # Lower bounds of the classes, and their colours (ColorBrewer RdYlGn reversed / YlOrRd).
 SHARE_BINS = [0.0, 0.05, 0.15, 0.3, 0.5]
@@ -89,7 +94,9 @@ def _base_map(settings: MapSettings, features: int) -> folium.Map:
     if tiles == "osm":
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(fmap)
     elif tiles != "none":
-        folium.TileLayer(tiles=tiles, attr=settings.tiles_attribution or "Local tiles", name="Tiles").add_to(fmap)
+        folium.TileLayer(
+            tiles=tiles, attr=settings.tiles_attribution or _("Local tiles"), name=_("Background map")
+        ).add_to(fmap)
     header = fmap.get_root().header
     header.add_child(folium.Element(NO_FAVICON), name="fieldops_icon")
     header.add_child(map_css(), name="fieldops_map_css")
@@ -137,18 +144,22 @@ def _bin_labels(bins: list[float], percent: bool) -> list[str]:
     for index, low in enumerate(bins):
         high = bins[index + 1] if index + 1 < len(bins) else None
         if percent:
-            labels.append(f"{low * 100:g}–{high * 100:g}%" if high is not None else f"{low * 100:g}% or more")
+            labels.append(
+                f"{format_percent(low, 0)}–{format_percent(high, 0)}"
+                if high is not None
+                else _("%(value)s or more", value=format_percent(low, 0))
+            )
         elif high is None:
-            labels.append(f"{low:g} or more")
+            labels.append(_("%(value)s or more", value=number(low)))
         elif high - low <= 1:
-            labels.append(f"{low:g}")
+            labels.append(number(low))
         else:
-            labels.append(f"{low:g}–{high - 1:g}")
+            labels.append(f"{number(low)}–{number(high - 1)}")
     return labels
 
 
 def _local_time(value: datetime | None) -> str:
-    return value.astimezone(VIETNAM).strftime("%Y-%m-%d") if value is not None else "—"
+    return local_date(value, empty="—")
 
 
 # --- Dead spots ------------------------------------------------------------------------------------------
@@ -163,22 +174,29 @@ def dead_spot_map(grid: DeadSpotGrid, settings: MapSettings, heat: bool = False)
         outline = hexes.ring(cell.cell)
         corners.extend(outline)
         rows.append([cell.readings, cell.dead_spots, [value for corner in outline for value in corner]])
-    HexagonLayer(rows, SHARE_BINS, SHARE_COLOURS, name=f"Dead-spot share (H3 resolution {grid.resolution})").add_to(
-        fmap
-    )
+    HexagonLayer(
+        rows,
+        SHARE_BINS,
+        SHARE_COLOURS,
+        name=_("Dead-spot share (H3 resolution %(resolution)s)", resolution=grid.resolution),
+    ).add_to(fmap)
     if heat and grid.fine_cells is not None:
         points = [[*hexes.centre(cell.cell), cell.dead_spots] for cell in grid.fine_cells if cell.dead_spots]
         if points:
-            HeatMap(points, name="Dead-spot heat", radius=18, blur=14, min_opacity=0.3).add_to(fmap)
+            HeatMap(points, name=_("Dead-spot heat"), radius=18, blur=14, min_opacity=0.3).add_to(fmap)
     items = [
         (colour, label, "") for colour, label in zip(SHARE_COLOURS, _bin_labels(SHARE_BINS, percent=True), strict=True)
     ]
-    legend = _legend("Dead-spot share of readings", items)
-    legend += (
-        f"<div>{grid.readings:,} readings, {grid.dead_spots:,} dead spots "
-        f"({grid.dead_spot_share:.1%}) in {len(grid.cells):,} cells</div>"
-        "<div><small>Fainter cells have fewer readings.</small></div>"
+    legend = _legend(_("Dead-spot share of readings"), items)
+    summary = _(
+        "%(readings)s readings, %(dead_spots)s dead spots (%(share)s) in %(cells)s cells",
+        readings=number(grid.readings),
+        dead_spots=number(grid.dead_spots),
+        share=format_percent(grid.dead_spot_share),
+        cells=number(len(grid.cells)),
     )
+    fainter = _("Fainter cells have fewer readings.")
+    legend += f"<div>{text(summary)}</div><div><small>{text(fainter)}</small></div>"
     return _finish(fmap, settings, legend, _bounds(corners))
 
 
@@ -186,22 +204,34 @@ def dead_spot_map(grid: DeadSpotGrid, settings: MapSettings, heat: bool = False)
 
 
 def equipment_popup(site: SiteEquipment) -> str:
-    head = f"<b>{text(site.name, TITLE_MAX)}</b><br><small>{text(site.kind)} · commune {text(site.admin_unit_code)}"
-    head += f" · last check {_local_time(site.last_check_at)}</small>"
+    details = _(
+        "%(kind)s · commune %(commune)s · last check %(date)s",
+        kind=label(site.kind, "site_kind"),
+        commune=site.admin_unit_code,
+        date=_local_time(site.last_check_at),
+    )
+    head = f"<b>{text(site.name, TITLE_MAX)}</b><br><small>{text(details)}</small>"
     if not site.assets:
-        return f'<div class="fieldops-popup">{head}<p>No equipment check recorded.</p></div>'
+        nothing = _("No equipment check recorded.")
+        return f'<div class="fieldops-popup">{head}<p>{text(nothing)}</p></div>'
     rows = []
     for asset in site.assets:
         colour = CONDITION_COLOURS.get(asset.condition, NOT_CHECKED_COLOUR)
-        label = text(asset.asset_kind) + (f" — {text(asset.asset_label, TITLE_MAX)}" if asset.asset_label else "")
+        name = text(label(asset.asset_kind, "asset_kind"))
+        name += f" — {text(asset.asset_label, TITLE_MAX)}" if asset.asset_label else ""
         rows.append(
-            f'<tr><td>{label}</td><td style="color:{colour};font-weight:bold">{text(asset.condition)}</td>'
-            f"<td>{_local_time(asset.observed_at)}</td></tr>"
+            f'<tr><td>{name}</td><td style="color:{colour};font-weight:bold">'
+            f"{text(label(asset.condition, 'condition'))}</td><td>{_local_time(asset.observed_at)}</td></tr>"
         )
         if asset.notes:
             rows.append(f'<tr><td colspan="3" class="note">{text(asset.notes, NOTE_MAX)}</td></tr>')
-    table = "<table><tr><th>Asset</th><th>Condition</th><th>Checked</th></tr>" + "".join(rows) + "</table>"
+    header = "".join(f"<th>{text(name)}</th>" for name in (_("Asset"), _("Condition"), _("Checked")))
+    table = f"<table><tr>{header}</tr>" + "".join(rows) + "</table>"
     return f'<div class="fieldops-popup">{head}{table}</div>'
+
+
+def _condition_name(condition: str | None) -> str:
+    return label(condition, "condition") if condition else _("not checked")
 
 
 def equipment_map(status: EquipmentStatus, settings: MapSettings) -> folium.Map:
@@ -211,17 +241,18 @@ def equipment_map(status: EquipmentStatus, settings: MapSettings) -> folium.Map:
     groups[None] = []
     for site in status.sites:
         condition = site.worst_condition
-        tooltip = f"{text(site.name, TITLE_MAX)}: {text(condition or 'not checked')}"
+        tooltip = f"{text(site.name, TITLE_MAX)}: {text(_condition_name(condition))}"
         groups[condition].append([site.lat, site.lon, 0, equipment_popup(site), tooltip])
     for condition, rows in groups.items():
         colour = CONDITION_COLOURS.get(condition, NOT_CHECKED_COLOUR)
         style = {"radius": 8, "color": "#333", "weight": 1, "fillColor": colour, "fillOpacity": 0.9}
-        label = f"{condition or 'not checked'} ({len(rows)})"
-        PointLayer(rows, [style], name=f"Sites: {label}", show=bool(rows)).add_to(fmap)
-    items = [(CONDITION_COLOURS[c], c, "round") for c in reversed(CONDITIONS)]
-    items.append((NOT_CHECKED_COLOUR, "no check recorded", "round"))
-    legend = _legend("Worst asset condition at the site", items)
-    legend += f"<div>{len(status.sites):,} sites</div>"
+        name = _("Sites: %(condition)s (%(count)s)", condition=_condition_name(condition), count=number(len(rows)))
+        PointLayer(rows, [style], name=name, show=bool(rows)).add_to(fmap)
+    items = [(CONDITION_COLOURS[c], label(c, "condition"), "round") for c in reversed(CONDITIONS)]
+    items.append((NOT_CHECKED_COLOUR, _("no check recorded"), "round"))
+    legend = _legend(_("Worst asset condition at the site"), items)
+    sites = _("%(count)s sites", count=number(len(status.sites)))
+    legend += f"<div>{text(sites)}</div>"
     return _finish(fmap, settings, legend, _bounds((site.lat, site.lon) for site in status.sites))
 
 
@@ -230,16 +261,25 @@ def equipment_map(status: EquipmentStatus, settings: MapSettings) -> folium.Map:
 
 def ticket_popup(ticket: TicketPoint, link: Callable[[int], str] | None = None) -> str:
     """The popup of a ticket pin; ``link`` gives the URL of the ticket page (the title links there)."""
-    due = _local_time(ticket.due_at) + (' <b style="color:#a50026">overdue</b>' if ticket.overdue else "")
+    due = _local_time(ticket.due_at)
+    if ticket.overdue:
+        overdue = _("overdue")
+        due += f' <b style="color:#a50026">{text(overdue)}</b>'
+    line = _(
+        "%(category)s · %(priority)s priority · %(status)s",
+        category=label(ticket.category, "category"),
+        priority=label(ticket.priority, "priority"),
+        status=label(ticket.status, "ticket_status"),
+    )
+    dates = _(
+        "%(commune)s · opened %(opened)s · due",
+        commune=ticket.admin_unit_name or ticket.admin_unit_code,
+        opened=_local_time(ticket.created_at),
+    )
     title = f"#{ticket.id} {text(ticket.title, TITLE_MAX)}"
     if link is not None:
         title = f'<a href="{html.escape(link(ticket.id), quote=True)}">{title}</a>'
-    return (
-        f'<div class="fieldops-popup"><b>{title}</b><br>'
-        f"{text(ticket.category)} · {text(ticket.priority)} priority · {text(ticket.status.replace('_', ' '))}<br>"
-        f"{text(ticket.admin_unit_name or ticket.admin_unit_code)} ({text(ticket.admin_unit_code)})"
-        f" · opened {_local_time(ticket.created_at)} · due {due}</div>"
-    )
+    return f'<div class="fieldops-popup"><b>{title}</b><br>{text(line)}<br>{text(dates)} {due}</div>'
 
 
 def _ticket_styles() -> list[dict]:
@@ -268,16 +308,29 @@ def tickets_map(tickets: OpenTickets, settings: MapSettings, link: Callable[[int
         tooltip = f"#{ticket.id} {text(ticket.title, 80)}"
         row = [ticket.lat, ticket.lon, style, ticket_popup(ticket, link), tooltip]
         (overdue_rows if ticket.overdue else other_rows).append(row)
-    PointLayer(overdue_rows, styles, name=f"Overdue tickets ({len(overdue_rows)})", cluster_class="fo-overdue").add_to(
-        fmap
-    )
-    PointLayer(other_rows, styles, name=f"Other open tickets ({len(other_rows)})", cluster_class="fo-open").add_to(fmap)
-    items = [(PRIORITY_COLOURS[p], f"{p} priority", "round") for p in reversed(PRIORITIES)]
-    items.append(("#ffffff", "overdue (black ring)", "round ring"))
-    legend = _legend("Open tickets", items)
-    legend += f"<div>{tickets.total:,} open, {tickets.overdue:,} overdue</div>"
+    PointLayer(
+        overdue_rows,
+        styles,
+        name=_("Overdue tickets (%(count)s)", count=number(len(overdue_rows))),
+        cluster_class="fo-overdue",
+    ).add_to(fmap)
+    PointLayer(
+        other_rows,
+        styles,
+        name=_("Other open tickets (%(count)s)", count=number(len(other_rows))),
+        cluster_class="fo-open",
+    ).add_to(fmap)
+    items = [
+        (PRIORITY_COLOURS[p], _("%(priority)s priority", priority=label(p, "priority")), "round")
+        for p in reversed(PRIORITIES)
+    ]
+    items.append(("#ffffff", _("overdue (black ring)"), "round ring"))
+    legend = _legend(_("Open tickets"), items)
+    summary = _("%(open)s open, %(overdue)s overdue", open=number(tickets.total), overdue=number(tickets.overdue))
+    legend += f"<div>{text(summary)}</div>"
     if tickets.without_location:
-        legend += f"<div><small>{tickets.without_location:,} without a location are not drawn</small></div>"
+        unplaced = _("%(count)s without a location are not drawn", count=number(tickets.without_location))
+        legend += f"<div><small>{text(unplaced)}</small></div>"
     return _finish(fmap, settings, legend, _bounds((t.lat, t.lon) for t in tickets.tickets))
 
 
@@ -286,8 +339,8 @@ def tickets_map(tickets: OpenTickets, settings: MapSettings, link: Callable[[int
 
 def _format(indicator: str, value) -> str:
     if value is None:
-        return "no readings"
-    return f"{value:.1%}" if indicator == "dead_spot_share" else f"{value:,}"
+        return _("no readings")
+    return format_percent(value) if indicator == "dead_spot_share" else number(value)
 
 
 def indicator_colour(indicator: str, value) -> str:
@@ -307,20 +360,29 @@ def communes_map(communes: CommuneMap, settings: MapSettings, area_level: str) -
     """Communes filled by the indicator: outlines where boundaries are loaded, else circles at a centroid or
     at the mean position of the commune's sites."""
     indicator = communes.indicator
+    indicator_name = str(INDICATORS[indicator])
     features, corners = [], []
     for commune in communes.communes:
         geometry = commune_geometry(commune, area_level)
         if geometry is None:
             continue
         value = commune.value(indicator)
-        tip = (
-            f"<b>{text(commune.name)}</b> ({text(commune.code)})<br>{text(INDICATORS[indicator])}: "
-            f"{_format(indicator, value)}<br><small>{commune.readings:,} readings · {commune.dead_spots:,} dead spots"
-            f" · {commune.broken_equipment:,} broken/missing assets · {commune.overdue_tickets:,} overdue tickets"
+        figures = _(
+            "%(readings)s readings · %(dead_spots)s dead spots · %(broken)s broken/missing assets · "
+            "%(overdue)s overdue tickets",
+            readings=number(commune.readings),
+            dead_spots=number(commune.dead_spots),
+            broken=number(commune.broken_equipment),
+            overdue=number(commune.overdue_tickets),
         )
-        if commune.geometry_source != "boundary":
-            tip += f" · drawn at its {'centroid' if commune.geometry_source == 'centroid' else 'sites'}"
-        tip += "</small>"
+        if commune.geometry_source == "centroid":
+            figures += " · " + _("drawn at its centroid")
+        elif commune.geometry_source != "boundary":
+            figures += " · " + _("drawn at its sites")
+        tip = (
+            f"<b>{text(commune.name)}</b> ({text(commune.code)})<br>{text(indicator_name)}: "
+            f"{text(_format(indicator, value))}<br><small>{text(figures)}</small>"
+        )
         features.append(
             {
                 "type": "Feature",
@@ -331,16 +393,19 @@ def communes_map(communes: CommuneMap, settings: MapSettings, area_level: str) -
         minx, miny, maxx, maxy = commune.geometry.bounds
         corners.extend([(miny, minx), (maxy, maxx)])
     fmap = _base_map(settings, len(features))
-    AreaLayer({"type": "FeatureCollection", "features": features}, name=INDICATORS[indicator]).add_to(fmap)
+    AreaLayer({"type": "FeatureCollection", "features": features}, name=indicator_name).add_to(fmap)
     if indicator == "dead_spot_share":
         labels, colours = _bin_labels(SHARE_BINS, percent=True), SHARE_COLOURS
     else:
         labels, colours = _bin_labels(COUNT_BINS[indicator], percent=False), COUNT_COLOURS
-    items = [(colour, label, "") for colour, label in zip(colours, labels, strict=True)]
+    items = [(colour, name, "") for colour, name in zip(colours, labels, strict=True)]
     if indicator == "dead_spot_share":
-        items.append((NO_DATA_COLOUR, "no readings", ""))
-    legend = _legend(INDICATORS[indicator], items)
-    legend += f"<div>{len(features):,} of {len(communes.communes):,} communes drawn</div>"
+        items.append((NO_DATA_COLOUR, _("no readings"), ""))
+    legend = _legend(indicator_name, items)
+    drawn = _(
+        "%(drawn)s of %(total)s communes drawn", drawn=number(len(features)), total=number(len(communes.communes))
+    )
+    legend += f"<div>{text(drawn)}</div>"
     return _finish(fmap, settings, legend, _bounds(corners))
 
 
@@ -365,15 +430,29 @@ def standalone_html(fmap: folium.Map) -> str:
 
 PAGE_CSS = """
 <style>
-.fieldops-bar { position: absolute; top: 0; left: 0; right: 0; height: 3.2rem; box-sizing: border-box;
-  padding: 0.35rem 0.6rem; background: #f6f6f6; border-bottom: 1px solid #ccc; z-index: 1000;
-  font: 13px system-ui, sans-serif; display: flex; gap: 0.5rem; align-items: center; overflow-x: auto;
-  white-space: nowrap; }
-.fieldops-bar form { display: flex; gap: 0.4rem; align-items: center; margin: 0; }
-.fieldops-bar select, .fieldops-bar input { font-size: 12px; max-width: 11rem; }
-.fieldops-bar nav a { margin-right: 0.4rem; }
+body { display: flex; flex-direction: column; height: 100vh; height: 100dvh; }
+.fieldops-bar { flex: 0 0 auto; box-sizing: border-box; padding: 0.25rem 0.5rem; background: #f6f6f6;
+  border-bottom: 1px solid #ccc; z-index: 1000; font: 15px/1.3 system-ui, sans-serif; display: flex; flex-wrap: wrap;
+  gap: 0 0.5rem; align-items: center; max-height: 70vh; overflow-y: auto; }
+.fieldops-bar nav { display: flex; flex-wrap: wrap; gap: 0 0.15rem; }
+.fieldops-bar nav a, .fieldops-bar button, .fieldops-bar summary, .fieldops-bar details > a {
+  min-height: 44px; display: inline-flex; align-items: center; padding: 0 0.45rem; }
 .fieldops-bar .current { font-weight: bold; }
-.folium-map { position: absolute !important; top: 3.2rem !important; bottom: 0; height: auto !important; }
+.fieldops-bar form.lang { display: flex; gap: 0.2rem; margin: 0; }
+.fieldops-bar form.lang button { background: #fff; border: 1px solid #999; border-radius: 6px; font: inherit; }
+.fieldops-bar form.lang button.current { background: #0b3d6e; color: #fff; }
+.fieldops-bar details { flex: 1 1 100%; }
+.fieldops-bar summary { cursor: pointer; font-weight: 600; }
+.fieldops-bar details form { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; margin: 0 0 0.3rem; }
+.fieldops-bar select, .fieldops-bar input[type=date] { font: inherit; min-height: 44px; max-width: 100%; }
+.fieldops-bar label { display: inline-flex; gap: 0.3rem; align-items: center; min-height: 44px; }
+@media (max-width: 30rem) {
+  .fieldops-box { max-width: calc(50vw - 14px); font-size: 11px; }
+  .fieldops-caption { max-height: 35vh; overflow-y: auto; }
+  .fieldops-box h4 { font-size: 12px; }
+}
+.folium-map { position: relative !important; flex: 1 1 auto; height: auto !important; min-height: 50vh; }
+@media (min-width: 48rem) { .fieldops-bar details { flex: 0 1 auto; } }
 </style>
 """
 
@@ -384,8 +463,11 @@ def empty_zoom(area_level: str) -> int:
 
 def hexagon_count_note(grid: DeadSpotGrid) -> str | None:
     if grid.coarsened:
-        return (
-            f"Too many cells at resolution {grid.requested_resolution}: drawn at resolution {grid.resolution} "
-            f"(at most {hexes.MAX_CELLS:,} cells); choose a commune or a smaller box for detail."
+        return _(
+            "Too many cells at resolution %(requested)s: drawn at resolution %(resolution)s (at most %(max)s cells); "
+            "choose a commune or a smaller box for detail.",
+            requested=grid.requested_resolution,
+            resolution=grid.resolution,
+            max=number(hexes.MAX_CELLS),
         )
     return None

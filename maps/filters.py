@@ -7,14 +7,17 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.orm import Session
 
 import server
 from server.auth import Scope
 from server.errors import InvalidInput, NotFound
+from server.i18n import local_date
+from server.labels import label
 from server.models import AdminUnit
-from server.services.calendar import VIETNAM
 
 VIETNAM_CENTRE = (16.0, 106.0)
 CAPITALS_FILE = Path(server.__file__).parent / "data" / "province_capitals.json"
@@ -59,16 +62,19 @@ class MapFilters:
 
     def describe(self) -> list[str]:
         """The filters in words, for the map's caption."""
-        parts = [self.area.name]
+        parts = [str(self.area.name)]
         if self.since or self.until:
-            since = self.since.astimezone(VIETNAM).date().isoformat() if self.since else "the start"
-            last = (self.until - timedelta(microseconds=1)).astimezone(VIETNAM) if self.until else None
-            parts.append(f"from {since} to {last.date().isoformat() if last else 'now'}")
-        for label, value in (("network", self.network), ("category", self.category), ("asset", self.asset_kind)):
-            if value:
-                parts.append(f"{label}: {value}")
+            since = local_date(self.since) if self.since else _("the start")
+            last = local_date(self.until - timedelta(microseconds=1)) if self.until else _("now")
+            parts.append(_("from %(start)s to %(end)s", start=since, end=last))
+        if self.network:
+            parts.append(_("network: %(value)s", value=label(self.network, "network")))
+        if self.category:
+            parts.append(_("category: %(value)s", value=label(self.category, "category")))
+        if self.asset_kind:
+            parts.append(_("equipment: %(value)s", value=label(self.asset_kind, "asset_kind")))
         if self.bbox:
-            parts.append("box " + ",".join(f"{v:g}" for v in self.bbox))
+            parts.append(_("box %(box)s", box=",".join(f"{v:g}" for v in self.bbox)))
         return parts
 
 
@@ -86,7 +92,7 @@ def resolve_area(session: Session, scope: Scope, province: str | None, commune: 
         if unit is None or unit.level != "province" or not _sees_part_of(session, scope, unit):
             raise NotFound(f"No province {province} in your jurisdiction.")
         return Area("province", unit.code, unit.name, unit.code)
-    return Area("scope", name="all of your jurisdiction" if not scope.everywhere else "all provinces")
+    return Area("scope", name=_l("all of your area") if not scope.everywhere else _l("all provinces"))
 
 
 def _sees_part_of(session: Session, scope: Scope, province: AdminUnit) -> bool:

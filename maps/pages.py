@@ -5,11 +5,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import marshmallow as ma
-from flask import Blueprint, Response, current_app, redirect, render_template_string, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from maps import aggregates, assets, builders
-from maps.bar import BAR_TEMPLATE
 from maps.filters import MapFilters, area_centre, filters_from_args
 from maps.schemas import (
     CommunePageArgsSchema,
@@ -21,16 +23,17 @@ from server.assets import VERSION_ARG, is_current, send_asset
 from server.auth import current_scope
 from server.errors import InvalidInput, NotFound
 from server.extensions import db
+from server.i18n import number
 from server.models import AdminUnit
 from server.models.records import ASSET_KINDS, CATEGORIES, NETWORKS
 from server.web.session import page_login_required
 
-blp = Blueprint("maps", __name__, url_prefix="/maps")
+blp = Blueprint("maps", __name__, url_prefix="/maps", template_folder="templates")
 MAPS = (
-    ("dead_spots", "Dead spots"),
-    ("equipment", "Equipment"),
-    ("tickets", "Tickets"),
-    ("communes", "Communes"),
+    ("dead_spots", _l("Dead spots")),
+    ("equipment", _l("Equipment")),
+    ("tickets", _l("Tickets")),
+    ("communes", _l("Communes")),
 )
 _schemas = {
     "dead_spots": DeadSpotPageArgsSchema(),
@@ -46,7 +49,7 @@ def asset(library: str, filename: str):
     year under its content-hashed URL."""
     path = assets.asset_file(library, filename)
     if path is None:
-        raise NotFound(f"No map asset {library}/{filename}.")
+        raise NotFound(_("No map asset %(name)s.", name=library + "/" + filename))
     return send_asset(path, is_current(path, request.args.get(VERSION_ARG)))
 
 
@@ -103,8 +106,8 @@ def _bar(page: str, args: dict, filters: MapFilters) -> str:
         )
     raw = {key: value for key, value in request.args.items() if value != "" and key != "download"}
     area_args = {key: raw[key] for key in ("province", "commune", "since", "until") if key in raw}
-    return render_template_string(
-        BAR_TEMPLATE,
+    return render_template(
+        "maps/bar.html",
         page=page,
         maps=MAPS,
         raw=raw,
@@ -129,7 +132,9 @@ def _respond(page: str, fmap, args: dict, filters: MapFilters) -> Response:
             mimetype="text/html",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    return Response(builders.page_html(fmap, asset_url, _bar(page, args, filters)), mimetype="text/html")
+    page_html = builders.page_html(fmap, asset_url, _bar(page, args, filters))
+    page_html = page_html.replace("<html>", f'<html lang="{get_locale()}">', 1)
+    return Response(page_html, mimetype="text/html")
 
 
 @blp.get("/")
@@ -157,11 +162,14 @@ def dead_spots():
     notes = [builders.hexagon_count_note(grid)]
     if args["heat"] and grid.fine_cells is None:
         notes.append(
-            f"The heat layer is for small areas (at most {aggregates.HEAT_MAX_CELLS:,} cells): choose a commune."
+            _(
+                "The heat layer is for small areas (at most %(max)s cells): choose a commune.",
+                max=number(aggregates.HEAT_MAX_CELLS),
+            )
         )
     if not grid.cells:
-        notes.append("No connectivity readings match these filters.")
-    fmap = builders.dead_spot_map(grid, _settings("Connectivity dead spots", filters, notes), heat=args["heat"])
+        notes.append(_("No connectivity readings match these filters."))
+    fmap = builders.dead_spot_map(grid, _settings(_("Connectivity dead spots"), filters, notes), heat=args["heat"])
     return _respond("dead_spots", fmap, args, filters)
 
 
@@ -174,10 +182,15 @@ def equipment():
     status = aggregates.equipment_status(db.session, scope, filters)
     notes = []
     if status.truncated:
-        notes.append(f"Only the first {len(status.sites):,} sites are drawn: choose a province or a commune.")
+        notes.append(
+            _(
+                "Only the first %(count)s sites are drawn: choose a province or a commune.",
+                count=number(len(status.sites)),
+            )
+        )
     if not status.sites:
-        notes.append("No sites in this area.")
-    fmap = builders.equipment_map(status, _settings("Equipment condition by site", filters, notes))
+        notes.append(_("No sites in this area."))
+    fmap = builders.equipment_map(status, _settings(_("Equipment condition by site"), filters, notes))
     return _respond("equipment", fmap, args, filters)
 
 
@@ -190,15 +203,17 @@ def tickets():
     found = aggregates.open_tickets(db.session, scope, filters, datetime.now(UTC))
     notes = []
     if found.truncated:
-        notes.append(f"Only {len(found.tickets):,} tickets are drawn (overdue and high priority first).")
+        notes.append(
+            _("Only %(count)s tickets are drawn (overdue and high priority first).", count=number(len(found.tickets)))
+        )
     if not found.total:
-        notes.append("No open tickets match these filters.")
+        notes.append(_("No open tickets match these filters."))
     external = bool(args["download"])  # a downloaded file links back to the server
 
     def link(ticket_id: int) -> str:
         return url_for("ticket_page.ticket_page", ticket_id=ticket_id, _external=external)
 
-    fmap = builders.tickets_map(found, _settings("Open and overdue tickets", filters, notes), link)
+    fmap = builders.tickets_map(found, _settings(_("Open and overdue tickets"), filters, notes), link)
     return _respond("tickets", fmap, args, filters)
 
 
@@ -214,17 +229,21 @@ def communes():
         drawn = found.drawn_as("centroid") + found.drawn_as("sites")
         if drawn:
             notes.append(
-                "No commune boundaries are loaded: each commune is a circle at its centroid or at the mean "
-                "position of its sites (load them with `flask --app wsgi admin-units import-boundaries`)."
+                _(
+                    "No commune boundaries are loaded: each commune is a circle at its centroid or at the mean "
+                    "position of its sites (load them with `flask --app wsgi admin-units import-boundaries`)."
+                )
             )
         else:
             notes.append(
-                "No commune boundaries are loaded and no commune here has a centroid or sites, so nothing can "
-                "be drawn: load boundaries with `flask --app wsgi admin-units import-boundaries FILE.geojson`."
+                _(
+                    "No commune boundaries are loaded and no commune here has a centroid or sites, so nothing can "
+                    "be drawn: load boundaries with `flask --app wsgi admin-units import-boundaries FILE.geojson`."
+                )
             )
     unplaced = found.drawn_as(None)
     if unplaced and found.drawn_as("boundary"):
-        notes.append(f"{unplaced:,} communes have no boundary and are not drawn.")
-    title = f"Communes: {aggregates.INDICATORS[args['indicator']].lower()}"
+        notes.append(_("%(count)s communes have no boundary and are not drawn.", count=number(unplaced)))
+    title = _("Communes: %(indicator)s", indicator=aggregates.INDICATORS[args["indicator"]])
     fmap = builders.communes_map(found, _settings(title, filters, notes), filters.area.level)
     return _respond("communes", fmap, args, filters)

@@ -5,7 +5,9 @@ arguments and never touch Flask; ``routes`` (the API) and ``pages`` (HTML) are t
 
 
 def register(app, api) -> None:
-    from reports import pages, routes
+    from reports import dashboard, pages, routes
+    from server.web.dashboard import register_tiles
 
     api.register_blueprint(routes.blp, url_prefix="/api/v1/reports")
     app.register_blueprint(pages.blp)
+    register_tiles(dashboard.dashboard_tiles)

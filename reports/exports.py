@@ -1,7 +1,9 @@
 """Report tables as CSV, XLSX and GeoJSON files (bytes; no web framework here).
 
-Text that a spreadsheet would run as a formula (starting with ``= + - @``, tab or carriage return) is made
-inert: CSV cells get a leading apostrophe (OWASP's advice), XLSX cells are typed as text."""
+Every text bound for a spreadsheet goes through ``spreadsheet_text``: control characters a workbook cannot hold
+(U+0000..U+001F but tab, line feed and carriage return) are dropped, and text a spreadsheet would run as a
+formula (starting with ``= + - @``, tab or carriage return) gets a leading apostrophe (OWASP's advice). XLSX
+cells are typed as text as well."""
 
 import csv
 import io
@@ -12,6 +14,7 @@ from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 FORMATS = ("json", "csv", "xlsx", "geojson")
@@ -33,6 +36,16 @@ class Table:
     geometry: Callable[[dict], dict | None] | None = None
     title: str = ""
     notes: list[str] = field(default_factory=list)
+    # For people's downloads: the header of a column, and a cell's label (codes stay codes in the API's files).
+    header: Callable[[str], str] | None = None
+    cell: Callable[[str, object], object] | None = None
+
+    def headers(self) -> list[str]:
+        return [self.header(column) if self.header else column for column in self.columns]
+
+    def value(self, row: dict, column: str):
+        value = row.get(column)
+        return self.cell(column, value) if self.cell else value
 
 
 def cell_value(value):
@@ -48,8 +61,13 @@ def cell_value(value):
     return value
 
 
-def _inert(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+def spreadsheet_text(value, quote_formulas: bool = True):
+    """Text made safe for a spreadsheet cell (see the module docstring); other values pass unchanged.
+    ``quote_formulas=False`` where the cell is typed as text anyway (XLSX), so the text stays as it was."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if quote_formulas and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -58,9 +76,9 @@ def to_csv(table: Table) -> bytes:
     """UTF-8 with a byte-order mark, so that spreadsheet programs show Vietnamese names correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.columns)
+    writer.writerow([spreadsheet_text(column) for column in table.headers()])
     for row in table.rows:
-        writer.writerow([_csv_cell(row.get(column)) for column in table.columns])
+        writer.writerow([_csv_cell(table.value(row, column)) for column in table.columns])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -69,7 +87,7 @@ def _csv_cell(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _inert(cell_value(value))
+    return spreadsheet_text(cell_value(value))
 
 
 def to_xlsx(table: Table) -> bytes:
@@ -77,15 +95,15 @@ def to_xlsx(table: Table) -> bytes:
     sheet = workbook.create_sheet(title=table.name[:31] or "report")
     bold = Font(bold=True)
     header = []
-    for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=column)
+    for column in table.headers():
+        cell = WriteOnlyCell(sheet, value=spreadsheet_text(column, quote_formulas=False))
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     for row in table.rows:
         cells = []
         for column in table.columns:
-            value = cell_value(row.get(column))
+            value = spreadsheet_text(cell_value(table.value(row, column)), quote_formulas=False)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
@@ -94,7 +112,7 @@ def to_xlsx(table: Table) -> bytes:
     if table.notes:
         notes = workbook.create_sheet(title="notes")
         for line in table.notes:
-            cell = WriteOnlyCell(notes, value=line)
+            cell = WriteOnlyCell(notes, value=spreadsheet_text(line, quote_formulas=False))
             cell.data_type = "s"
             notes.append([cell])
     buffer = io.BytesIO()

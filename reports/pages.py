@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from field_app_api.common import SUPPORTED_YEARS, supported_moment
@@ -18,11 +19,11 @@ from reports.summaries import UNVISITED_DAYS, commune_report, province_report
 from server.auth import current_scope
 from server.errors import InvalidInput, NotFound
 from server.extensions import db
+from server.i18n import local_datetime, number, percent
 from server.models import AdminUnit, Ticket
 from server.models.tickets import ACTIVE_STATUSES
 from server.services.calendar import VIETNAM
 from server.services.tickets import overdue_condition, queue_query
-from server.web.labels import TICKET_STATUS_LABELS
 from server.web.session import page_login_required
 
 blp = Blueprint("reports_pages", __name__, url_prefix="/reports", template_folder="templates")
@@ -55,11 +56,15 @@ def _page_period() -> tuple[Period, dict[str, str]]:
             try:
                 bounds[name] = _day_or_time(raw, end=name == "until")
             except ValueError:
-                errors[name] = f"{name}: not a date (YYYY-MM-DD) or a time with its timezone; default used."
+                errors[name] = (
+                    _("From: not a date; the default period is used.")
+                    if name == "since"
+                    else _("To: not a date; the default period is used.")
+                )
     until = bounds.get("until") or datetime.now(UTC)
     since = bounds.get("since") or until - timedelta(days=DEFAULT_PERIOD_DAYS)
     if since >= until:
-        errors["since"] = "since: must be before until; default period used."
+        errors["since"] = _("The start must be before the end; the default period is used.")
         until, since = datetime.now(UTC), datetime.now(UTC) - timedelta(days=DEFAULT_PERIOD_DAYS)
     return Period(since, until), errors
 
@@ -70,7 +75,7 @@ def _page_budget(errors: dict) -> int | None:
         return None
     if raw.isdigit() and 0 < int(raw) <= MAX_PAGE_BUDGET:
         return int(raw)
-    errors["budget"] = "budget: must be a whole positive number of VND."
+    errors["budget"] = _("Budget: must be a whole positive number of đồng.")
     return None
 
 
@@ -78,7 +83,9 @@ def _unit(code: str, level: str) -> tuple[AdminUnit, Area]:
     try:
         area = resolve_area(db.session, current_scope(), **{level: code})
     except InvalidInput as exc:
-        raise NotFound(f"No {level} {code}.") from exc
+        raise NotFound(
+            _("No province %(code)s.", code=code) if level == "province" else _("No commune %(code)s.", code=code)
+        ) from exc
     return db.session.get(AdminUnit, code), area
 
 
@@ -97,16 +104,8 @@ def _links(area: Area, period: Period) -> dict:
 
 
 def _helpers() -> dict:
-    def number(value, digits: int = 0) -> str:
-        if value is None:
-            return "–"
-        return f"{value:,.{digits}f}"
-
-    def percent(value) -> str:
-        return "–" if value is None else f"{value * 100:.1f}%"
-
     def local(value) -> str:
-        return "never" if value is None else value.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M")
+        return local_datetime(value, empty=_("never"))
 
     def day(value: datetime) -> str:
         return value.astimezone(VIETNAM).date().isoformat()
@@ -123,6 +122,26 @@ def _helpers() -> dict:
         "parts": PARTS,
         "weights": Weights(),
     }
+
+
+@blp.get("/")
+@page_login_required
+def index():
+    """The report pages the person can open: their provinces, and their communes when they cover only some."""
+    scope = current_scope()
+    provinces = list(
+        db.session.scalars(
+            select(AdminUnit).where(AdminUnit.level == "province", scope.unit_filter()).order_by(AdminUnit.name)
+        )
+    )
+    communes = []
+    if not scope.everywhere and scope.communes:
+        communes = list(
+            db.session.scalars(
+                select(AdminUnit).where(AdminUnit.code.in_(sorted(scope.communes))).order_by(AdminUnit.name)
+            )
+        )
+    return render_template("reports/index.html", provinces=provinces, communes=communes)
 
 
 @blp.get("/provinces/<code>")
@@ -161,7 +180,6 @@ def commune_page(code: str):
     return render_template(
         "reports/commune.html",
         open_tickets=_open_tickets(unit.code, now),
-        ticket_status_labels=TICKET_STATUS_LABELS,
         unit=unit,
         province=db.session.get(AdminUnit, unit.parent_code),
         data=data,
@@ -187,11 +205,12 @@ def _open_tickets(code: str, now: datetime) -> list[dict]:
 @blp.get("/download/<name>.<fmt>")
 @page_login_required
 def download(name: str, fmt: str):
-    """A report table as a file, for the page's links (same query parameters as the API)."""
+    """A report table as a file, for the page's links (same query parameters as the API), with headers and
+    labels in the person's language."""
     if name not in REPORTS or fmt not in FORMATS or fmt == "json":
         raise NotFound(f"No report download {name}.{fmt}.")
     try:
         args = REPORTS[name][0]().load({**request.args.to_dict(), "format": fmt}, unknown=ma.EXCLUDE)
     except ma.ValidationError as exc:
         raise InvalidInput(exc.normalized_messages()) from exc
-    return respond(name, args)
+    return respond(name, args, for_people=True)

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 DEFAULT_PERIOD_DAYS = 90
+
+
+def N_(text: str) -> str:
+    """Marks text for translation where it is defined (pages translate it when they show it; no Flask here)."""
+    return text
+
+
 CELL_RESOLUTION = 6  # H3 resolution of the cells ranked where records have no commune (about 36 km² each)
 
 
@@ -47,17 +54,42 @@ class Part:
 
 
 PARTS = (
-    Part("dead_spot_share", "Share of connectivity readings with no usable service", 1.0, "share"),
+    Part(
+        "dead_spot_share",
+        N_("Share of connectivity readings with no usable service"),
+        1.0,
+        N_("share"),
+    ),
     Part(
         "people_affected",
-        "Population times dead-spot share: people estimated without service (0 while population is unknown)",
+        N_("Population times dead-spot share: people estimated without service (0 while population is unknown)"),
         10_000,
-        "people",
+        N_("people"),
     ),
-    Part("broken_equipment", "Assets whose latest check found them broken or missing", 10, "assets"),
-    Part("open_tickets", "Tickets still waiting for action now", 20, "tickets"),
-    Part("overdue_tickets", "Tickets past their due date and still waiting for action now", 10, "tickets"),
-    Part("assistance_demand", "Citizens helped by teams in the period", 1_000, "citizens"),
+    Part(
+        "broken_equipment",
+        N_("Assets whose latest check found them broken or missing"),
+        10,
+        N_("assets"),
+    ),
+    Part(
+        "open_tickets",
+        N_("Tickets still waiting for action now"),
+        20,
+        N_("tickets"),
+    ),
+    Part(
+        "overdue_tickets",
+        N_("Tickets past their due date and still waiting for action now"),
+        10,
+        N_("tickets"),
+    ),
+    Part(
+        "assistance_demand",
+        N_("Citizens helped by teams in the period"),
+        1_000,
+        N_("citizens"),
+    ),
 )
 PART_NAMES = tuple(part.name for part in PARTS)
 CONNECTIVITY_PARTS = ("dead_spot_share", "people_affected")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports import assistance, connectivity, equipment, tickets
-from reports.parameters import PARTS, Area, Period, RankingOptions, Weights
+from reports.parameters import N_, PARTS, Area, Period, RankingOptions, Weights
 from reports.sql import ratio
 from server.auth import Scope
 from server.models import AdminUnit
@@ -51,7 +51,7 @@ def score_parts(facts: dict, population: int | None, weights: Weights) -> tuple[
         weight = getattr(weights, part.name)
         note = ""
         if raw is None:
-            note = "population unknown" if share is not None else "no connectivity readings"
+            note = N_("population unknown") if share is not None else N_("no connectivity readings")
         parts.append(
             {
                 "name": part.name,

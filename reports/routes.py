@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from reports import exports, tables
 from reports.areas import resolve_area
 from reports.assistance import assistance_table
+from reports.columns import cell_label, column_label
 from reports.coverage import unvisited
 from reports.equipment import asset_list
 from reports.indicators import indicator_rows
@@ -154,12 +155,15 @@ REPORTS = {
 }
 
 
-def respond(name: str, args: dict):
-    """The report as JSON (a dict for the response schema) or as the file ``format`` asks for."""
+def respond(name: str, args: dict, for_people: bool = False):
+    """The report as JSON (a dict for the response schema) or as the file ``format`` asks for; ``for_people``
+    (the report pages' downloads) puts translated headers and labels instead of codes in CSV and XLSX."""
     area = _area(args)
     payload, table = REPORTS[name][1](args, area)
     if args["format"] == "json":
         return payload
+    if for_people:
+        table.header, table.cell = column_label, cell_label
     return _download(table, args, area, args.get("period"))
 
 

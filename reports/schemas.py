@@ -20,11 +20,11 @@ _DEFAULT_COSTS = Costs()
 
 class AreaArgsSchema(ma.Schema):
     province = ma.fields.String(
-        validate=validate.Regexp(r"^\d{2}$", error="A province code is two digits, e.g. 15."),
+        validate=validate.Regexp(r"^[0-9]{2}$", error="A province code is two digits, e.g. 15."),
         metadata={"description": "Official province code; default: your whole jurisdiction", "example": "15"},
     )
     commune = ma.fields.String(
-        validate=validate.Regexp(r"^\d{5}$", error="A commune code is five digits, e.g. 04603."),
+        validate=validate.Regexp(r"^[0-9]{5}$", error="A commune code is five digits, e.g. 04603."),
         metadata={"description": "Official commune/ward code", "example": "04603"},
     )
     format = ma.fields.String(

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from server.config import load_config
+from server.limits import guard
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -13,12 +14,13 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
     configure_app(app, config)
     configure_logging(app)
+    configure_pages(app)
     configure_hardening(app)
-    configure_babel_minimal(app)
     configure_db(app)
     configure_api(app)
     configure_cli(app)
     configure_assets(app)
+    guard(app)
     return app
 
 
@@ -55,32 +57,30 @@ def configure_logging(app: Flask) -> None:
         logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
+def configure_pages(app: Flask) -> None:
+    """Languages (Flask-Babel, catalogues compiled at start) and the shell every page shares."""
+    from server.i18n import configure_i18n
+    from server.web import shell
+
+    configure_i18n(app)
+    shell.register(app)
+
+
 def configure_hardening(app: Flask) -> None:
     """Request ids and logs first (they time everything after), then compression (a gzip request body is
-    inflated before any other hook reads it), security headers and rate limits, then the health probes."""
+    inflated before any other hook reads it), the request limits (the depth of the inflated body), security
+    headers and rate limits, then the health probes."""
     from server import health
     from server.compression import configure_compression
+    from server.limits import configure_limits
     from server.request_log import configure_request_log
     from server.security import configure_security
 
     configure_request_log(app)
     configure_compression(app)
+    configure_limits(app)
     configure_security(app)
     app.register_blueprint(health.blp)
-
-
-def configure_babel_minimal(app: Flask) -> None:
-    """Just enough Flask-Babel for ``_()`` in templates and ``gettext`` in code: the person's language setting,
-    else the browser's, else Vietnamese. The translations work replaces this with the full set-up."""
-    from flask import g, has_request_context, request
-    from flask_babel import Babel
-
-    def select_locale() -> str:
-        chosen = getattr(g.get("current_user"), "locale", None)
-        browser = request.accept_languages.best_match(["vi", "en"]) if has_request_context() else None
-        return chosen or browser or "vi"
-
-    Babel(app, locale_selector=select_locale, default_locale="vi", default_timezone="Asia/Ho_Chi_Minh")
 
 
 def configure_db(app: Flask) -> None:
@@ -110,14 +110,14 @@ def configure_api(app: Flask) -> None:
     field_app_api.register(api)
     _serve_swagger_assets(app)
 
-    from server.web import account, people, queues, session, tickets
+    from server.web import account, dashboard, people, queues, session, tickets
 
     session.configure_sessions(app)
     app.register_blueprint(session.blp)
     app.register_blueprint(account.blp)
     app.register_blueprint(people.blp)
     app.register_blueprint(queues.blp)
-    app.register_blueprint(queues.home_blp)
+    app.register_blueprint(dashboard.blp)
     app.register_blueprint(tickets.blp)
     configure_feature_packages(app, api)
 

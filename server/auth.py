@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from flask import current_app, g, request
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -59,13 +60,13 @@ def user_for_token_hash(session: Session, token_hash: str) -> User:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
     now = datetime.now(UTC)
     if token is None:
-        raise Unauthorized("The bearer token is not known.")
+        raise Unauthorized(_("The bearer token is not known."))
     if token.revoked_at is not None:
-        raise Unauthorized("The bearer token has been revoked.")
+        raise Unauthorized(_("The bearer token has been revoked."))
     if token.expires_at is not None and token.expires_at <= now:
-        raise Unauthorized("The bearer token has expired.")
+        raise Unauthorized(_("The bearer token has expired."))
     if not token.user.active:
-        raise Unauthorized("The account is disabled.")
+        raise Unauthorized(_("The account is disabled."))
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now
     return token.user
@@ -138,11 +139,11 @@ def current_scope() -> Scope:
 
 def authenticate() -> User:
     header = request.headers.get("Authorization", "")
-    scheme, _, credentials = header.partition(" ")
+    scheme, _space, credentials = header.partition(" ")
     if not header:
-        raise Unauthorized("This endpoint needs an `Authorization: Bearer <token>` header.")
+        raise Unauthorized(_("This endpoint needs an `Authorization: Bearer <token>` header."))
     if scheme.lower() != "bearer" or not credentials.strip():
-        raise Unauthorized("The Authorization header must be `Bearer <token>`.")
+        raise Unauthorized(_("The Authorization header must be `Bearer <token>`."))
     user = user_for_token(db.session, credentials.strip())
     g.current_user = user
     g.current_scope = scope_for(user)
@@ -157,7 +158,7 @@ def login_required(roles: tuple[str, ...] | None = None):
         def wrapper(*args, **kwargs):
             user = authenticate()
             if roles is not None and user.role not in roles:
-                raise Forbidden(f"This action needs one of the roles: {', '.join(roles)}.")
+                raise Forbidden(_("This action needs one of the roles: %(roles)s.", roles=", ".join(roles)))
             return view(*args, **kwargs)
 
         wrapper._fieldops_auth = roles or "any"
@@ -173,7 +174,7 @@ def require_role(*roles: str):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if current_user().role not in roles:
-                raise Forbidden(f"This action needs one of the roles: {', '.join(roles)}.")
+                raise Forbidden(_("This action needs one of the roles: %(roles)s.", roles=", ".join(roles)))
             return view(*args, **kwargs)
 
         return wrapper

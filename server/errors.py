@@ -2,12 +2,17 @@
 
 Domain code raises a ``ProblemError`` subclass; each class knows its HTTP status and title.
 One handler renders them, together with werkzeug's HTTP errors and webargs' validation errors.
+``title`` and ``detail`` are in the request's language (``Accept-Language``; see ``server.i18n``): titles are
+translated per class, details where they are raised (``gettext``). A browser asking for a page gets the same
+error as an HTML page in the shell, with a way back (``server.web.shell``).
 """
 
 import logging
 
 import marshmallow as ma
 from flask import Response, json
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -27,12 +32,13 @@ class ProblemSchema(ma.Schema):
 
 class ProblemError(Exception):
     http_status = 400
-    title = "Bad request"
+    title = _l("Bad request")
     type = "about:blank"
 
     def __init__(self, detail: str | None = None, errors: dict | None = None, headers: dict | None = None):
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
+        detail = str(detail or self.title)
+        super().__init__(detail)
+        self.detail = detail
         self.errors = errors
         self.headers = headers or {}
         self.extra: dict = {}  # more members of the problem document (e.g. the current state after a conflict)
@@ -40,15 +46,15 @@ class ProblemError(Exception):
 
 class InvalidInput(ProblemError):
     http_status = 422
-    title = "Invalid input"
+    title = _l("Invalid input")
 
     def __init__(self, errors: dict, detail: str | None = None):
-        super().__init__(detail or "Some fields are invalid; see errors.", errors=errors)
+        super().__init__(detail or _("Some fields are invalid; see errors."), errors=errors)
 
 
 class Unauthorized(ProblemError):
     http_status = 401
-    title = "Unauthorized"
+    title = _l("Unauthorized")
 
     def __init__(self, detail: str):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="fieldops"'})
@@ -56,22 +62,22 @@ class Unauthorized(ProblemError):
 
 class Forbidden(ProblemError):
     http_status = 403
-    title = "Forbidden"
+    title = _l("Forbidden")
 
 
 class NotFound(ProblemError):
     http_status = 404
-    title = "Not found"
+    title = _l("Not found")
 
 
 class Conflict(ProblemError):
     http_status = 409
-    title = "Conflict"
+    title = _l("Conflict")
 
 
 class TooManyRequests(ProblemError):
     http_status = 429
-    title = "Too many requests"
+    title = _l("Too many requests")
 
     def __init__(self, detail: str, retry_after: int):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
@@ -79,7 +85,7 @@ class TooManyRequests(ProblemError):
 
 class ServiceUnavailable(ProblemError):
     http_status = 503
-    title = "Service unavailable"
+    title = _l("Service unavailable")
 
     def __init__(self, detail: str, retry_after: int):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
@@ -98,9 +104,9 @@ def problem_response(
     type_: str = "about:blank",
     extra: dict | None = None,
 ) -> Response:
-    body = {"type": type_, "title": title, "status": status, **(extra or {})}
+    body = {"type": type_, "title": str(title), "status": status, **(extra or {})}
     if detail:
-        body["detail"] = detail
+        body["detail"] = str(detail)
     if errors:
         body["errors"] = errors
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
@@ -120,34 +126,91 @@ def _flatten_locations(messages: dict) -> dict:
     return flat
 
 
+# werkzeug's HTTP errors: their names (the problem title) and, where werkzeug's own text is used, a detail.
+HTTP_TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    406: _l("Not Acceptable"),
+    409: _l("Conflict"),
+    410: _l("Gone"),
+    412: _l("Precondition Failed"),
+    413: _l("Request Entity Too Large"),
+    414: _l("Request URI Too Large"),
+    415: _l("Unsupported Media Type"),
+    422: _l("Unprocessable Entity"),
+    428: _l("Precondition Required"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    501: _l("Not Implemented"),
+    503: _l("Service Unavailable"),
+}
+HTTP_DETAILS = {
+    400: _l("The request could not be understood."),
+    401: _l("You need to sign in, or your sign-in is no longer valid."),
+    403: _l("You are not allowed to do this."),
+    404: _l("This page or item does not exist, or is outside your area."),
+    405: _l("This address does not accept this method."),
+    413: _l("The request is too large."),
+    415: _l("This kind of file or content is not accepted."),
+    429: _l("Too many requests; wait a moment and try again."),
+    500: _l("The server failed to handle this request."),
+    503: _l("The service is not available at the moment; try again in a moment."),
+}
+
+
+def respond(
+    status: int,
+    title,
+    detail=None,
+    errors: dict | None = None,
+    headers: dict | None = None,
+    type_: str = "about:blank",
+    extra: dict | None = None,
+) -> Response:
+    """The error as an HTML page in the shell for a browser asking for a page, else as a problem document."""
+    from flask import has_request_context
+
+    if has_request_context():
+        from server.web.shell import error_page, wants_html
+
+        if wants_html():
+            page = error_page(status, str(title), str(detail) if detail else None, headers)
+            if page is not None:
+                return page
+    return problem_response(status, title, detail, errors, headers, type_, extra)
+
+
 def problem_from_http_exception(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     errors = None
     detail = data.get("message") or error.description
+    if detail == type(error).description:  # werkzeug's own English sentence
+        detail = HTTP_DETAILS.get(error.code, detail)
     if "messages" in data:
         errors = _flatten_locations(data["messages"])
-        detail = "Some fields are invalid; see errors."
+        detail = _("Some fields are invalid; see errors.")
         if error.code == 400:
-            detail = "The request body is not valid JSON."
+            detail = _("The request body is not valid JSON.")
     elif "errors" in data:
         errors = data["errors"]
     headers = dict(data.get("headers") or {})
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
-    return problem_response(error.code or 500, error.name, detail, errors, headers)
+    return respond(error.code or 500, HTTP_TITLES.get(error.code, error.name), detail, errors, headers)
 
 
 def handle_problem_error(error: ProblemError) -> Response:
-    return problem_response(
-        error.http_status, error.title, error.detail, error.errors, error.headers, extra=error.extra
-    )
+    return respond(error.http_status, error.title, error.detail, error.errors, error.headers, extra=error.extra)
 
 
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return problem_from_http_exception(error)
     log.exception("unhandled error")
-    return problem_response(500, "Internal Server Error", "The server failed to handle this request.")
+    return respond(500, HTTP_TITLES[500], HTTP_DETAILS[500])
 
 
 # SQLite messages that mean "busy or unreachable now", not "this statement is wrong".
@@ -197,7 +260,7 @@ def register_error_handlers(app) -> None:
     def handle_integrity_error(error: IntegrityError) -> Response:
         rollback_quietly()
         log.info("integrity error: %s", _describe_database_error(error))
-        return problem_response(409, "Conflict", "The change conflicts with data already stored.")
+        return respond(409, _l("Conflict"), _("The change conflicts with data already stored."))
 
     def handle_database_error(error: Exception) -> Response:
         rollback_quietly()
@@ -206,7 +269,7 @@ def register_error_handlers(app) -> None:
         log.warning("database unavailable: %s", _describe_database_error(error))
         retry_after = current_app.config.get("DB_RETRY_AFTER_SECONDS", 5)
         return handle_problem_error(
-            ServiceUnavailable("The database is not reachable at the moment; retry later.", retry_after)
+            ServiceUnavailable(_("The database is not reachable at the moment; retry later."), retry_after)
         )
 
     app.register_error_handler(ProblemError, handle_problem_error)

@@ -1,7 +1,10 @@
 """Flask extensions, created unbound and bound by ``create_app``."""
 
 import http
+import logging
 
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -11,7 +14,9 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from server.errors import ProblemSchema, problem_from_http_exception
+from server.errors import ProblemSchema, database_unavailable, problem_from_http_exception
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -28,10 +33,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class SchemaLimitsPlugin(MarshmallowPlugin):
+    """apispec's marshmallow plugin, plus ``minProperties`` from a schema class's ``min_properties`` (a PATCH
+    body that must change something)."""
+
+    def schema_helper(self, name, _, schema=None, **kwargs):
+        definition = super().schema_helper(name, _, schema=schema, **kwargs)
+        minimum = getattr(resolve_schema_cls(schema), "min_properties", None) if schema is not None else None
+        if minimum and definition is not None:
+            definition["minProperties"] = minimum
+        return definition
+
+
 class ProblemApi(Api):
     """flask-smorest Api whose errors are RFC 9457 problem documents, in responses and in the spec."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *, marshmallow_plugin=None, **kwargs):
+        super()._init_spec(marshmallow_plugin=marshmallow_plugin or SchemaLimitsPlugin(), **kwargs)
 
     def handle_http_exception(self, error):
         return problem_from_http_exception(error)
@@ -48,7 +68,26 @@ class ProblemApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
-db = SQLAlchemy(model_class=Base)
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy whose end-of-request clean-up survives a connection the database has closed (a restart
+    between the view and teardown): the answer already made stands, the session is dropped and the pool
+    replaces the connection on next checkout."""
+
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        try:
+            self.session.remove()
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            log.warning("session clean-up on a lost connection: %s", type(error).__name__)
+            try:
+                self.session.invalidate()
+            except Exception:  # the connection is already gone; nothing more to release
+                log.debug("invalidating a lost session failed", exc_info=True)
+            self.session.registry.clear()
+
+
+db = Database(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()  # browser sessions of people signed in to pages (server.web.session)
 csrf = CSRFProtect()

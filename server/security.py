@@ -18,6 +18,8 @@ import re
 import time
 
 from flask import Flask, Response, current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -110,7 +112,7 @@ NUL_MESSAGE = "Text must not contain NUL (U+0000) characters."
 
 class InvalidJson(ProblemError):
     http_status = 400
-    title = "Bad Request"
+    title = _l("Bad Request")
 
 
 def _bad_text(value: str) -> str | None:
@@ -151,7 +153,7 @@ def reject_unstorable_input() -> None:
     text cannot store them), unpaired surrogates, and NaN, Infinity or overflowing numbers in JSON (not JSON
     at all, and not storable in a JSON column)."""
     if "\x00" in request.path:
-        raise NotFound("No such resource.")
+        raise NotFound(_("No such resource."))
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
             raise InvalidInput({name.replace("\x00", "") or "_query": [NUL_MESSAGE]})

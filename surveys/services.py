@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from server.errors import Conflict, InvalidInput, NotFound
+from server.limits import ID_MAX
 from server.models import User
 from surveys.definition import DefinitionError, compile_definition
 from surveys.models import Survey, SurveyVersion
@@ -119,9 +120,6 @@ def save_by_code(
 
 def list_surveys(session: Session) -> list[Survey]:
     return list(session.scalars(select(Survey).options(selectinload(Survey.versions)).order_by(Survey.code)))
-
-
-ID_MAX = 2**31 - 1  # ids and version numbers are 32-bit in the database
 
 
 def get_survey(session: Session, survey_id: int) -> Survey:

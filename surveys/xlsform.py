@@ -157,12 +157,14 @@ def read_xlsform(data: bytes, filename: str = "form.xlsx") -> ImportResult:
         workbook = get_xlsform(BytesIO(data), file_type=".xlsx")
         warnings: list[str] = []
         form = workbook_to_json(workbook, form_name="data", default_language="default", warnings=warnings)
+        converter = _Converter(sheets, workbook)
+        converter.check_columns()
+        questions = converter.children(form.get("children", []), in_repeat=False)
     except PyXFormError as error:
         match = ROW_IN_MESSAGE.search(str(error))
         raise XLSFormError([Issue("survey", int(match.group(1)) if match else None, None, str(error))]) from error
-    converter = _Converter(sheets, workbook)
-    converter.check_columns()
-    questions = converter.children(form.get("children", []), in_repeat=False)
+    except RecursionError as error:  # pyxform and the conversion walk groups recursively
+        raise XLSFormError([Issue("survey", None, None, "Groups and repeats nest far too deep.")]) from error
     settings = (workbook.settings or [{}])[0] if workbook.settings else {}
     settings = {_base(key): value for key, value in settings.items()}
     stem = PurePath(filename or "form.xlsx").stem

@@ -109,6 +109,7 @@ MATRIX = {
     "DELETE /api/v1/days-off/<day>":                    ("401",     "403",        "403",         "403",          "2xx"),
     # Pages: a login form for strangers; queues in scope
     "GET /":                                            ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /queues/":                                     ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /queues/teams/<int:team_id>":                  ("302",     "404",        "2xx",         "404",          "2xx"),
     "GET /queues/admin-units/<code>":                   ("302",     "2xx",        "2xx",         "404",          "2xx"),
     # The ticket page: read in scope; its buttons follow the ticket permission table (here: start, which the
@@ -137,6 +138,8 @@ MATRIX = {
     "POST /teams":                                      ("302",     "403",        "403",         "403",          "302"),
     "GET /teams/<int:team_id>":                         ("302",     "403",        "403",         "404",          "2xx"),
     "POST /teams/<int:team_id>":                        ("302",     "403",        "403",         "404",          "302"),
+    # The language switch: a cookie for anyone, and a redirect back
+    "POST /language":                                   ("302",     "302",        "302",         "302",          "302"),
 }
 # The five field record kinds share one shape.
 for p in RECORD_PATHS:

@@ -7,8 +7,12 @@ records re-sent in later batches, and batches re-sent after success) while a cha
 connection to that database and refuses new ones for about two seconds, three times. It never restarts
 PostgreSQL: other databases on the same cluster are not touched.
 
-Afterwards: no answer was a 500; the app answered 503 with Retry-After while the database was away; every
-distinct record sent is stored exactly once; and /readyz is 200 again without restarting the app.
+Reader threads list sites, readings, tickets and the changes feed all the while: a connection can die between
+the view and the request's teardown, which must never turn a read into the server's HTML 500.
+
+Afterwards: no answer was a 500 and every error was a problem document; the app answered 503 with Retry-After
+while the database was away; every distinct record sent is stored exactly once; and /readyz is 200 again without
+restarting the app.
 """
 
 import os
@@ -36,6 +40,8 @@ from tests.conftest import reset_postgis_database
 from tests.records_factory import equipment_check, reading
 
 PHONES = 6
+READERS = 6
+READS = ("/api/v1/sites", "/api/v1/connectivity-readings?limit=50", "/api/v1/tickets", "/api/v1/sync/changes")
 BATCHES = 12
 BATCH_SIZE = 60
 RESENT_PER_BATCH = 6
@@ -71,6 +77,7 @@ class Tally:
     sent_ids: set[str] = field(default_factory=set)
     started_batches: int = 0
     finished_batches: int = 0
+    reads: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -189,6 +196,30 @@ def phone(number: int, base: str, token: str, tally: Tally, chaos_over: threadin
             tally.finished_batches += 1
 
 
+def reader(number: int, base: str, token: str, tally: Tally, chaos_over: threading.Event, deadline: float) -> None:
+    """Read lists until the chaos is over; every answer must be a 200 or a problem document (never HTML)."""
+    http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=30))
+    headers = {"Authorization": f"Bearer {token}"}
+    position = number
+    while not chaos_over.is_set() and time.monotonic() < deadline:
+        path = READS[position % len(READS)]
+        position += 1
+        try:
+            response = http.request("GET", f"{base}{path}", headers=headers)
+        except urllib3.exceptions.HTTPError:
+            with tally.lock:
+                tally.connection_errors += 1
+            time.sleep(0.1)
+            continue
+        kind = (response.headers.get("Content-Type") or "").split(";")[0]
+        with tally.lock:
+            tally.reads[f"{response.status} {kind}"] += 1
+            if response.status != 200 and kind != "application/problem+json":
+                tally.bad_answers.append(f"GET {path}: {response.status} {kind} {response.data[:120]!r}")
+        if response.status == 503:
+            time.sleep(0.2)
+
+
 def chaos(database: str, conninfo: str, base: str, readiness: list[int], over: threading.Event) -> None:
     """Cut every connection to the fault database and refuse new ones for a while, a few times."""
     http = urllib3.PoolManager(retries=False, timeout=5)
@@ -270,29 +301,35 @@ def test_concurrent_reports_about_the_same_assets_do_not_deadlock(served_app):
 
 
 def test_syncs_survive_the_database_going_away(served_app):
-    """Cut connections during syncs: 503 + Retry-After (never 500), no record lost or doubled, self-recovery."""
+    """Cut connections during syncs and reads: 503 + Retry-After (never 500, never HTML), no record lost or
+    doubled, self-recovery."""
     base, token, url, _ = served_app
     database = make_url(url).database
     tally, readiness, chaos_over = Tally(), [], threading.Event()
     deadline = time.monotonic() + DEADLINE_SECONDS
     phones = [threading.Thread(target=phone, args=(n, base, token, tally, chaos_over, deadline)) for n in range(PHONES)]
+    readers = [
+        threading.Thread(target=reader, args=(n, base, token, tally, chaos_over, deadline)) for n in range(READERS)
+    ]
     breaker = threading.Thread(target=chaos, args=(database, admin_conninfo(url), base, readiness, chaos_over))
-    for thread in [breaker, *phones]:
+    for thread in [breaker, *phones, *readers]:
         thread.start()
     breaker.join(timeout=DEADLINE_SECONDS)
-    for thread in phones:
+    for thread in [*phones, *readers]:
         thread.join(timeout=DEADLINE_SECONDS + 30)
 
     summary = (
         f"statuses {dict(tally.statuses)}, connection errors {tally.connection_errors}, "
         f"readiness during outages {Counter(readiness)}, batches {tally.finished_batches}, "
-        f"distinct records {len(tally.sent_ids)}"
+        f"distinct records {len(tally.sent_ids)}, reads {dict(tally.reads)}"
     )
     print(summary)
     assert chaos_over.is_set() and len(readiness) >= OUTAGES, summary
     assert tally.finished_batches == tally.started_batches >= PHONES * BATCHES, f"unfinished batches; {summary}"
     assert tally.bad_answers == [], summary
     assert set(tally.statuses) <= {200, 503}, summary
+    assert tally.reads["200 application/json"] > 0, summary
+    assert {answer.split()[0] for answer in tally.reads} <= {"200", "503"}, summary
     assert tally.statuses[503] > 0 and all(value.isdigit() for value in tally.retry_after), summary
     assert 503 in readiness, summary
     assert wait_until_ready(base, 20) == 200, "the app did not reconnect by itself"

@@ -1,11 +1,13 @@
 import re
 import unicodedata
 
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
 
 from field_app_api.admin_units.schemas import AdminUnitListSchema, AdminUnitQueryArgsSchema, AdminUnitSchema
 from field_app_api.common import FeatureCollectionSchema, feature_collection, page, page_limit, wants_geojson
+from server import cursors
 from server.auth import login_required
 from server.errors import NotFound
 from server.extensions import db
@@ -18,6 +20,7 @@ blp = Blueprint(
 )
 unit_schema = AdminUnitSchema()
 SECURITY = [{"bearerAuth": []}]
+CURSOR_SHAPE = (cursors.CODE,)
 
 
 def codename_pattern(text: str) -> str | None:
@@ -42,8 +45,13 @@ def _query(args: dict):
             matches.append(AdminUnit.codename.like(pattern))
         query = query.where(or_(*matches))
     if "after" in args:
-        query = query.where(AdminUnit.code > args["after"])
+        (after,) = cursors.decode(args["after"], CURSOR_SHAPE)
+        query = query.where(AdminUnit.code > after)
     return query.order_by(AdminUnit.code).limit(page_limit(args) + 1)
+
+
+def _cursor_of(unit: AdminUnit) -> str:
+    return cursors.encode((unit.code,), CURSOR_SHAPE)
 
 
 def _geometry(unit: AdminUnit):
@@ -57,7 +65,7 @@ def _geometry(unit: AdminUnit):
 @blp.doc(security=SECURITY)
 def list_admin_units(args):
     """Provinces and communes, filtered by level, parent province or name."""
-    result = page(list(db.session.scalars(_query(args))), page_limit(args), lambda u: u.code)
+    result = page(list(db.session.scalars(_query(args))), page_limit(args), _cursor_of)
     if wants_geojson():
         return feature_collection(result["items"], _geometry, unit_schema, result["next_cursor"])
     return result
@@ -70,7 +78,7 @@ def list_admin_units(args):
 @blp.doc(security=SECURITY)
 def admin_units_geojson(args):
     """Admin units as GeoJSON: the boundary when loaded, else the centroid, else no geometry."""
-    result = page(list(db.session.scalars(_query(args))), page_limit(args), lambda u: u.code)
+    result = page(list(db.session.scalars(_query(args))), page_limit(args), _cursor_of)
     return feature_collection(result["items"], _geometry, unit_schema, result["next_cursor"])
 
 
@@ -82,7 +90,7 @@ def get_admin_unit(code):
     """One province or commune by official code."""
     unit = db.session.get(AdminUnit, code)
     if unit is None:
-        raise NotFound(f"No admin unit with code {code!r}.")
+        raise NotFound(_("No admin unit with code %(code)s.", code=repr(code)))
     if wants_geojson():
         return feature_collection([unit], _geometry, unit_schema)
     return unit

@@ -2,6 +2,7 @@
 
 from flask import current_app, send_file
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -39,7 +40,7 @@ def _make_routes(kind: str, path: str) -> None:
         def post(self, files, record_id):
             record = records.get_record(db.session, model, current_scope(), record_id)
             if not records.may_attach(current_user(), record):
-                raise Forbidden("Only the team that made this record, or a coordinator, may attach files to it.")
+                raise Forbidden(_("Only the team that made this record, or a coordinator, may attach files to it."))
             upload = files["file"]
             attachment, created = store_attachment(
                 db.session,

@@ -70,7 +70,10 @@ class ConnectivityReadingSchema(FieldRecordSchema):
     network = ma.fields.String(required=True, validate=validate.OneOf(NETWORKS))
     operator_code = ma.fields.String(
         allow_none=True,
-        validate=validate.Regexp(r"^\d{3}-\d{2,3}$", error="Must be an MCC-MNC code such as 452-04."),
+        validate=[
+            validate.Length(min=6, max=7),
+            validate.Regexp(r"^[0-9]{3}-[0-9]{2,3}$", error="Must be an MCC-MNC code such as 452-04."),
+        ],
         metadata={"description": "Mobile network code MCC-MNC, e.g. 452-04 (Viettel)"},
     )
     operator = _text(100, load_default="")

@@ -9,6 +9,7 @@ from field_app_api.sites.schemas import (
     SiteQueryArgsSchema,
     SiteSchema,
 )
+from server import cursors
 from server.auth import current_scope, current_user, login_required, require_role
 from server.errors import NotFound
 from server.extensions import db
@@ -21,6 +22,7 @@ from server.spatial import within_bbox
 blp = Blueprint("sites", __name__, description="Places teams visit")
 EDITORS = ("team_lead", "coordinator", "admin")
 site_schema = SiteSchema()
+CURSOR_SHAPE = (cursors.ROW_ID,)
 
 
 def _query(args: dict):
@@ -35,16 +37,13 @@ def _query(args: dict):
     if "q" in args:
         query = query.where(Site.name.ilike(f"%{args['q']}%"))
     if "after" in args:
-        query = query.where(Site.id > _int_cursor(args["after"]))
+        (after,) = cursors.decode(args["after"], CURSOR_SHAPE)
+        query = query.where(Site.id > after)
     return query.order_by(Site.id).limit(page_limit(args) + 1)
 
 
-def _int_cursor(value: str) -> int:
-    from server.errors import InvalidInput
-
-    if not value.isdigit():
-        raise InvalidInput({"after": ["Not a valid cursor."]})
-    return int(value)
+def _cursor_of(site: Site) -> str:
+    return cursors.encode((site.id,), CURSOR_SHAPE)
 
 
 def _get(site_id: int) -> Site:
@@ -64,7 +63,7 @@ class SiteList(MethodView):
     def get(self, args):
         """Sites in the caller's jurisdiction (``Accept: application/geo+json`` for GeoJSON)."""
         rows = list(db.session.scalars(_query(args)))
-        result = page(rows, page_limit(args), lambda s: s.id)
+        result = page(rows, page_limit(args), _cursor_of)
         if wants_geojson():
             return feature_collection(result["items"], lambda s: s.geom, site_schema, result["next_cursor"])
         return result
@@ -88,7 +87,7 @@ class SiteList(MethodView):
 def sites_geojson(args):
     """Sites as a GeoJSON FeatureCollection."""
     rows = list(db.session.scalars(_query(args)))
-    result = page(rows, page_limit(args), lambda s: s.id)
+    result = page(rows, page_limit(args), _cursor_of)
     return feature_collection(result["items"], lambda s: s.geom, site_schema, result["next_cursor"])
 
 

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from field_app_api.common import LatLonMixin, PageArgsSchema, bbox_field, lat_field, lon_field
+from field_app_api.common import ChangeSchema, JsonObject, LatLonMixin, PageArgsSchema, bbox_field, lat_field, lon_field
 from server.models.sites import SITE_KINDS
 
 
@@ -18,6 +18,15 @@ class SiteSchema(ma.Schema):
     updated_at = ma.fields.AwareDateTime()
 
 
+def site_attributes() -> JsonObject:
+    return JsonObject(
+        max_bytes=16 * 1024,
+        max_depth=4,
+        max_properties=100,
+        metadata={"description": "Free-form facts about the site."},
+    )
+
+
 class SiteCreateSchema(LatLonMixin, ma.Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = ma.fields.String(required=True, validate=validate.OneOf(SITE_KINDS))
@@ -27,16 +36,16 @@ class SiteCreateSchema(LatLonMixin, ma.Schema):
         validate=validate.Length(min=2, max=5),
         metadata={"description": "Official commune code; needed only when no boundary contains the point"},
     )
-    attributes = ma.fields.Dict(keys=ma.fields.String(validate=validate.Length(max=64)))
+    attributes = site_attributes()
 
 
-class SitePatchSchema(LatLonMixin, ma.Schema):
+class SitePatchSchema(LatLonMixin, ChangeSchema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
     kind = ma.fields.String(validate=validate.OneOf(SITE_KINDS))
     lat = lat_field()
     lon = lon_field()
     admin_unit_code = ma.fields.String(validate=validate.Length(min=2, max=5))
-    attributes = ma.fields.Dict(keys=ma.fields.String(validate=validate.Length(max=64)))
+    attributes = site_attributes()
 
 
 class SiteQueryArgsSchema(PageArgsSchema):

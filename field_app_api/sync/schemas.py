@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from field_app_api.common import cursor_field
 from field_app_api.sites.schemas import SiteSchema
 from field_app_api.tickets.schemas import TicketSchema
 from surveys.api.schemas import SurveyVersionSchema
@@ -36,7 +37,7 @@ class SyncResponseSchema(ma.Schema):
 
 
 class ChangesQueryArgsSchema(ma.Schema):
-    cursor = ma.fields.String(validate=validate.Length(max=2000), metadata={"description": "From the last pull"})
+    cursor = cursor_field("The `cursor` of the last pull, as it came; empty or absent for the first", allow_empty=True)
     limit = ma.fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
 
 

@@ -1,4 +1,5 @@
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from field_app_api.teams.schemas import TeamCreateSchema, TeamListSchema, TeamPatchSchema, TeamSchema
@@ -21,7 +22,7 @@ def _visible():
 def _get(team_id: int) -> Team:
     team = db.session.scalars(_visible().where(Team.id == team_id)).first()
     if team is None:
-        raise NotFound(f"No team {team_id} in your jurisdiction.")
+        raise NotFound(_("No team %(id)s in your jurisdiction.", id=team_id))
     return team
 
 

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from field_app_api.common import ChangeSchema
 from server.models.teams import TEAM_KINDS
 
 
@@ -23,7 +24,7 @@ class TeamCreateSchema(ma.Schema):
     )
 
 
-class TeamPatchSchema(ma.Schema):
+class TeamPatchSchema(ChangeSchema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
     kind = ma.fields.String(validate=validate.OneOf(TEAM_KINDS))
     jurisdiction = ma.fields.List(

@@ -1,10 +1,12 @@
 """Ticket queues and workflow. Every change names the ticket version (body ``version`` or ``If-Match``);
 a stale one gets 409/412 with the current ticket, never a silent overwrite."""
 
+import re
 from datetime import UTC, datetime
 
 from flask import current_app, request
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
@@ -13,6 +15,7 @@ from field_app_api.tickets.schemas import (
     CommentSchema,
     DayOffListSchema,
     DayOffSchema,
+    StaleTicketProblemSchema,
     TicketCreateSchema,
     TicketDetailSchema,
     TicketEventSchema,
@@ -20,13 +23,14 @@ from field_app_api.tickets.schemas import (
     TicketQueryArgsSchema,
     TicketQueueSchema,
     TicketRuleListSchema,
+    TicketRulePatchSchema,
     TicketRuleSchema,
     TicketSchema,
     TransitionSchema,
 )
 from server.auth import current_scope, current_user, login_required, require_role
 from server.errors import Conflict, InvalidInput, NotFound
-from server.extensions import db
+from server.extensions import PROBLEM_CONTENT_TYPE, db
 from server.models import Attachment, DayOff, Ticket, TicketRule
 from server.services import tickets
 from server.services.calendar import WorkingCalendar
@@ -36,18 +40,30 @@ SECURITY = [{"bearerAuth": []}]
 ticket_schema = TicketSchema()
 
 
+ETAG = re.compile(r'(?:W/)?"?([0-9]{1,9})"?')  # ASCII digits only, within a 32-bit version
+
+
 def _if_match() -> int | None:
     raw = request.headers.get("If-Match")
     if raw is None:
         return None
-    try:
-        return int(raw.removeprefix("W/").strip().strip('"'))
-    except ValueError as exc:
-        raise InvalidInput({"If-Match": ['Must be the ETag of the ticket, e.g. "3".']}) from exc
+    match = ETAG.fullmatch(raw.strip())
+    if match is None:
+        raise InvalidInput({"If-Match": ['Must be the ETag of the ticket, e.g. "3".']})
+    return int(match.group(1))
 
 
 def _etag(ticket: Ticket) -> dict:
     return {"ETag": f'"{ticket.version}"'}
+
+
+def stale_responses(view):
+    """Document the answers of a stale version: 409 (body ``version``) and 412 (``If-Match``)."""
+    for status, description in ((409, "The version is stale"), (412, "The If-Match version is stale")):
+        view = blp.alt_response(
+            status, schema=StaleTicketProblemSchema, content_type=PROBLEM_CONTENT_TYPE, description=description
+        )(view)
+    return view
 
 
 def _locked(ticket: Ticket, version: int | None) -> None:
@@ -102,6 +118,7 @@ class TicketDetail(MethodView):
 
     @blp.arguments(TicketPatchSchema)
     @blp.response(200, TicketSchema)
+    @stale_responses
     @blp.doc(security=SECURITY)
     def patch(self, data, ticket_id):
         """Edit title, description, priority or due date, naming the version."""
@@ -116,6 +133,7 @@ class TicketDetail(MethodView):
 @login_required()
 @blp.arguments(TransitionSchema)
 @blp.response(200, TicketSchema)
+@stale_responses
 @blp.doc(security=SECURITY)
 def transition(data, ticket_id):
     """assign, start, resolve, verify, close, reopen or escalate, naming the version."""
@@ -193,14 +211,14 @@ def list_rules():
 
 @blp.route("/ticket-rules/<category>", methods=["PATCH"])
 @login_required(("admin",))
-@blp.arguments(TicketRuleSchema)
+@blp.arguments(TicketRulePatchSchema)
 @blp.response(200, TicketRuleSchema)
 @blp.doc(security=SECURITY)
 def update_rule(data, category):
     """Change a category's rule (admins). Applies to tickets opened from now on."""
     rule = db.session.get(TicketRule, category)
     if rule is None:
-        raise NotFound(f"No rule for category {category!r}.")
+        raise NotFound(_("No rule for category %(category)s.", category=repr(category)))
     for name, value in data.items():
         setattr(rule, name, value)
     db.session.commit()
@@ -224,7 +242,7 @@ class DaysOff(MethodView):
     def post(self, data):
         """Add a day off; deadlines computed afterwards skip it."""
         if db.session.get(DayOff, data["day"]) is not None:
-            raise Conflict(f"{data['day']} is already a day off.")
+            raise Conflict(_("%(day)s is already a day off.", day=data["day"]))
         day_off = DayOff(created_by_id=current_user().id, **data)
         db.session.add(day_off)
         db.session.commit()
@@ -243,6 +261,6 @@ def delete_day_off(day):
         raise InvalidInput({"day": ["Must be a date YYYY-MM-DD."]}) from exc
     day_off = db.session.get(DayOff, parsed)
     if day_off is None:
-        raise NotFound(f"{day} is not a day off.")
+        raise NotFound(_("%(day)s is not a day off.", day=day))
     db.session.delete(day_off)
     db.session.commit()

@@ -4,7 +4,8 @@ import marshmallow as ma
 from marshmallow import validate
 from webargs.fields import DelimitedList
 
-from field_app_api.common import AwareDateTime, LatLonMixin, id_field, lat_field, lon_field
+from field_app_api.common import AwareDateTime, ChangeSchema, LatLonMixin, id_field, lat_field, lon_field
+from server.errors import ProblemSchema
 from server.models.records import CATEGORIES
 from server.models.tickets import ACTIONS, ACTIVE_STATUSES, LEVELS, PRIORITIES, STATUSES
 
@@ -72,6 +73,12 @@ class TicketEventSchema(ma.Schema):
     source_id = ma.fields.String(allow_none=True)
 
 
+class StaleTicketProblemSchema(ProblemSchema):
+    """409 (body ``version``) or 412 (``If-Match``): the problem document with the ticket as it is now."""
+
+    current = ma.fields.Nested(TicketSchema, metadata={"description": "The ticket at its current version"})
+
+
 class TicketDetailSchema(TicketSchema):
     events = ma.fields.List(ma.fields.Nested(TicketEventSchema))
 
@@ -120,7 +127,7 @@ class TransitionSchema(ma.Schema):
     )
 
 
-class TicketPatchSchema(ma.Schema):
+class TicketPatchSchema(ChangeSchema):
     version = ma.fields.Integer(validate=validate.Range(min=1))
     title = ma.fields.String(validate=validate.Length(min=1, max=300))
     description = ma.fields.String(validate=validate.Length(max=5000))
@@ -149,6 +156,12 @@ class TicketRuleSchema(ma.Schema):
     priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
     owning_level = ma.fields.String(validate=validate.OneOf(LEVELS))
     updated_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class TicketRulePatchSchema(ChangeSchema):
+    sla_working_days = ma.fields.Integer(validate=validate.Range(min=1, max=365))
+    priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
+    owning_level = ma.fields.String(validate=validate.OneOf(LEVELS))
 
 
 class TicketRuleListSchema(ma.Schema):

@@ -33,7 +33,7 @@ class TokenList(MethodView):
         tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
         return {"items": list(tokens)}
 
-    @blp.arguments(TokenCreateSchema)
+    @blp.arguments(TokenCreateSchema, required=False)  # no body: a token for yourself with the defaults
     @blp.response(201, IssuedTokenSchema)
     @blp.doc(security=SECURITY)
     def post(self, data):

@@ -1,4 +1,5 @@
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from field_app_api.users.schemas import UserCreateSchema, UserListSchema, UserPatchSchema, UserSchema
@@ -16,7 +17,7 @@ MANAGERS = ("coordinator", "admin")
 def _get(user_id: int) -> User:
     user = db.session.scalars(users.visible_users(current_user()).where(User.id == user_id)).first()
     if user is None:
-        raise NotFound(f"No user {user_id} that you can see.")
+        raise NotFound(_("No user %(id)s that you can see.", id=user_id))
     return user
 
 

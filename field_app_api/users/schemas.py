@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from field_app_api.common import id_field
+from field_app_api.common import ChangeSchema, id_field
 from server.models.users import ROLES, USERNAME_PATTERN
 
 
@@ -26,7 +26,7 @@ class UserCreateSchema(ma.Schema):
     jurisdiction_code = ma.fields.String(allow_none=True, validate=validate.Length(min=2, max=5))
 
 
-class UserPatchSchema(ma.Schema):
+class UserPatchSchema(ChangeSchema):
     display_name = ma.fields.String(validate=validate.Length(max=200))
     role = ma.fields.String(validate=validate.OneOf(ROLES))
     team_id = id_field(allow_none=True)

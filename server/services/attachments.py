@@ -7,6 +7,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,12 +17,12 @@ from server.models import Attachment, User
 
 class UnsupportedMediaType(ProblemError):
     http_status = 415
-    title = "Unsupported media type"
+    title = _l("Unsupported media type")
 
 
 class PayloadTooLarge(ProblemError):
     http_status = 413
-    title = "Payload too large"
+    title = _l("Payload too large")
 
 
 def sniff(head: bytes) -> str | None:

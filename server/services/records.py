@@ -1,31 +1,30 @@
 """Reading field records: visibility by jurisdiction, filters and keyset pagination."""
 
-import base64
 import uuid
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from server import cursors
 from server.auth import Scope
-from server.errors import InvalidInput, NotFound
+from server.errors import NotFound
+from server.labels import label
 from server.models import FieldRecord, User
 from server.models.common import in_admin_unit
 from server.spatial import within_bbox
 
+# Records (and survey responses) are listed newest first by (observed_at, id).
+CURSOR_SHAPE = (cursors.MOMENT, cursors.UUID)
+
 
 def encode_cursor(record: FieldRecord) -> str:
-    raw = f"{record.observed_at.isoformat()}|{record.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode((record.observed_at, record.id), CURSOR_SHAPE)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        observed_at, record_id = raw.split("|")
-        return datetime.fromisoformat(observed_at), uuid.UUID(record_id)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput({"after": ["Not a valid cursor."]}) from exc
+    return cursors.decode(cursor, CURSOR_SHAPE)
 
 
 def visible(model: type[FieldRecord], scope: Scope) -> Select:
@@ -72,5 +71,7 @@ def may_attach(user: User, record: FieldRecord) -> bool:
 def get_record(session: Session, model: type[FieldRecord], scope: Scope, record_id: uuid.UUID) -> FieldRecord:
     record = session.get(model, record_id)
     if record is None or not scope.covers_unit_codes(record.admin_unit_code, record.province_code):
-        raise NotFound(f"No {model.kind.replace('_', ' ')} {record_id} in your jurisdiction.")
+        raise NotFound(
+            _("No %(kind)s %(id)s in your jurisdiction.", kind=label(model.kind, "record_kind").lower(), id=record_id)
+        )
     return record

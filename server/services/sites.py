@@ -1,5 +1,6 @@
 """Creating and changing sites; the admin unit comes from the boundaries when they are loaded."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,7 @@ def resolve_admin_unit(
 
 def _check_writable(scope: Scope, unit: AdminUnit) -> None:
     if not scope.covers(unit):
-        raise Forbidden(f"{unit.name} ({unit.code}) is outside your jurisdiction.")
+        raise Forbidden(_("%(place)s (%(code)s) is outside your jurisdiction.", place=unit.name, code=unit.code))
 
 
 def create_site(

@@ -1,5 +1,6 @@
 """Teams and their jurisdictions."""
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ def units_by_code(session: Session, codes: list[str], field: str = "jurisdiction
 
 def create_team(session: Session, scope: Scope, *, name: str, kind: str, jurisdiction: list[str]) -> Team:
     if session.scalar(select(Team.id).where(Team.name == name)) is not None:
-        raise Conflict(f"A team named {name!r} already exists.")
+        raise Conflict(_("A team named %(name)s already exists.", name=repr(name)))
     units = units_by_code(session, jurisdiction)
     require_grantable_units(scope, units)
     team = Team(name=name, kind=kind, jurisdiction=units)

@@ -49,7 +49,7 @@ def create_user(
 ) -> User:
     """Create a user. ``actor`` None means the command line (full rights)."""
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"A user named {username!r} already exists.")
+        raise Conflict(gettext("A user named %(name)s already exists.", name=repr(username)))
     team, unit = _placement(session, actor, role, team_id, jurisdiction_code)
     user = User(username=username, display_name=display_name, role=role, team=team, jurisdiction=unit)
     session.add(user)
@@ -63,7 +63,7 @@ def create_user(
 def update_user(session: Session, actor: User, user: User, changes: dict) -> User:
     """Change a user the actor manages; every value granted is checked before anything changes."""
     if not may_manage(actor, user):
-        raise Forbidden("You may not change this user.")
+        raise Forbidden(gettext("You may not change this user."))
     before = _snapshot(user)
     role = changes.get("role", user.role)
     team_id = changes.get("team_id", user.team_id)
@@ -117,7 +117,7 @@ def record_account_event(
 def _check_may_manage(actor: User | None, user: User) -> None:
     """The command line (None), the person themselves, or someone who manages them."""
     if actor is not None and actor.id != user.id and not may_manage(actor, user):
-        raise Forbidden("You may not change this account.")
+        raise Forbidden(gettext("You may not change this account."))
 
 
 def password_problem(password: str, username: str = "") -> str | None:

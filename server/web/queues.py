@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from server.auth import current_scope, current_user
@@ -11,7 +12,6 @@ from server.extensions import db
 from server.models import AdminUnit, Team
 from server.models.records import CATEGORIES
 from server.models.tickets import ACTIVE_STATUSES, STATUSES, Ticket
-from server.services.calendar import VIETNAM
 from server.services.teams import visible_teams
 from server.services.tickets import overdue_condition, queue_query, status_counts
 from server.web.session import page_login_required
@@ -34,7 +34,7 @@ def _filters() -> dict:
     return filters
 
 
-def _render(heading: str, filters: dict):
+def _render(heading: str, filters: dict, with_queues: bool = False):
     now = datetime.now(UTC)
     scope = current_scope()
     query = queue_query(db.session, scope, filters, now)
@@ -49,8 +49,11 @@ def _render(heading: str, filters: dict):
         "category": request.args.get("category", ""),
         "overdue": filters.get("overdue", False),
     }
+    teams, units = _queue_links() if with_queues else ([], [])
     return render_template(
         "queue.html",
+        teams=teams,
+        units=units,
         heading=heading,
         tickets=tickets,
         total=total,
@@ -61,7 +64,6 @@ def _render(heading: str, filters: dict):
         categories=CATEGORIES,
         filters=shown,
         now=now,
-        tz=VIETNAM,
     )
 
 
@@ -73,8 +75,8 @@ def team_queue(team_id: int):
         visible_teams(current_scope(), user.team_id, user.role in ("coordinator", "admin")).where(Team.id == team_id)
     ).first()
     if team is None:
-        raise NotFound(f"No team {team_id} that you can see.")
-    return _render(f"Tickets of {team.name}", {**_filters(), "team": team.id})
+        raise NotFound(_("No team %(id)s that you can see.", id=team_id))
+    return _render(_("Tickets of %(team)s", team=team.name), {**_filters(), "team": team.id})
 
 
 @blp.get("/admin-units/<code>")
@@ -82,37 +84,27 @@ def team_queue(team_id: int):
 def unit_queue(code: str):
     unit = db.session.get(AdminUnit, code)
     if unit is None or not current_scope().covers(unit):
-        raise NotFound(f"No admin unit {code} in your jurisdiction.")
-    return _render(f"Tickets in {unit.name}", {**_filters(), "admin_unit": unit.code})
+        raise NotFound(_("No admin unit %(code)s in your jurisdiction.", code=code))
+    return _render(_("Tickets in %(place)s", place=unit.name), {**_filters(), "admin_unit": unit.code})
 
 
-home_blp = Blueprint("home", __name__)
-
-
-@home_blp.get("/")
+@blp.get("/")
 @page_login_required
-def home():
-    """Links to the queues the user can open, and to the API documentation."""
+def area_queue():
+    """Every ticket of the person's area, with links to the queues of their teams and places."""
+    return _render(_("Tickets in your area"), _filters(), with_queues=True)
+
+
+def _queue_links() -> tuple[list, list]:
     user = current_user()
+    scope = current_scope()
     teams = list(
         db.session.scalars(
-            visible_teams(current_scope(), user.team_id, user.role in ("coordinator", "admin")).order_by(Team.name)
-        )
-    )
-    scope = current_scope()
-    units = (
-        []
-        if scope.everywhere
-        else list(
-            db.session.scalars(
-                select(AdminUnit)
-                .where(AdminUnit.code.in_(sorted(scope.provinces | scope.communes)))
-                .order_by(AdminUnit.code)
-            )
+            visible_teams(scope, user.team_id, user.role in ("coordinator", "admin")).order_by(Team.name)
         )
     )
     if scope.everywhere:
-        units = list(
-            db.session.scalars(select(AdminUnit).where(AdminUnit.level == "province").order_by(AdminUnit.code))
-        )
-    return render_template("home.html", teams=teams, units=units)
+        units_query = select(AdminUnit).where(AdminUnit.level == "province")
+    else:
+        units_query = select(AdminUnit).where(AdminUnit.code.in_(sorted(scope.provinces | scope.communes)))
+    return teams, list(db.session.scalars(units_query.order_by(AdminUnit.code)))

@@ -15,6 +15,8 @@ from wtforms import SelectChoice
 from server.auth import current_scope, current_user
 from server.errors import InvalidInput, NotFound, ProblemError
 from server.extensions import db
+from server.i18n import local_date
+from server.labels import VOCABULARIES, label
 from server.models import RECORD_MODELS, AdminUnit, Attachment, Site, Team, Ticket, TicketEvent, User, Visit
 from server.models.tickets import ACTIVE_STATUSES
 from server.services import tickets as workflow
@@ -22,13 +24,12 @@ from server.services.access import in_area
 from server.services.attachments import attachment_path
 from server.services.calendar import WorkingCalendar
 from server.services.teams import visible_teams
-from server.web import labels
 from server.web.forms import TicketActionForm
 from server.web.minimap import place_svg
 from server.web.session import page_login_required
 
 blp = Blueprint("ticket_page", __name__)
-ACTIONS = tuple(labels.TICKET_ACTION_LABELS)  # every button the page can show
+ACTIONS = tuple(VOCABULARIES["ticket_action"])  # every button the page can show
 VISITS_OFFERED = 20
 # Where each field error of the services is shown on the form.
 ERROR_FIELDS = {"evidence": "visit_id", "file": "photo"}
@@ -69,15 +70,11 @@ def _visit_choices(ticket: Ticket) -> list[SelectChoice]:
         if in_area(scope, visit)
     ]
     return [SelectChoice("", gettext("(none)"))] + [
-        SelectChoice(str(visit.id), f"{_local_day(visit.observed_at)} · {visit.purpose or gettext('Visit')}")
+        SelectChoice(
+            str(visit.id), f"{local_date(visit.observed_at)} · {visit.purpose or label('visit', 'record_kind')}"
+        )
         for visit in visits
     ]
-
-
-def _local_day(value: datetime) -> str:
-    from flask_babel import format_date
-
-    return format_date(value, "dd/MM/yyyy")
 
 
 def _forms(ticket: Ticket, allowed: list[str], failed: TicketActionForm | None = None) -> dict[str, TicketActionForm]:
@@ -128,17 +125,18 @@ def _changes(event: TicketEvent, names: dict) -> list[str]:
     shown = {
         "team_id": (gettext("Team"), lambda value: names["teams"].get(value, nobody)),
         "assignee_id": (gettext("Person"), lambda value: names["people"].get(value, nobody)),
-        "owner_level": (gettext("Owner level"), lambda value: labels.LEVEL_LABELS.get(value, value)),
-        "priority": (gettext("Priority"), lambda value: labels.PRIORITY_LABELS.get(value, value)),
+        "owner_level": (gettext("Owner level"), lambda value: label(value, "level")),
+        "priority": (gettext("Priority"), lambda value: label(value, "priority")),
         "title": (gettext("Title"), str),
-        "due_at": (gettext("Due"), lambda value: value[:10] if value else ""),
+        "due_at": (gettext("Due"), lambda value: local_date(value)),
     }
     for name, (what, say) in shown.items():
         if name in after and before.get(name) != after.get(name):
-            lines.append(f"{what}: {say(before.get(name))} → {say(after.get(name))}")
+            change = gettext("%(before)s → %(after)s", before=say(before.get(name)), after=say(after.get(name)))
+            lines.append(f"{what}: {change}")
     evidence = changes.get("evidence")
     if evidence:
-        kind = labels.RECORD_KIND_LABELS.get(evidence.get("kind"), evidence.get("kind"))
+        kind = label(evidence.get("kind"), "record_kind")
         lines.append(gettext("Evidence: %(kind)s %(id)s", kind=kind, id=str(evidence.get("id", ""))[:8]))
     if "filename" in changes:
         lines.append(changes["filename"])
@@ -206,7 +204,6 @@ def _render(ticket: Ticket, status: int = 200, failed: TicketActionForm | None =
         events=[(event, _changes(event, names)) for event in reversed(events)],
         forms=_forms(ticket, allowed, failed),
         stale=stale,
-        labels=labels,
     )
     return page, status
 
@@ -272,7 +269,7 @@ def act(ticket_id: int, action: str):
         _show_errors(form, problem.errors)
         return _render(_ticket(ticket_id), problem.http_status, failed=form)
     db.session.commit()
-    flash(gettext("Done: %(action)s.", action=labels.TICKET_ACTION_LABELS[action]))
+    flash(gettext("Done: %(action)s.", action=label(action, "ticket_action")))
     return redirect(url_for("ticket_page.ticket_page", ticket_id=ticket.id), 303)
 
 

@@ -3,10 +3,9 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from field_app_api.common import PageArgsSchema, lat_field, lon_field
+from field_app_api.common import JsonObject, PageArgsSchema, lat_field, lon_field
 from field_app_api.records.schemas import FieldRecordSchema
-
-ID_MAX = 2**31 - 1  # ids are 32-bit in the database
+from server.limits import ID_MAX
 
 
 class SurveyVersionSummarySchema(ma.Schema):
@@ -46,17 +45,31 @@ class SurveyListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(SurveySchema))
 
 
+def survey_definition() -> JsonObject:
+    """Groups and repeats nest at most ``MAX_DEPTH`` deep, each taking a few JSON levels."""
+    return JsonObject(
+        max_bytes=1024 * 1024,
+        max_depth=32,
+        max_properties=50,
+        required=True,
+        metadata={"description": "title, description, questions."},
+    )
+
+
 class SurveyCreateSchema(ma.Schema):
     code = ma.fields.String(
         required=True,
-        validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,99}$", error="2-100 characters: a-z, 0-9, _ and -."),
+        validate=[
+            validate.Length(min=2, max=100),
+            validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,99}$", error="2-100 characters: a-z, 0-9, _ and -."),
+        ],
         metadata={"description": "Stable identifier, e.g. commune_service_centre_checklist"},
     )
-    definition = ma.fields.Dict(required=True, metadata={"description": "title, description, questions"})
+    definition = survey_definition()
 
 
 class SurveyVersionCreateSchema(ma.Schema):
-    definition = ma.fields.Dict(required=True, metadata={"description": "title, description, questions"})
+    definition = survey_definition()
 
 
 class SurveyVersionListSchema(ma.Schema):
@@ -69,7 +82,10 @@ class XLSFormUploadSchema(ma.Schema):
 
 class XLSFormImportArgsSchema(ma.Schema):
     code = ma.fields.String(
-        validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,99}$", error="2-100 characters: a-z, 0-9, _ and -."),
+        validate=[
+            validate.Length(min=2, max=100),
+            validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,99}$", error="2-100 characters: a-z, 0-9, _ and -."),
+        ],
         metadata={"description": "Survey to create or add a version to (default: the form_id setting)"},
     )
     skip_unsupported = ma.fields.Boolean(
@@ -99,7 +115,13 @@ class SurveyResponseSchema(FieldRecordSchema):
 
     lat = lat_field(load_default=None, allow_none=True)
     lon = lon_field(load_default=None, allow_none=True)
-    answers = ma.fields.Dict(required=True, metadata={"description": "Answers keyed by question name"})
+    answers = JsonObject(
+        max_bytes=256 * 1024,
+        max_depth=16,
+        max_properties=2000,
+        required=True,
+        metadata={"description": "Answers keyed by question name."},
+    )
     # Set by the server
     survey_id = ma.fields.Integer(dump_only=True)
     version = ma.fields.Integer(attribute="version_number", dump_only=True)

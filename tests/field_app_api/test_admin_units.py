@@ -59,11 +59,11 @@ def test_list_rejects_an_unknown_level(client, member):
 def test_list_pages_with_cursor(client, member):
     """The next_cursor of one page starts the next page right after it."""
     first = client.get("/api/v1/admin-units?level=province&limit=10", headers=member).get_json()
-    assert len(first["items"]) == 10 and first["next_cursor"] == first["items"][-1]["code"]
+    assert len(first["items"]) == 10 and first["next_cursor"]
     second = codes(
         client.get(f"/api/v1/admin-units?level=province&limit=10&after={first['next_cursor']}", headers=member)
     )
-    assert second[0] > first["next_cursor"] and len(second) == 10
+    assert second[0] > first["items"][-1]["code"] and len(second) == 10
 
 
 def test_detail_by_code(client, member):

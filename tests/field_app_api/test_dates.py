@@ -26,5 +26,5 @@ def test_dates_outside_the_supported_years_are_invalid_input(client, make_user, 
 @pytest.mark.parametrize("query", ["since=0001-01-01", "until=9999-12-31"])
 def test_report_page_falls_back_to_the_default_period(client, make_user, query):
     _, headers = make_user("admin")
-    page = client.get(f"/reports/provinces/15?{query}", headers=headers)
+    page = client.get(f"/reports/provinces/15?{query}", headers={**headers, "Accept-Language": "en"})
     assert page.status_code == 200 and "default" in page.get_data(as_text=True)

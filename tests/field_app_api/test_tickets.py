@@ -199,6 +199,32 @@ def test_stale_version_gets_409_with_the_current_ticket(client, db, field):
     assert body["current"]["status"] == "in_progress" and body["current"]["version"] == stale + 1
 
 
+def test_stale_answers_match_the_document(client, db, field):
+    """The 409 and 412 answers of PATCH and transitions are documented with every member they carry (``current``
+    included), and a problem document allows no other member."""
+    ticket = open_equipment_ticket(client, db, field)
+    stale = ticket.version
+    assert act(client, field["commune_lead"], ticket.id, "start", stale).status_code == 200
+    body = assert_problem(act(client, field["commune_lead"], ticket.id, "escalate", stale, comment="too hard"), 409)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    for path, method in (("/api/v1/tickets/{ticket_id}/transitions", "post"), ("/api/v1/tickets/{ticket_id}", "patch")):
+        for status in ("409", "412"):
+            content = spec["paths"][path][method]["responses"][status]["content"]["application/problem+json"]
+            documented = schemas[content["schema"]["$ref"].split("/")[-1]]
+            assert set(body) <= set(documented["properties"]) and "current" in documented["properties"]
+    assert schemas["Problem"].get("additionalProperties") is False and "current" not in schemas["Problem"]["properties"]
+
+
+def test_if_match_must_be_a_plain_version(client, db, field):
+    """An If-Match with non-ASCII digits or a number past 32 bits is a 422, not a lookup."""
+    ticket = open_equipment_ticket(client, db, field)
+    url = f"/api/v1/tickets/{ticket.id}"
+    for etag in ('"١"', '"99999999999999999999"', "W/", '"-1"'):
+        response = client.patch(url, json={"priority": "high"}, headers={**field["commune_lead"], "If-Match": etag})
+        assert "If-Match" in assert_problem(response, 422)["errors"], etag
+
+
 def test_if_match_precondition(client, db, field):
     """PATCH with an old ETag in If-Match gets 412; with the current one it applies; without any, 428."""
     ticket = open_equipment_ticket(client, db, field)

@@ -12,6 +12,12 @@ PAGES = ("/maps/dead-spots", "/maps/equipment", "/maps/tickets", "/maps/communes
 ASSET_LINK = r'<script[^>]* src="([^"]+)"|<link rel="stylesheet" href="([^"]+)"'
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read the English texts: the pages' second language, asked for by the browser."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def html(response) -> str:
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "text/html"

@@ -19,6 +19,12 @@ def window(period):
     return {"since": period.since.isoformat(), "until": period.until.isoformat()}
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read the English texts: the pages' second language, asked for by the browser."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def page(client, path, headers, **query):
     response = client.get(path, headers=headers, query_string=query)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
@@ -68,7 +74,7 @@ def test_commune_page_shows_the_score_part_by_part(client, world, coordinator, w
     """The commune page explains its score and lists its sites and assets."""
     html = page(client, f"/reports/communes/{C1}", coordinator, **window)
     assert "Rank 2 among the places ranked" in html
-    assert "people affected" in html and "0.2370" in html
+    assert "People affected" in html and "0.2370" in html
     assert "Thôn Nà Lốc" in html and "Canon LBP2900 #1" in html and "(repeat failure)" in html
 
 
@@ -104,19 +110,19 @@ def test_pages_outside_jurisdiction_are_not_found(client, world, coordinator):
 def test_budget_on_the_page_shows_a_plan(client, world, coordinator, window):
     """With a budget the page shows the chosen interventions and the rank-by-score comparison."""
     html = page(client, f"/reports/provinces/{PROVINCE}", coordinator, budget="100.000.000", **window)
-    assert "Budget 100,000,000 VND" in html and "equipment" in html and "in score order" in html
+    assert "Budget 100,000,000\xa0₫" in html and "equipment" in html and "in score order" in html
 
 
 def test_bad_period_on_the_page_is_reported_and_defaults_used(client, world, coordinator):
     """A mistyped date does not break the page."""
     html = page(client, f"/reports/provinces/{PROVINCE}", coordinator, since="yesterday", budget="lots")
-    assert "since: not a date" in html and "budget: must be a whole positive number" in html
+    assert "From: not a date" in html and "Budget: must be a whole positive number" in html
 
 
 def test_dates_from_the_form_include_the_last_day(client, world, coordinator):
     """``until`` given as a date includes that whole day (Viet Nam time)."""
     html = page(client, f"/reports/communes/{C1}", coordinator, since="2026-01-01", until="2026-01-31")
-    assert "Period: 2026-01-01 00:00 to 2026-02-01 00:00" in html
+    assert "Period: 01/01/2026 00:00 to 01/02/2026 00:00" in html
 
 
 def test_downloads_from_the_page_with_a_browser_session(client, db, world, make_user, window):
@@ -134,3 +140,15 @@ def test_downloads_from_the_page_with_a_browser_session(client, db, world, make_
     assert client.get("/reports/download/secrets.csv").status_code == 404
     bad = client.get("/reports/download/plan.csv", query_string={"budget": "0"})
     assert bad.status_code == 422 and "budget" in bad.get_json()["errors"]
+
+
+def test_page_downloads_read_in_the_persons_language(client, world, coordinator, window):
+    """The page's files have translated headers and labels; the API's files keep the column names and codes."""
+    query = {"province": PROVINCE, **window}
+    people = client.get(
+        "/reports/download/equipment.csv", query_string=query, headers={**coordinator, "Accept-Language": "vi"}
+    ).data.decode("utf-8-sig")
+    header = people.splitlines()[0]
+    assert "Tình trạng" in header and "condition" not in header
+    api = client.get("/api/v1/reports/equipment", query_string={**query, "format": "csv"}, headers=coordinator)
+    assert "condition" in api.data.decode("utf-8-sig").splitlines()[0]

@@ -78,8 +78,11 @@ def scene(app, client, db, make_team, make_user, make_site, monkeypatch):
     )
 
 
+ENGLISH = {"Accept-Language": "en"}  # the assertions read the English texts; the Vietnamese page has its own test
+
+
 def page(client, scene, who: str):
-    return client.get(f"/tickets/{scene.ticket.id}", headers=scene.headers[who])
+    return client.get(f"/tickets/{scene.ticket.id}", headers={**scene.headers[who], **ENGLISH})
 
 
 def act(client, scene, who: str, action: str, version: int | None = None, **fields):
@@ -88,7 +91,7 @@ def act(client, scene, who: str, action: str, version: int | None = None, **fiel
     return client.post(
         f"/tickets/{scene.ticket.id}/{action}",
         data=data,
-        headers=scene.headers[who],
+        headers={**scene.headers[who], **ENGLISH},
         content_type="multipart/form-data",
     )
 
@@ -111,6 +114,15 @@ def test_the_page_shows_what_where_who_when_reports_and_history(client, scene):
     finally:
         served.close()
     assert [m for m in re.findall(r'<li data-action="([a-z_]+)"', html)] == ["joined", "created"]
+
+
+def test_the_page_speaks_vietnamese_first(client, scene):
+    """Without a language chosen, the page is in Vietnamese: headings, labels of codes, buttons, dates."""
+    response = client.get(f"/tickets/{scene.ticket.id}", headers=scene.headers["coordinator"])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<html lang="vi">' in html
+    assert "Việc bạn có thể làm" in html and 'id="ticket-status">Mới<' in html and "Giao việc" in html
+    assert re.search(r"Còn \d+ ngày làm việc\.", html) and re.search(r"\d\d/\d\d/20\d\d \d\d:\d\d", html)
 
 
 def test_buttons_are_the_allowed_actions(client, scene):

@@ -1,0 +1,144 @@
+"""What people read instead of codes: one label table per vocabulary, keyed by the codes the models define.
+
+Every page, map, export and message asks here (``label(code, "ticket_status")``, or the Jinja filter
+``{{ ticket.status|label("ticket_status") }}``); the API keeps the codes. The Vietnamese words are those used in
+the field (see ``translations/GLOSSARY.md``)."""
+
+from flask_babel import lazy_gettext as _l
+
+VOCABULARIES: dict[str, dict[str, object]] = {
+    "asset_kind": {
+        "computer": _l("Desktop computer"),
+        "laptop": _l("Laptop"),
+        "printer": _l("Printer"),
+        "scanner": _l("Scanner"),
+        "queue_display": _l("Queue number display"),
+        "network_device": _l("Network device"),
+        "power_backup": _l("Backup power (UPS)"),
+        "id_card_reader": _l("ID card reader"),
+        "other": _l("Other equipment"),
+    },
+    "site_kind": {
+        "commune_service_centre": _l("Commune public service centre"),
+        "village": _l("Village"),
+        "school": _l("School"),
+        "health_station": _l("Health station"),
+        "cell_tower": _l("Cell tower"),
+        "other": _l("Other place"),
+    },
+    "network": {
+        "none": _l("No signal"),
+        "2g": "2G",
+        "3g": "3G",
+        "4g": "4G",
+        "5g": "5G",
+        "fixed_broadband": _l("Fixed broadband"),
+        "fiber": _l("Fibre"),
+        "satellite": _l("Satellite"),
+    },
+    "ticket_status": {
+        "open": _l("New"),
+        "assigned": _l("Assigned"),
+        "in_progress": _l("In progress"),
+        "resolved": _l("Resolved"),
+        "verified": _l("Verified"),
+        "closed": _l("Closed"),
+        "escalated": _l("Escalated to the province"),
+        "reopened": _l("Reopened"),
+    },
+    "category": {
+        "equipment": _l("Equipment"),
+        "connectivity": _l("Connectivity"),
+        "power": _l("Power"),
+        "software": _l("Software"),
+        "staffing": _l("Staffing"),
+        "training": _l("Training"),
+        "procedure": _l("Procedure"),
+        "facility": _l("Facility"),
+    },
+    "team_kind": {
+        "working_group": _l("Go-see-fix working group"),
+        "community_digital_team": _l("Community digital technology team"),
+        "youth_volunteer_team": _l("Youth volunteer team"),
+        "commune_staff": _l("Commune officers"),
+        "province_department": _l("Provincial department"),
+    },
+    "role": {
+        "field_member": _l("Team member"),
+        "team_lead": _l("Team leader"),
+        "coordinator": _l("Coordinator"),
+        "admin": _l("Administrator"),
+    },
+    "service": {
+        "digital_id": _l("Electronic identification (VNeID)"),
+        "online_public_service": _l("Online public services"),
+        "e_payment": _l("Electronic payment"),
+        "other": _l("Other service"),
+    },
+    "record_kind": {
+        "visit": _l("Visit"),
+        "equipment_check": _l("Equipment check"),
+        "connectivity_reading": _l("Connectivity reading"),
+        "assistance_log": _l("Help given to citizens"),
+        "finding": _l("Finding"),
+        "ticket": _l("Ticket"),
+    },
+    "condition": {
+        "working": _l("Working"),
+        "degraded": _l("Degraded"),
+        "broken": _l("Broken"),
+        "missing": _l("Missing"),
+    },
+    "severity": {
+        "low": _l("Low"),
+        "medium": _l("Medium"),
+        "high": _l("High"),
+        "critical": _l("Critical"),
+    },
+    "level": {
+        "province": _l("Province"),
+        "commune": _l("Commune"),
+    },
+    # What a person does to a ticket (the buttons of its page) ...
+    "ticket_action": {
+        "assign": _l("Assign"),
+        "start": _l("Start work"),
+        "comment": _l("Comment"),
+        "resolve": _l("Resolve"),
+        "verify": _l("Verify"),
+        "close": _l("Close"),
+        "reopen": _l("Reopen"),
+        "escalate": _l("Escalate to the province"),
+    },
+    # ... and what its history says happened (``TicketEvent.action``).
+    "ticket_event": {
+        "created": _l("Opened"),
+        "joined": _l("Report joined"),
+        "assign": _l("Assigned"),
+        "start": _l("Work started"),
+        "resolve": _l("Resolved"),
+        "verify": _l("Verified"),
+        "close": _l("Closed"),
+        "reopen": _l("Reopened"),
+        "reopened": _l("Reopened"),
+        "escalated": _l("Escalated to the province"),
+        "commented": _l("Comment"),
+        "updated": _l("Edited"),
+        "attachment_added": _l("File attached"),
+    },
+}
+# Ticket priorities use the same words as finding severities.
+VOCABULARIES["priority"] = VOCABULARIES["severity"]
+
+
+def label(code, vocabulary: str) -> str:
+    """The label of ``code`` in the current language; an unknown code is shown as it is (never an error)."""
+    if code is None:
+        return "–"
+    found = VOCABULARIES[vocabulary].get(code)
+    return str(found) if found is not None else str(code)
+
+
+def choices(vocabulary: str) -> list[tuple[str, str]]:
+    """(code, label) pairs in the vocabulary's order, for select boxes."""
+    return [(code, str(text)) for code, text in VOCABULARIES[vocabulary].items()]
