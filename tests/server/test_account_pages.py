@@ -40,10 +40,22 @@ def person(db, make_user):
     return make
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """The assertions read the English texts: these browsers ask for English (pages are Vietnamese otherwise)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def browser(app, db):
-    """Another browser: its own cookies."""
-    return lambda: app.test_client()
+    """Another browser, asking for English: its own cookies."""
+
+    def make():
+        other = app.test_client()
+        other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return other
+
+    return make
 
 
 def sign_in(client, username, password=PASSWORD, next_url=None, address="127.0.0.1"):
