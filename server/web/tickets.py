@@ -283,6 +283,8 @@ def _visit_evidence(value: str | None) -> dict | None:
 
 
 def _show_errors(form: TicketActionForm, errors: dict) -> None:
+    if "evidence" in errors:  # the page offers visits only: say it in the person's words and language
+        errors = {**errors, "evidence": [gettext("No such visit that you can read.")]}
     for name, messages in errors.items():
         field = getattr(form, ERROR_FIELDS.get(name, name), None)
         target = field.errors if field is not None else form.form_errors

@@ -8,8 +8,12 @@ jurisdiction) is a reader. A person may take an action when one of their relatio
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from server.auth import scope_for
 from server.errors import Forbidden
+from server.labels import label
 from server.models import Ticket, User
 
 ROLES = ("field_member", "team_lead", "coordinator", "admin")
@@ -25,30 +29,30 @@ class Permission:
     """The roles allowed per relation, and the rule in words for refusals and the README."""
 
     roles: dict[str, frozenset[str]]
-    says: str
+    says: object  # a lazy translation: the reader's language when shown
 
 
 # fmt: off
 PERMISSIONS: dict[str, Permission] = {
     "assign":   Permission({"owner_team": LEADS, "area_coordinator": COORDINATORS},
-                           "the owner team's lead or a coordinator of the area assigns"),
+                           _l("the owner team's lead or a coordinator of the area assigns")),
     "start":    Permission({"owner_team": TEAM, "assignee": ANYONE, "area_coordinator": COORDINATORS},
-                           "only the owner team, the assignee or a coordinator of the area starts work"),
+                           _l("only the owner team, the assignee or a coordinator of the area starts work")),
     "resolve":  Permission({"owner_team": TEAM, "assignee": ANYONE, "area_coordinator": COORDINATORS},
-                           "only the owner team, the assignee or a coordinator of the area resolves"),
+                           _l("only the owner team, the assignee or a coordinator of the area resolves")),
     "verify":   Permission({"owner_team": LEADS, "reporting_team": TEAM, "area_coordinator": COORDINATORS},
-                           "the reporting team, the owner team's lead or a coordinator of the area verifies, "
-                           "never the resolver's team"),
+                           _l("the reporting team, the owner team's lead or a coordinator of the area verifies, "
+                           "never the resolver's team")),
     "close":    Permission({"owner_team": LEADS, "reporting_team": LEADS, "area_coordinator": COORDINATORS},
-                           "the lead of the owner or reporting team, or a coordinator of the area closes"),
+                           _l("the lead of the owner or reporting team, or a coordinator of the area closes")),
     "reopen":   Permission({"reporting_team": TEAM, "area_coordinator": COORDINATORS},
-                           "the reporting team or a coordinator of the area reopens"),
+                           _l("the reporting team or a coordinator of the area reopens")),
     "escalate": Permission({"owner_team": TEAM, "assignee": ANYONE, "area_coordinator": COORDINATORS},
-                           "the owner team, the assignee or a coordinator of the area escalates"),
+                           _l("the owner team, the assignee or a coordinator of the area escalates")),
     "edit":     Permission({"owner_team": LEADS, "area_coordinator": COORDINATORS},
-                           "the owner team's lead or a coordinator of the area edits"),
+                           _l("the owner team's lead or a coordinator of the area edits")),
     "comment":  Permission({relation: ANYONE for relation in RELATIONS},
-                           "anyone who can read the ticket or has a part in it comments"),
+                           _l("anyone who can read the ticket or has a part in it comments")),
 }
 # fmt: on
 
@@ -57,8 +61,15 @@ class NotPermitted(Forbidden):
     """A refusal naming the rule (``rule``: the action) and what it says."""
 
     def __init__(self, action: str, detail: str | None = None):
-        rule = PERMISSIONS[action].says
-        super().__init__(detail or f"Not allowed to {action} this ticket: {rule}.")
+        rule = str(PERMISSIONS[action].says)
+        super().__init__(
+            detail
+            or _(
+                "You may not do this to the ticket (%(action)s): %(rule)s.",
+                action=label(action, "ticket_action"),
+                rule=rule,
+            )
+        )
         self.extra = {"rule": f"ticket.{action}", "rule_says": rule}
 
 

@@ -3,6 +3,7 @@ edits, comments, and the escalation of overdue tickets. Every change leaves a ``
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
@@ -95,7 +96,7 @@ def transition(
         raise Conflict(f"Cannot {action} a ticket that is {ticket.status}.")
     require(user, ticket, action)
     if action in NEEDS_COMMENT and not comment.strip():
-        raise InvalidInput({"comment": [f"Say why or what was done: a comment is required to {action}."]})
+        raise InvalidInput({"comment": [_("Say why or what was done: this step needs a comment.")]})
     before_status = ticket.status
     scope = scope or scope_for(user)
     if action == "escalate":
@@ -140,16 +141,16 @@ def _assign(
     changes: dict,
 ) -> None:
     if team_id is None and assignee_id is None:
-        raise InvalidInput({"team_id": ["Give a team_id, an assignee_id, or both."]})
+        raise InvalidInput({"team_id": [_("Give a team, a person, or both.")]})
     if team_id is not None:
         access.referencable_team(session, user, scope, team_id)
     if assignee_id is not None:
         assignee = access.referencable_user(session, user, scope, assignee_id)
         team_id = team_id if team_id is not None else assignee.team_id
         if assignee.team_id != team_id:
-            raise InvalidInput({"assignee_id": ["The assignee must belong to the assigned team."]})
+            raise InvalidInput({"assignee_id": [_("The person must belong to the assigned team.")]})
     if user.role == "team_lead" and team_id != user.team_id:
-        raise NotPermitted("assign", "A team lead assigns within their own team.")
+        raise NotPermitted("assign", _("A team lead assigns within their own team."))
     changes["before"] = {"team_id": ticket.team_id, "assignee_id": ticket.assignee_id}
     ticket.team_id, ticket.assignee_id = team_id, assignee_id
     changes["after"] = {"team_id": team_id, "assignee_id": assignee_id}
@@ -158,7 +159,7 @@ def _assign(
 def _check_verifier(session: Session, user: User, ticket: Ticket) -> None:
     """Someone other than the resolver, and not of the resolver's team, confirms the fix."""
     if not may_verify(session, user, ticket):
-        raise NotPermitted("verify", "Neither the resolver nor a member of the resolver's team may verify the fix.")
+        raise NotPermitted("verify", _("Neither the resolver nor a member of the resolver's team may verify the fix."))
 
 
 def may_verify(session: Session, user: User, ticket: Ticket) -> bool:
