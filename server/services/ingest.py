@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import h3
+from flask_babel import gettext
 from sqlalchemy import Uuid, any_, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -139,7 +140,7 @@ def _check_country(batch: _Batch, settings: IngestSettings) -> None:
         lat, lon = candidate.data["lat"], candidate.data["lon"]
         if west <= lon <= east and south <= lat <= north:
             continue
-        message = ["Outside Viet Nam's bounding box: check the device's position fix."]
+        message = [gettext("Outside Viet Nam's bounding box: check the device's position fix.")]
         if settings.outside_country == "reject":
             batch.reject(index, {"lat": message})
         else:
@@ -159,7 +160,9 @@ def _check_team(session: Session, batch: _Batch, user: User) -> None:
         if team_id is None or team_id == user.team_id:
             continue
         if user.role != "admin":
-            batch.reject(index, {"team_id": ["You can record only as a member of your own team."]}, forbidden=True)
+            batch.reject(
+                index, {"team_id": [gettext("You can record only as a member of your own team.")]}, forbidden=True
+            )
         elif team_id not in existing:
             batch.reject(index, {"team_id": [access.no_such("team")]})
 
@@ -199,7 +202,13 @@ def _place(
         if unit is None:
             batch.reject(
                 index,
-                {"lat": ["Cannot tell which commune this point is in: give a site_id, or load commune boundaries."]},
+                {
+                    "lat": [
+                        gettext(
+                            "Cannot tell which commune this point is in: give a site_id, or load commune boundaries."
+                        )
+                    ]
+                },
             )
         else:
             placed[index] = unit
@@ -216,7 +225,15 @@ def _check_scope(batch: _Batch, scope: Scope, units: dict[int, AdminUnit]) -> No
         unit = units[index]
         if not scope.covers(unit):
             batch.reject(
-                index, {"lat": [f"{unit.name} ({unit.code}) is outside your team's jurisdiction."]}, forbidden=True
+                index,
+                {
+                    "lat": [
+                        gettext(
+                            "%(name)s (%(code)s) is outside your team's jurisdiction.", name=unit.name, code=unit.code
+                        )
+                    ]
+                },
+                forbidden=True,
             )
 
 
@@ -228,7 +245,7 @@ def _check_visits(session: Session, batch: _Batch, scope: Scope) -> None:
     for index, candidate in list(batch.live.items()):
         visit_id = candidate.data.get("visit_id")
         if visit_id is not None and visit_id not in in_batch and visit_id not in stored:
-            message = [access.no_such("visit"), "Send the visit before its records, or in the same batch."]
+            message = [access.no_such("visit"), gettext("Send the visit before its records, or in the same batch.")]
             batch.reject(index, {"visit_id": message})
 
 

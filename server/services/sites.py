@@ -20,17 +20,26 @@ def resolve_admin_unit(
     if found is not None:
         if given_code and given_code not in (found.code, found.parent_code):
             raise InvalidInput(
-                {"admin_unit_code": [f"The point lies in {found.name} ({found.code}), not {given_code}."]}
+                {
+                    "admin_unit_code": [
+                        _(
+                            "The point lies in %(name)s (%(code)s), not %(given)s.",
+                            name=found.name,
+                            code=found.code,
+                            given=given_code,
+                        )
+                    ]
+                }
             )
         return found
     given_code = given_code or default_code
     if given_code:
         unit = session.get(AdminUnit, given_code)
         if unit is None:
-            raise InvalidInput({"admin_unit_code": [f"Unknown admin unit code {given_code!r}."]})
+            raise InvalidInput({"admin_unit_code": [_("Unknown admin unit code %(code)s.", code=given_code)]})
         return unit
     raise InvalidInput(
-        {"admin_unit_code": ["No loaded boundary contains this point: give the official code of its commune."]}
+        {"admin_unit_code": [_("No loaded boundary contains this point: give the official code of its commune.")]}
     )
 
 

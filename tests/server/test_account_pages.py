@@ -18,7 +18,7 @@ from server.services.users import check_password, set_password
 from tests.helpers import assert_problem, csrf_token
 
 PASSWORD = "rice terraces at dawn"
-FAILED = "Sign-in failed"
+FAILED = "Đăng nhập không thành công"  # pages speak Vietnamese unless asked otherwise
 
 
 @pytest.fixture(autouse=True)
@@ -255,7 +255,7 @@ def test_a_temporary_password_must_be_changed_at_first_sign_in(client, browser, 
         "/account/password",
         {"current_password": "temporary password 1", "password": "short", "confirm": "short"},
     )
-    assert weak.status_code == 200 and "at least 10 characters" in weak.get_data(as_text=True)
+    assert weak.status_code == 200 and "ít nhất 10 ký tự" in weak.get_data(as_text=True)
     changed = post_form(
         phone,
         "/account/password?next=/queues/admin-units/15",

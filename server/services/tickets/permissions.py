@@ -8,6 +8,9 @@ jurisdiction) is a reader. A person may take an action when one of their relatio
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+
 from server.auth import scope_for
 from server.errors import Forbidden
 from server.models import Ticket, User
@@ -22,7 +25,8 @@ COORDINATORS = frozenset({"coordinator", "admin"})
 
 @dataclass(frozen=True)
 class Permission:
-    """The roles allowed per relation, and the rule in words for refusals and the README."""
+    """The roles allowed per relation, and the rule in words: ``says`` is stable English for programs and the
+    README (``rule_says`` in refusals); people read ``RULE_READS``, translated."""
 
     roles: dict[str, frozenset[str]]
     says: str
@@ -53,12 +57,30 @@ PERMISSIONS: dict[str, Permission] = {
 # fmt: on
 
 
+# The rules in people's words, one sentence each (whole sentences: word order differs in Vietnamese).
+RULE_READS = {
+    "assign": lazy_gettext("The owner team's lead or a coordinator of the area assigns this ticket."),
+    "start": lazy_gettext("Only the owner team, the assignee or a coordinator of the area starts work on this ticket."),
+    "resolve": lazy_gettext("Only the owner team, the assignee or a coordinator of the area resolves this ticket."),
+    "verify": lazy_gettext(
+        "The reporting team, the owner team's lead or a coordinator of the area verifies this ticket, "
+        "never the resolver's team."
+    ),
+    "close": lazy_gettext("The lead of the owner or reporting team, or a coordinator of the area closes this ticket."),
+    "reopen": lazy_gettext("The reporting team or a coordinator of the area reopens this ticket."),
+    "escalate": lazy_gettext("The owner team, the assignee or a coordinator of the area escalates this ticket."),
+    "edit": lazy_gettext("The owner team's lead or a coordinator of the area edits this ticket."),
+    "comment": lazy_gettext("Anyone who can read the ticket or has a part in it comments on it."),
+}
+
+
 class NotPermitted(Forbidden):
-    """A refusal naming the rule (``rule``: the action) and what it says."""
+    """A refusal naming the rule (``rule``: the action) and what it says: ``rule_says`` in stable English for
+    programs, ``detail`` in the reader's language."""
 
     def __init__(self, action: str, detail: str | None = None):
         rule = PERMISSIONS[action].says
-        super().__init__(detail or f"Not allowed to {action} this ticket: {rule}.")
+        super().__init__(detail or _("You may not do this: %(rule)s", rule=RULE_READS[action]))
         self.extra = {"rule": f"ticket.{action}", "rule_says": rule}
 
 
