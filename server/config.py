@@ -122,7 +122,6 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "DEAD_SPOT_MAX_SIGNAL_DBM": _int(env, "FIELDOPS_DEAD_SPOT_MAX_SIGNAL_DBM", -115),
         "DEAD_SPOT_MIN_DOWN_MBPS": _float(env, "FIELDOPS_DEAD_SPOT_MIN_DOWN_MBPS", 0.25),
         "H3_RESOLUTION": _int(env, "FIELDOPS_H3_RESOLUTION", 8),
-        "NEAREST_SITE_MAX_KM": _float(env, "FIELDOPS_NEAREST_SITE_MAX_KM", 30.0),
         "SYNC_MAX_RECORDS": _int(env, "FIELDOPS_SYNC_MAX_RECORDS", 10_000),
         # Ticket rules
         "DEAD_SPOT_CLUSTER_COUNT": _int(env, "FIELDOPS_DEAD_SPOT_CLUSTER_COUNT", 5),

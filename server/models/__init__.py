@@ -1,7 +1,8 @@
 """Domain models. Import from here so every table is registered on the metadata."""
 
-from server.models.admin_units import AdminUnit
+from server.models.admin_units import AdminUnit, AdminUnitMove, HistoricalUnit, Succession
 from server.models.attachments import Attachment
+from server.models.operators import Operator
 from server.models.records import (
     RECORD_MODELS,
     AssistanceLog,
@@ -19,6 +20,10 @@ from server.models.users import ApiToken, User
 __all__ = [
     "RECORD_MODELS",
     "AdminUnit",
+    "AdminUnitMove",
+    "HistoricalUnit",
+    "Operator",
+    "Succession",
     "ApiToken",
     "AssistanceLog",
     "Attachment",

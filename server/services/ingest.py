@@ -17,8 +17,9 @@ from server.auth import Scope
 from server.database import insert_new_rows
 from server.models import RECORD_MODELS, AdminUnit, Site, Team, User
 from server.services import access
+from server.services.admin_units import nearest_communes
 from server.services.ticket_rules import RuleSettings, apply_rules
-from server.spatial import communes_at, nearest_site_units
+from server.spatial import communes_at
 
 
 @dataclass
@@ -55,7 +56,6 @@ class IngestSettings:
     dead_spot_max_signal_dbm: int
     dead_spot_min_down_mbps: float
     h3_resolution: int
-    nearest_site_max_km: float
     rules: RuleSettings | None = None
 
     @classmethod
@@ -66,7 +66,6 @@ class IngestSettings:
             dead_spot_max_signal_dbm=config["DEAD_SPOT_MAX_SIGNAL_DBM"],
             dead_spot_min_down_mbps=config["DEAD_SPOT_MIN_DOWN_MBPS"],
             h3_resolution=config["H3_RESOLUTION"],
-            nearest_site_max_km=config["NEAREST_SITE_MAX_KM"],
             rules=RuleSettings.from_config(config),
         )
 
@@ -177,8 +176,9 @@ def _check_sites(session: Session, batch: _Batch, scope: Scope) -> dict[int, Sit
 def _place(
     session: Session, batch: _Batch, user: User, sites: dict[int, Site], settings: IngestSettings
 ) -> dict[int, AdminUnit]:
-    """The admin unit of each record: the commune boundary containing it, else its site's unit, else the
-    nearest site's unit, else the team's only commune or province."""
+    """The admin unit of each record: the commune boundary containing it, else its site's commune, else the
+    commune whose centroid is nearest. The team's jurisdiction plays no part: a point in another province is
+    placed there, and then refused by the scope check like any other."""
     points = {index: (c.data["lon"], c.data["lat"]) for index, c in batch.live.items()}
     codes = communes_at(session, points)
     for index, candidate in batch.live.items():
@@ -187,28 +187,21 @@ def _place(
             codes[index] = sites[site_id].admin_unit_code
     unplaced = {index: point for index, point in points.items() if index not in codes}
     if unplaced:
-        codes.update(nearest_site_units(session, unplaced, settings.nearest_site_max_km))
-    fallback = _team_home_unit(user)
+        codes.update(nearest_communes(session, unplaced))
     units_by_code = {
-        unit.code: unit
-        for unit in session.scalars(select(AdminUnit).where(AdminUnit.code.in_(set(codes.values()) | {fallback})))
+        unit.code: unit for unit in session.scalars(select(AdminUnit).where(AdminUnit.code.in_(set(codes.values()))))
     }
     placed = {}
     for index in list(batch.live):
-        unit = units_by_code.get(codes.get(index, fallback))
+        unit = units_by_code.get(codes.get(index))
         if unit is None:
             batch.reject(
                 index,
-                {"lat": ["Cannot tell which commune this point is in: give a site_id, or load commune boundaries."]},
+                {"lat": ["Cannot tell which commune this point is in: give a site_id, or load the admin units."]},
             )
         else:
             placed[index] = unit
     return placed
-
-
-def _team_home_unit(user: User) -> str | None:
-    units = user.team.jurisdiction if user.team else ([user.jurisdiction] if user.jurisdiction else [])
-    return units[0].code if len(units) == 1 else None
 
 
 def _check_scope(batch: _Batch, scope: Scope, units: dict[int, AdminUnit]) -> None:

@@ -24,11 +24,14 @@ def test_loading_twice_changes_nothing(db):
     assert (report.created, report.updated, report.unchanged) == (0, 0, 3355)
 
 
-def test_loading_restores_a_changed_name(db):
-    """A unit whose name drifted is put back to the official one."""
-    db.session.get(AdminUnit, "00070").name = "wrong"
+def test_loading_restores_a_respelled_name_only_when_applied(db):
+    """A unit whose name drifted in spelling only is listed as renamed, and put back by --apply."""
+    db.session.get(AdminUnit, "00070").name = "Phường  hoàn kiếm"
     db.session.flush()
     report = load_official_units(db.session)
+    assert [(c.kind, c.old_code, c.new_code) for c in report.plan.changes] == [("renamed", "00070", "00070")]
+    assert db.session.get(AdminUnit, "00070").name == "Phường  hoàn kiếm"
+    report = load_official_units(db.session, apply=True)
     assert report.updated == 1
     assert db.session.get(AdminUnit, "00070").name == "Phường Hoàn Kiếm"
 
