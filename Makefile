@@ -65,6 +65,7 @@ spatialite:
 db: venv spatialite
 	$(FLASK) db upgrade
 	$(FLASK) admin-units load
+	$(FLASK) admin-units load-operators
 
 run: db
 	@token="$$($(FLASK) demo load --token-for demo_admin)" && \

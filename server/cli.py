@@ -76,6 +76,16 @@ def load_admin_units(apply_move, mappings):
     )
 
 
+@admin_units_cli.command("load-operators")
+def load_operators_command():
+    """Load Viet Nam's mobile operators by MCC-MNC from the mcc-mnc-p1 package (idempotent)."""
+    from server.services.operators import load_operators
+
+    created, updated = load_operators(db.session)
+    db.session.commit()
+    click.echo(f"operators: {created} created, {updated} updated")
+
+
 @admin_units_cli.command("import-boundaries")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--code-property", help="Feature property holding the official code (default: try common names)")

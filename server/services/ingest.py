@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.database import insert_new_rows
-from server.models import RECORD_MODELS, AdminUnit, Site, Team, User
+from server.models import RECORD_MODELS, AdminUnit, Operator, Site, Team, User
 from server.services import access
 from server.services.admin_units import nearest_communes
 from server.services.ticket_rules import RuleSettings, apply_rules
@@ -53,6 +53,7 @@ class Outcome:
 class IngestSettings:
     country_bbox: tuple[float, float, float, float]
     outside_country: str  # warn | reject | accept
+    unknown_operator: str  # warn | reject
     dead_spot_max_signal_dbm: int
     dead_spot_min_down_mbps: float
     h3_resolution: int
@@ -63,6 +64,7 @@ class IngestSettings:
         return cls(
             country_bbox=tuple(config["COUNTRY_BBOX"]),
             outside_country=config["OUTSIDE_COUNTRY"],
+            unknown_operator=config["UNKNOWN_OPERATOR"],
             dead_spot_max_signal_dbm=config["DEAD_SPOT_MAX_SIGNAL_DBM"],
             dead_spot_min_down_mbps=config["DEAD_SPOT_MIN_DOWN_MBPS"],
             h3_resolution=config["H3_RESOLUTION"],
@@ -121,6 +123,7 @@ def ingest(
     ``now`` is the time of receipt (default: the clock); replaying past syncs (demo data) passes its own."""
     batch = _Batch(candidates)
     _check_country(batch, settings)
+    _check_operators(session, batch, settings)
     _check_team(session, batch, user)
     sites = _check_sites(session, batch, scope)
     units = _place(session, batch, user, sites, settings)
@@ -143,6 +146,28 @@ def _check_country(batch: _Batch, settings: IngestSettings) -> None:
             batch.reject(index, {"lat": message})
         else:
             candidate.warnings["lat"] = message
+
+
+def _check_operators(session: Session, batch: _Batch, settings: IngestSettings) -> None:
+    """A reading's ``operator_code`` is one of the operator table's; its name fills ``operator`` when the phone
+    sent none. An unknown code is a warning, or a rejection under ``FIELDOPS_UNKNOWN_OPERATOR=reject``."""
+    codes = {c.data.get("operator_code") for c in batch.live.values() if c.kind == "connectivity_reading"} - {None}
+    if not codes:
+        return
+    known = {code: name for code, name in session.execute(select(Operator.code, Operator.name))}
+    for index, candidate in list(batch.live.items()):
+        code = candidate.data.get("operator_code")
+        if candidate.kind != "connectivity_reading" or code is None:
+            continue
+        if code in known:
+            if not candidate.data.get("operator"):
+                candidate.data["operator"] = known[code]
+            continue
+        message = [f"Unknown operator code {code}: see GET /api/v1/operators for Viet Nam's operators."]
+        if settings.unknown_operator == "reject":
+            batch.reject(index, {"operator_code": message})
+        else:
+            candidate.warnings["operator_code"] = message
 
 
 def _check_team(session: Session, batch: _Batch, user: User) -> None:
