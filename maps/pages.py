@@ -203,8 +203,8 @@ def communes():
         drawn = found.drawn_as("centroid") + found.drawn_as("sites")
         if drawn:
             notes.append(
-                "No commune boundaries are loaded: each commune is a circle at its centroid or at the mean "
-                "position of its sites (load them with `flask --app wsgi admin-units import-boundaries`)."
+                "No commune boundaries are loaded: each commune is a circle as large as its area at its "
+                "centroid (load boundaries with `flask --app wsgi admin-units import-boundaries`)."
             )
         else:
             notes.append(

@@ -202,15 +202,20 @@ def _place(
     session: Session, batch: _Batch, user: User, sites: dict[int, Site], settings: IngestSettings
 ) -> dict[int, AdminUnit]:
     """The admin unit of each record: the commune boundary containing it, else its site's commune, else the
-    commune whose centroid is nearest. The team's jurisdiction plays no part: a point in another province is
-    placed there, and then refused by the scope check like any other."""
+    commune whose centroid is nearest (for a point inside the country's box). The team's jurisdiction plays no
+    part: a point in another province is placed there, and then refused by the scope check like any other."""
     points = {index: (c.data["lon"], c.data["lat"]) for index, c in batch.live.items()}
     codes = communes_at(session, points)
     for index, candidate in batch.live.items():
         site_id = candidate.data.get("site_id")
         if index not in codes and site_id is not None:
             codes[index] = sites[site_id].admin_unit_code
-    unplaced = {index: point for index, point in points.items() if index not in codes}
+    west, south, east, north = settings.country_bbox
+    unplaced = {
+        index: (lon, lat)
+        for index, (lon, lat) in points.items()
+        if index not in codes and west <= lon <= east and south <= lat <= north  # abroad: no nearest commune
+    }
     if unplaced:
         codes.update(nearest_communes(session, unplaced))
     units_by_code = {

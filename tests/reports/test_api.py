@@ -158,7 +158,7 @@ def test_xlsx_download(client, world, coordinator, window):
 
 
 def test_geojson_download(client, db, world, coordinator, window):
-    """Communes with a boundary carry it; communes without have null geometry; H3 cells are hexagons."""
+    """Communes with a boundary carry it; communes without have their centroid; H3 cells are hexagons."""
     square = Polygon([(104.9, 21.7), (104.95, 21.7), (104.95, 21.75), (104.9, 21.75)])
     db.session.get(AdminUnit, C1).boundary = from_shape(MultiPolygon([square]), srid=4326)
     db.session.flush()
@@ -166,7 +166,7 @@ def test_geojson_download(client, db, world, coordinator, window):
     assert response.mimetype == "application/geo+json"
     features = {f["properties"]["code"]: f for f in json.loads(response.data)["features"]}
     assert features[C1]["geometry"]["type"] == "MultiPolygon"
-    assert features[C2]["geometry"] is None
+    assert features[C2]["geometry"]["type"] == "Point"
     cell = next(f for f in features.values() if f["properties"]["place_kind"] == "h3_cell")
     assert cell["geometry"]["type"] == "Polygon" and len(cell["geometry"]["coordinates"][0]) == 7
     assert features[C1]["properties"]["score"] == pytest.approx(0.237)
