@@ -61,7 +61,6 @@ def load_admin_units(apply_move, mappings):
     for change in plan.changes:
         click.echo(change.as_line())
     if plan.needs_apply and not apply_move:
-        db.session.rollback()
         undecided = len(plan.undecided)
         click.echo(
             f"dry run: {len(plan.changes)} changed code(s), {undecided} undecided; nothing changed. "

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from server.models import AdminUnit, AdminUnitMove, Site, Ticket, Visit, team_jurisdictions
 from server.services.admin_units import MoveRefused, load_official_units
 from tests.records_factory import visit
+from tests.server.test_cli import cli  # noqa: F401  (the fixture)
 
 # Units of the draft list that the official list changes, as the draft package carried them: 01501 only in
 # spelling, 00073 (Cửa Nam) renumbered to 00082, 00226 (Kim Liên) a code that now names another commune.
@@ -57,7 +58,7 @@ def draft_database(db, make_team, make_user, make_site, client):
             admin_unit_code=code,
             calendar=WorkingCalendar.load(db.session),
         )
-    db.session.flush()
+    db.session.commit()  # to the test's savepoint: a command's rollback must not undo the set-up
     return db
 
 
@@ -119,3 +120,21 @@ def test_apply_moves_every_reference_with_nothing_lost(draft_database):
     move = db.session.scalar(select(AdminUnitMove))
     assert {c["old_code"]: c["new_code"] for c in move.changes} == {"01501": "01501", **moved}
     assert load_official_units(db.session).plan.changes == []
+
+
+def test_the_command_plans_refuses_then_applies(draft_database, cli):  # noqa: F811
+    """`admin-units load` prints the plan; --apply exits 1 listing the undecided code; with --map it applies."""
+    db = draft_database
+    before = counts_by_commune(db)
+    dry = cli("admin-units", "load")
+    assert "renumbered 00073 Phường Cửa Nam -> 00082 Phường Cửa Nam" in dry.output
+    assert "identity   00226 Phường Kim Liên -> ?" in dry.output and "00229 Phường Kim Liên" in dry.output
+    assert "dry run" in dry.output and counts_by_commune(db) == before
+    refused = cli("admin-units", "load", "--apply", ok=False)
+    assert refused.exit_code == 1 and "00226" in refused.output and "--map OLD=NEW" in refused.output
+    assert counts_by_commune(db) == before
+    unknown = cli("admin-units", "load", "--apply", "--map", "00226=99999", ok=False)
+    assert unknown.exit_code == 1 and "99999 is not an official code" in unknown.output
+    applied = cli("admin-units", "load", "--apply", "--map", "00226=00229")
+    assert "2 codes moved" in applied.output
+    assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.admin_unit_code == "00229")) == 1
