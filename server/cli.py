@@ -102,6 +102,8 @@ def import_boundaries(path, code_property):
         click.echo(f"unmatched: {label}", err=True)
     for label in report.invalid:
         click.echo(f"invalid geometry: {label}", err=True)
+    for label in report.warnings:
+        click.echo(f"warning: {label}", err=True)
 
 
 @teams_cli.command("create")

@@ -489,6 +489,7 @@ class BoundaryReport:
     matched: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 CODE_PROPERTIES = ("code", "ma", "ma_xa", "ma_tinh", "ward_code", "province_code", "admin_code")
@@ -514,6 +515,12 @@ def import_boundaries(session: Session, path: Path, code_property: str | None = 
         code = _feature_code(properties, code_property)
         label = f"feature {index} (code {code!r}, name {properties.get('name', '')!r})"
         unit = units.get(code) if code else None
+        if unit is None and code:
+            unit, note = _boundary_unit_of_old_code(session, code)
+            if note:
+                (report.warnings if unit is not None else report.unmatched).append(f"{label}: {note}")
+                if unit is None:
+                    continue
         if unit is None:
             report.unmatched.append(label)
             continue
@@ -533,9 +540,27 @@ def import_boundaries(session: Session, path: Path, code_property: str | None = 
                 geometry = MultiPolygon([geometry])
         unit.boundary = from_shape(geometry, srid=SRID)
         unit.centroid = from_shape(geometry.representative_point(), srid=SRID)
-        report.matched.append(code)
+        report.matched.append(unit.code)
     session.flush()
     return report
+
+
+def _boundary_unit_of_old_code(session: Session, code: str) -> tuple[AdminUnit | None, str | None]:
+    """A pre-2025 commune's polygon is the current commune's only when that commune is exactly the old one
+    (its sole, whole predecessor); a merged or split commune's old outline is not its boundary."""
+    old = session.get(HistoricalUnit, code)
+    if old is None:
+        return None, None
+    links = old.successions
+    if len(links) == 1 and not links[0].partial:
+        new = links[0].new_unit
+        predecessors = session.scalar(
+            select(func.count()).select_from(Succession).where(Succession.new_code == new.code)
+        )
+        if predecessors == 1:
+            return new, f"{code} is the pre-2025 code of {old.name}; stored as the boundary of {new.code} {new.name}"
+    listed = ", ".join(f"{link.new_code} {link.new_unit.name}" for link in links) or "no successor"
+    return None, f"{code} is the pre-2025 code of {old.name}, merged or split into {listed}: not a current boundary"
 
 
 def commune_at(session: Session, lon: float, lat: float) -> AdminUnit | None:
