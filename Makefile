@@ -26,12 +26,12 @@ venv: $(VENV)/.installed
 
 # A .venv made by an older Python is rebuilt (the phony check runs every time, the venv only when needed).
 $(VENV)/bin/python: venv-python-check
-	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c '$(PYTHON_OK)' 2>/dev/null; then \
+	@if [ -x $@ ] && $@ -c '$(PYTHON_OK)' 2>/dev/null; then exit 0; fi; \
+	if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c '$(PYTHON_OK)' 2>/dev/null; then \
 	  echo "fieldops needs Python $(PYTHON_MIN) or newer and found none (tried python3.13, python3.12, pyenv, python3)." >&2; \
 	  echo "Install one (e.g. apt-get install python3.12 python3.12-venv, or pyenv install 3.12), or set PYTHON=/path/to/python3.12" >&2; \
 	  exit 1; \
-	fi
-	@if [ -x $@ ] && $@ -c '$(PYTHON_OK)' 2>/dev/null; then exit 0; fi; \
+	fi; \
 	echo "creating $(VENV) with $(PYTHON) ($$("$(PYTHON)" -c 'import platform; print(platform.python_version())'))"; \
 	rm -rf $(VENV) && "$(PYTHON)" -m venv $(VENV)
 
