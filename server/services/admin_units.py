@@ -658,14 +658,3 @@ def read_code(session: Session, code: str, lon: float | None = None, lat: float 
         f"{code} is the pre-2025 code of {old.name}; stored as {chosen.code} {chosen.name}, "
         "the commune that replaced it.",
     )
-
-
-def close_matches(session: Session, name: str, limit: int = 5) -> list[tuple[str, str]]:
-    """Current units whose names resemble ``name`` (ignoring diacritics), for error messages."""
-    names = {
-        plain_name(unit_name): (code, unit_name)
-        for code, unit_name in session.execute(
-            select(AdminUnit.code, AdminUnit.name).where(AdminUnit.valid_to.is_(None))
-        )
-    }
-    return [names[match] for match in difflib.get_close_matches(plain_name(name), names, limit, cutoff=0.7)]
