@@ -217,6 +217,7 @@ class CommunePropertiesSchema(ma.Schema):
     dead_spot_share = ma.fields.Float(allow_none=True)
     broken_equipment = ma.fields.Integer(metadata={"description": "Assets whose latest check is broken or missing"})
     overdue_tickets = ma.fields.Integer()
+    area_km2 = ma.fields.Float(allow_none=True, metadata={"description": "Official area; sizes a centroid circle"})
     geometry_source = ma.fields.String(
         allow_none=True,
         metadata={"description": "boundary, centroid, sites (mean position of its sites) or null (not placed)"},

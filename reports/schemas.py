@@ -237,6 +237,20 @@ class IndicatorReportSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(IndicatorRowSchema))
 
 
+class OperatorRowSchema(ma.Schema):
+    operator_code = ma.fields.String(allow_none=True, metadata={"description": "MCC-MNC; null: not given"})
+    operator_name = ma.fields.String(allow_none=True, metadata={"description": "From the operator table"})
+    readings = ma.fields.Integer()
+    dead_spot_readings = ma.fields.Integer()
+    dead_spot_share = ma.fields.Float(allow_none=True)
+
+
+class OperatorReportSchema(ma.Schema):
+    period = ma.fields.Nested(PeriodSchema)
+    area = ma.fields.Nested(AreaSchema)
+    items = ma.fields.List(ma.fields.Nested(OperatorRowSchema))
+
+
 class ScorePartSchema(ma.Schema):
     name = ma.fields.String()
     raw = ma.fields.Raw(allow_none=True, metadata={"type": "number", "description": "null: no data (counts 0)"})
