@@ -1,7 +1,18 @@
 # fieldops: `make run` serves a demo on http://127.0.0.1:5000, `make test` runs the whole suite.
 # Every target can be rerun: the virtualenv is reused, migrations, admin units and demo data are idempotent.
 
-PYTHON ?= python3
+# The official commune list (vietnam-provinces 2026.9+) needs Python 3.12 or newer. PYTHON=... overrides the
+# choice; otherwise the first that is new enough of: python3, python3.12 (and pyenv's 3.12), python3.13 (and
+# pyenv's 3.13), any newer pyenv version.
+PYTHON_MIN := 3.12
+PYTHON_OK := import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for candidate in python3 python3.12 $$(pyenv prefix 3.12 2>/dev/null)/bin/python3 \
+	  python3.13 $$(pyenv prefix 3.13 2>/dev/null)/bin/python3 \
+	  $$(ls -d "$$(pyenv root 2>/dev/null)"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V); do \
+	  command -v "$$candidate" >/dev/null 2>&1 && "$$candidate" -c '$(PYTHON_OK)' 2>/dev/null && { echo "$$candidate"; break; }; \
+	done)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
@@ -14,9 +25,23 @@ export SPATIALITE_LIBRARY_PATH ?= mod_spatialite
 
 venv: $(VENV)/.installed
 
-$(VENV)/bin/python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fieldops needs Python 3.11 or newer; set PYTHON=...")'
-	$(PYTHON) -m venv $(VENV)
+# A .venv made by an older Python is rebuilt (the phony check runs every time, the venv only when needed).
+$(VENV)/bin/python: venv-python-check
+	@if [ -x $@ ] && $@ -c '$(PYTHON_OK)' 2>/dev/null; then exit 0; fi; \
+	if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c '$(PYTHON_OK)' 2>/dev/null; then \
+	  echo "fieldops needs Python $(PYTHON_MIN) or newer and found none (tried python3.13, python3.12, pyenv, python3)." >&2; \
+	  echo "Install one (e.g. apt-get install python3.12 python3.12-venv, or pyenv install 3.12), or set PYTHON=/path/to/python3.12" >&2; \
+	  exit 1; \
+	fi; \
+	echo "creating $(VENV) with $(PYTHON) ($$("$(PYTHON)" -c 'import platform; print(platform.python_version())'))"; \
+	rm -rf $(VENV) && "$(PYTHON)" -m venv $(VENV)
+
+.PHONY: venv-python-check
+venv-python-check:
+	@if [ -x $(VENV)/bin/python ] && ! $(VENV)/bin/python -c '$(PYTHON_OK)' 2>/dev/null; then \
+	  echo "$(VENV) was made by Python $$($(VENV)/bin/python -c 'import platform; print(platform.python_version())'), older than $(PYTHON_MIN): rebuilding it"; \
+	  rm -rf $(VENV); \
+	fi
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -41,6 +66,7 @@ spatialite:
 db: venv spatialite
 	$(FLASK) db upgrade
 	$(FLASK) admin-units load
+	$(FLASK) admin-units load-operators
 
 run: db
 	@token="$$($(FLASK) demo load --token-for demo_admin)" && \

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import marshmallow as ma
 from flask import Response, current_app, json, request
+from flask_babel import gettext
 from marshmallow import validate
 
 from server import cursors
@@ -28,10 +29,10 @@ def supported_moment(value: datetime) -> datetime:
     try:
         in_utc = value.astimezone(UTC)
     except OverflowError as exc:
-        raise ValueError("Out of range once converted to UTC.") from exc
+        raise ValueError(gettext("Out of range once converted to UTC.")) from exc
     first, last = SUPPORTED_YEARS
     if not first <= in_utc.year < last:
-        raise ValueError(f"Must be between the years {first} and {last - 1}.")
+        raise ValueError(gettext("Must be between the years %(first)s and %(last)s.", first=first, last=last - 1))
     return value
 
 
@@ -72,13 +73,13 @@ class JsonObject(ma.fields.Dict):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, dict):
             if value_depth(value) > self.max_depth:
-                raise ma.ValidationError(f"Must be at most {self.max_depth} levels deep.")
+                raise ma.ValidationError(gettext("Must be at most %(depth)s levels deep.", depth=self.max_depth))
             try:
                 size = serialized_size(value)
             except (TypeError, ValueError) as exc:
-                raise ma.ValidationError("Must be plain JSON.") from exc
+                raise ma.ValidationError(gettext("Must be plain JSON.")) from exc
             if size > self.max_bytes:
-                raise ma.ValidationError(f"Must be at most {self.max_bytes:,} bytes as JSON.")
+                raise ma.ValidationError(gettext("Must be at most %(limit)s bytes as JSON.", limit=self.max_bytes))
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -89,11 +90,11 @@ class BBox(ma.fields.Field):
         try:
             west, south, east, north = (float(part) for part in str(value).split(","))
         except ValueError as exc:
-            raise ma.ValidationError("Must be four numbers: west,south,east,north.") from exc
+            raise ma.ValidationError(gettext("Must be four numbers: west,south,east,north.")) from exc
         if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
-            raise ma.ValidationError("Coordinates out of range.")
+            raise ma.ValidationError(gettext("Coordinates out of range."))
         if west > east or south > north:
-            raise ma.ValidationError("west must not exceed east, nor south exceed north.")
+            raise ma.ValidationError(gettext("west must not exceed east, nor south exceed north."))
         return west, south, east, north
 
     def _jsonschema_type_mapping(self):
@@ -118,7 +119,7 @@ class ChangeSchema(ma.Schema):
     @ma.pre_load
     def something_to_change(self, data, **kwargs):
         if isinstance(data, dict) and not data:
-            raise ma.ValidationError("Nothing to change: send at least one field.", "_schema")
+            raise ma.ValidationError(gettext("Nothing to change: send at least one field."), "_schema")
         return data
 
 
@@ -174,7 +175,7 @@ class LatLonMixin:
     @ma.validates_schema
     def reject_null_island(self, data, **kwargs):
         if data.get("lat") == 0 and data.get("lon") == 0:
-            raise ma.ValidationError("(0, 0) is not a real location: the device had no position fix.", "lat")
+            raise ma.ValidationError(gettext("(0, 0) is not a real location: the device had no position fix."), "lat")
 
 
 def lat_field(**kwargs) -> ma.fields.Float:

@@ -2,6 +2,7 @@
 SpatiaLite. Each function takes a session, the caller's scope and the filters; the results are plain data, small
 whatever the size of the tables: per-cell counts, one row per site asset, one row per open ticket (bounded)."""
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -356,6 +357,12 @@ class CommuneIndicators:
     overdue_tickets: int = 0
     geometry: BaseGeometry | None = None
     geometry_source: str | None = None  # boundary, centroid, sites (mean position of the commune's sites)
+    area_km2: float | None = None
+
+    @property
+    def radius_m(self) -> float | None:
+        """The radius of a circle as large as the commune, to draw it at its centroid when it has no boundary."""
+        return round(math.sqrt(self.area_km2 / math.pi) * 1000) if self.area_km2 else None
 
     @property
     def dead_spot_share(self) -> float | None:
@@ -380,7 +387,7 @@ def commune_indicators(
     """The three indicators for every commune in the area (zero where nothing was recorded), each with the best
     geometry known: its boundary, its centroid, or the mean position of its sites."""
     units = visible_units(session, scope, filters.area, "commune")
-    communes = {unit.code: CommuneIndicators(unit.code, unit.name) for unit in units}
+    communes = {unit.code: CommuneIndicators(unit.code, unit.name, area_km2=unit.area_km2) for unit in units}
     for unit in units:
         if unit.boundary is not None:
             communes[unit.code].geometry, communes[unit.code].geometry_source = to_shape(unit.boundary), "boundary"

@@ -387,7 +387,12 @@ def communes_map(communes: CommuneMap, settings: MapSettings, area_level: str) -
             {
                 "type": "Feature",
                 "geometry": geometry,
-                "properties": {"c": indicator_colour(indicator, value), "t": tip},
+                "properties": {
+                    "c": indicator_colour(indicator, value),
+                    "t": tip,
+                    # a commune drawn at its centroid is a circle of its own area
+                    "r": commune.radius_m if commune.geometry_source == "centroid" else None,
+                },
             }
         )
         minx, miny, maxx, maxy = commune.geometry.bounds

@@ -83,14 +83,14 @@ def resolve_area(session: Session, scope: Scope, province: str | None, commune: 
     if commune:
         unit = session.get(AdminUnit, commune)
         if unit is None or unit.level != "commune" or not scope.covers(unit):
-            raise NotFound(f"No commune {commune} in your jurisdiction.")
+            raise NotFound(_("No commune %(code)s in your jurisdiction.", code=commune))
         if province and unit.parent_code != province:
             raise InvalidInput({"commune": [f"Commune {commune} is not in province {province}."]})
         return Area("commune", unit.code, unit.name, unit.parent_code)
     if province:
         unit = session.get(AdminUnit, province)
         if unit is None or unit.level != "province" or not _sees_part_of(session, scope, unit):
-            raise NotFound(f"No province {province} in your jurisdiction.")
+            raise NotFound(_("No province %(code)s in your jurisdiction.", code=province))
         return Area("province", unit.code, unit.name, unit.code)
     return Area("scope", name=_l("all of your area") if not scope.everywhere else _l("all provinces"))
 

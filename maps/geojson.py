@@ -132,6 +132,7 @@ def commune_collection(communes: CommuneMap, area_level: str) -> dict:
                 "code": commune.code,
                 "name": commune.name,
                 "value": commune.value(communes.indicator),
+                "area_km2": commune.area_km2,
                 "readings": commune.readings,
                 "dead_spots": commune.dead_spots,
                 "dead_spot_share": commune.dead_spot_share,

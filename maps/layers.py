@@ -133,7 +133,10 @@ class AreaLayer(Layer):
             style: function (feature) {
                 return {color: "#444", weight: 0.8, fillColor: feature.properties.c, fillOpacity: 0.75};
             },
-            pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, {radius: 10}); },
+            pointToLayer: function (feature, latlng) {
+                return feature.properties.r ? L.circle(latlng, {radius: feature.properties.r})
+                                            : L.circleMarker(latlng, {radius: 10});
+            },
             onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.t); }
         });
         {% endmacro %}

@@ -230,8 +230,8 @@ def communes():
         if drawn:
             notes.append(
                 _(
-                    "No commune boundaries are loaded: each commune is a circle at its centroid or at the mean "
-                    "position of its sites (load them with `flask --app wsgi admin-units import-boundaries`)."
+                    "No commune boundaries are loaded: each commune is a circle as large as its area at its "
+                    "centroid (load boundaries with `flask --app wsgi admin-units import-boundaries`)."
                 )
             )
         else:

@@ -3,6 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 import marshmallow as ma
+from flask_babel import gettext
 from marshmallow import validate
 
 from field_app_api.common import bbox_field, supported_moment
@@ -31,7 +32,7 @@ class Moment(ma.fields.Field):
                 moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
                 moment = moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM)
         except (ValueError, OverflowError) as exc:
-            raise ma.ValidationError("Must be a date (YYYY-MM-DD) or an ISO 8601 date-time.") from exc
+            raise ma.ValidationError(gettext("Must be a date (YYYY-MM-DD) or an ISO 8601 date-time.")) from exc
         try:
             return supported_moment(moment)
         except ValueError as exc:
@@ -58,7 +59,7 @@ class MapQueryArgsSchema(ma.Schema):
     @ma.validates_schema
     def period_in_order(self, data, **kwargs):
         if data.get("since") and data.get("until") and data["since"] >= data["until"]:
-            raise ma.ValidationError("Must be after `since`.", "until")
+            raise ma.ValidationError(gettext("Must be after `since`."), "until")
 
 
 class DeadSpotQueryArgsSchema(MapQueryArgsSchema):
@@ -216,6 +217,7 @@ class CommunePropertiesSchema(ma.Schema):
     dead_spot_share = ma.fields.Float(allow_none=True)
     broken_equipment = ma.fields.Integer(metadata={"description": "Assets whose latest check is broken or missing"})
     overdue_tickets = ma.fields.Integer()
+    area_km2 = ma.fields.Float(allow_none=True, metadata={"description": "Official area; sizes a centroid circle"})
     geometry_source = ma.fields.String(
         allow_none=True,
         metadata={"description": "boundary, centroid, sites (mean position of its sites) or null (not placed)"},

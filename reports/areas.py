@@ -4,6 +4,7 @@ An unknown code is invalid input (422, naming the field); a real province or com
 jurisdiction does not exist for them (404), as everywhere else in the service. A user whose jurisdiction is
 some communes of a province may ask for that province: the figures then cover only their communes."""
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -42,10 +43,10 @@ def resolve_area(session: Session, scope: Scope, province: str | None = None, co
         raise InvalidInput(errors)
     if commune_unit is not None:
         if not scope.covers(commune_unit):
-            raise NotFound(f"No commune {commune} in your jurisdiction.")
+            raise NotFound(gettext("No commune %(code)s in your jurisdiction.", code=commune))
         return Area(province=commune_unit.parent_code, commune=commune_unit.code)
     if province_unit is not None:
         if not province_visible(session, scope, province_unit.code):
-            raise NotFound(f"No province {province} in your jurisdiction.")
+            raise NotFound(gettext("No province %(code)s in your jurisdiction.", code=province))
         return Area(province=province_unit.code)
     return Area()

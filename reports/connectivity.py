@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from reports.parameters import Area, Period
 from reports.sql import BROADBAND_NETWORKS, count_if, in_period, key_column, place_conditions, ratio
 from server.auth import Scope
-from server.models import ConnectivityReading, Site
+from server.models import ConnectivityReading, Operator, Site
 
 R = ConnectivityReading
 FIELDS = (
@@ -119,3 +119,28 @@ def site_connectivity(session: Session, scope: Scope, area: Area, period: Period
             }
         )
     return rows
+
+
+OPERATOR_FIELDS = ("operator_code", "operator_name", "readings", "dead_spot_readings", "dead_spot_share")
+
+
+def connectivity_by_operator(session: Session, scope: Scope, area: Area, period: Period) -> list[dict]:
+    """Per mobile operator (``operator_code``, named from the operator table): readings and dead-spot share.
+    Readings without a code form one row with a null code."""
+    query = (
+        select(R.operator_code, Operator.name, func.count(), count_if(R.dead_spot))
+        .outerjoin(Operator, Operator.code == R.operator_code)
+        .where(*place_conditions(R, scope, area, "province"), in_period(R.observed_at, period))
+        .group_by(R.operator_code, Operator.name)
+        .order_by(R.operator_code)
+    )
+    return [
+        {
+            "operator_code": code,
+            "operator_name": name,
+            "readings": int(readings),
+            "dead_spot_readings": int(dead or 0),
+            "dead_spot_share": ratio(int(dead or 0), int(readings)),
+        }
+        for code, name, readings, dead in session.execute(query)
+    ]

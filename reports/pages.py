@@ -208,7 +208,7 @@ def download(name: str, fmt: str):
     """A report table as a file, for the page's links (same query parameters as the API), with headers and
     labels in the person's language."""
     if name not in REPORTS or fmt not in FORMATS or fmt == "json":
-        raise NotFound(f"No report download {name}.{fmt}.")
+        raise NotFound(_("No report download %(name)s.", name=f"{name}.{fmt}"))
     try:
         args = REPORTS[name][0]().load({**request.args.to_dict(), "format": fmt}, unknown=ma.EXCLUDE)
     except ma.ValidationError as exc:

@@ -10,6 +10,7 @@ from reports import exports, tables
 from reports.areas import resolve_area
 from reports.assistance import assistance_table
 from reports.columns import cell_label, column_label
+from reports.connectivity import OPERATOR_FIELDS, connectivity_by_operator
 from reports.coverage import unvisited
 from reports.equipment import asset_list
 from reports.indicators import indicator_rows
@@ -26,6 +27,8 @@ from reports.schemas import (
     IndicatorReportSchema,
     OnTimeArgsSchema,
     OnTimeReportSchema,
+    OperatorReportSchema,
+    PeriodArgsSchema,
     PlanArgsSchema,
     PlanReportSchema,
     PrioritiesReportSchema,
@@ -137,6 +140,12 @@ def build_unvisited(args: dict, area: Area) -> tuple[dict, exports.Table]:
     return {"area": area.as_dict(), **result}, tables.unvisited_table(result, args["level"])
 
 
+def build_operators(args: dict, area: Area) -> tuple[dict, exports.Table]:
+    period = args["period"]
+    rows = connectivity_by_operator(db.session, current_scope(), area, period)
+    return {**_envelope(area, period), "items": rows}, exports.Table("operators", list(OPERATOR_FIELDS), rows)
+
+
 def build_equipment(args: dict, area: Area) -> tuple[dict, exports.Table]:
     period = args["period"]
     rows = asset_list(db.session, current_scope(), area, period, args["limit"])
@@ -152,6 +161,7 @@ REPORTS = {
     "assistance": (AssistanceArgsSchema, build_assistance),
     "unvisited": (UnvisitedArgsSchema, build_unvisited),
     "equipment": (EquipmentArgsSchema, build_equipment),
+    "operators": (PeriodArgsSchema, build_operators),
 }
 
 
@@ -165,6 +175,16 @@ def respond(name: str, args: dict, for_people: bool = False):
     if for_people:
         table.header, table.cell = column_label, cell_label
     return _download(table, args, area, args.get("period"))
+
+
+@blp.route("/operators")
+@login_required()
+@blp.arguments(PeriodArgsSchema, location="query")
+@blp.response(200, OperatorReportSchema)
+@blp.doc(security=SECURITY, responses=DOWNLOADS)
+def operators(args):
+    """Connectivity per mobile operator: readings and dead-spot share by MCC-MNC in the area and period."""
+    return respond("operators", args)
 
 
 @blp.route("/indicators")

@@ -4,6 +4,7 @@ document the answers in the OpenAPI document."""
 from datetime import UTC, datetime, timedelta
 
 import marshmallow as ma
+from flask_babel import gettext
 from marshmallow import validate
 from webargs.fields import DelimitedList
 
@@ -45,7 +46,7 @@ class PeriodArgsSchema(AreaArgsSchema):
         until = data.pop("until", None) or datetime.now(UTC)
         since = data.pop("since", None) or until - timedelta(days=DEFAULT_PERIOD_DAYS)
         if since >= until:
-            raise ma.ValidationError("Must be before until (default: now).", "since")
+            raise ma.ValidationError(gettext("Must be before until (default: now)."), "since")
         data["period"] = Period(since, until)
         return data
 
@@ -149,7 +150,9 @@ class OnTimeArgsSchema(PeriodArgsSchema):
     @ma.validates_schema
     def geojson_needs_a_place(self, data, **kwargs):
         if data.get("format") == "geojson" and data.get("group_by") == "team":
-            raise ma.ValidationError("GeoJSON needs rows that are places: group by commune or province.", "format")
+            raise ma.ValidationError(
+                gettext("GeoJSON needs rows that are places: group by commune or province."), "format"
+            )
 
 
 class AssistanceArgsSchema(PeriodArgsSchema):
@@ -161,7 +164,7 @@ class AssistanceArgsSchema(PeriodArgsSchema):
     @ma.validates_schema
     def geojson_not_offered(self, data, **kwargs):
         if data.get("format") == "geojson":
-            raise ma.ValidationError("Assistance rows are not places: use json, csv or xlsx.", "format")
+            raise ma.ValidationError(gettext("Assistance rows are not places: use json, csv or xlsx."), "format")
 
     @ma.post_load
     def default_groups(self, data, **kwargs):
@@ -232,6 +235,20 @@ class IndicatorReportSchema(ma.Schema):
     area = ma.fields.Nested(AreaSchema)
     level = ma.fields.String()
     items = ma.fields.List(ma.fields.Nested(IndicatorRowSchema))
+
+
+class OperatorRowSchema(ma.Schema):
+    operator_code = ma.fields.String(allow_none=True, metadata={"description": "MCC-MNC; null: not given"})
+    operator_name = ma.fields.String(allow_none=True, metadata={"description": "From the operator table"})
+    readings = ma.fields.Integer()
+    dead_spot_readings = ma.fields.Integer()
+    dead_spot_share = ma.fields.Float(allow_none=True)
+
+
+class OperatorReportSchema(ma.Schema):
+    period = ma.fields.Nested(PeriodSchema)
+    area = ma.fields.Nested(AreaSchema)
+    items = ma.fields.List(ma.fields.Nested(OperatorRowSchema))
 
 
 class ScorePartSchema(ma.Schema):

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import gettext
 
 from server.config import load_config
 from server.limits import guard
@@ -167,7 +168,7 @@ def _serve_swagger_assets(app: Flask) -> None:
     def swagger_ui_assets(version, filename):
         path = safe_join(swagger_ui_bundle.swagger_ui_path, filename)
         if path is None or not Path(path).is_file():
-            raise NotFound(f"No Swagger UI file {filename}.")
+            raise NotFound(gettext("No Swagger UI file %(name)s.", name=filename))
         return send_asset(Path(path), immutable=swagger_ui_url() == f"{SWAGGER_UI_ASSETS}/{version}/")
 
 

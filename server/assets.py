@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request
+from flask_babel import gettext
 from werkzeug.security import safe_join
 
 from server.compression import compress_static, static_coding
@@ -145,7 +146,7 @@ def serve_static(endpoint: str) -> Callable:
     def view(filename: str) -> Response:
         path = _static_file(_static_folder(current_app, endpoint), filename)
         if path is None:
-            raise NotFound(f"No static file {filename}.")
+            raise NotFound(gettext("No static file %(name)s.", name=filename))
         return send_asset(path, is_current(path, request.args.get(VERSION_ARG)))
 
     return view

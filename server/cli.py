@@ -31,13 +31,59 @@ def _fail(error: ProblemError) -> None:
 
 
 @admin_units_cli.command("load")
-def load_admin_units():
-    """Load the 34 provinces and 3,321 communes from the vietnam-provinces package (idempotent)."""
-    from server.services.admin_units import load_official_units
+@click.option("--apply", "apply_move", is_flag=True, help="Move every reference to the new codes (one transaction)")
+@click.option("--map", "mappings", multiple=True, metavar="OLD=NEW", help="The official code chosen for a changed one")
+def load_admin_units(apply_move, mappings):
+    """Load the official provinces and communes (with centroids and areas) and the pre-2025 units.
 
-    report = load_official_units(db.session)
+    On a database holding another list (the 2025 draft), print the move first and change nothing unless
+    --apply; a code whose commune changed identity needs --map OLD=NEW before it can be applied."""
+    from server.services.admin_units import MoveRefused, load_official_units
+
+    decisions = {}
+    for mapping in mappings:
+        old, _, new = mapping.partition("=")
+        if not old.strip() or not new.strip():
+            raise click.UsageError(f"--map takes OLD=NEW, got {mapping!r}")
+        decisions[old.strip()] = new.strip()
+    try:
+        report = load_official_units(db.session, apply=apply_move, decisions=decisions)
+    except MoveRefused as refused:
+        db.session.rollback()
+        for change in refused.plan.changes:
+            click.echo(change.as_line())
+        raise click.ClickException(
+            f"{len(refused.plan.undecided)} changed code(s) need a person's decision (--map OLD=NEW); nothing changed"
+        ) from None
+    except ValueError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}; nothing changed") from None
+    plan = report.plan
+    for change in plan.changes:
+        click.echo(change.as_line())
+    if plan.needs_apply and not apply_move:
+        undecided = len(plan.undecided)
+        click.echo(
+            f"dry run: {len(plan.changes)} changed code(s), {undecided} undecided; nothing changed. "
+            + ("Decide each with --map OLD=NEW, then " if undecided else "")
+            + "rerun with --apply to move every reference."
+        )
+        return
     db.session.commit()
-    click.echo(f"admin units: {report.created} created, {report.updated} updated, {report.unchanged} unchanged")
+    click.echo(
+        f"admin units: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.moved} codes moved, {report.removed} removed; {report.historical} pre-2025 units loaded"
+    )
+
+
+@admin_units_cli.command("load-operators")
+def load_operators_command():
+    """Load Viet Nam's mobile operators by MCC-MNC (server/data/operators_vn.csv; idempotent)."""
+    from server.services.operators import load_operators
+
+    created, updated = load_operators(db.session)
+    db.session.commit()
+    click.echo(f"operators: {created} created, {updated} updated")
 
 
 @admin_units_cli.command("import-boundaries")
@@ -57,6 +103,8 @@ def import_boundaries(path, code_property):
         click.echo(f"unmatched: {label}", err=True)
     for label in report.invalid:
         click.echo(f"invalid geometry: {label}", err=True)
+    for label in report.warnings:
+        click.echo(f"warning: {label}", err=True)
 
 
 @teams_cli.command("create")

@@ -19,6 +19,7 @@ from functools import lru_cache
 
 import brotli
 from flask import Flask, current_app, request
+from flask_babel import gettext
 from flask_compress import Compress
 
 from server.errors import ProblemError
@@ -135,9 +136,9 @@ def inflate_gzip(stream, limit: int | None) -> bytes:
         try:
             inflated += decompressor.decompress(pending, min(room, READ_CHUNK * 16))
         except zlib.error as exc:
-            raise CorruptBody(f"The gzip request body is corrupt: {exc}.") from exc
+            raise CorruptBody(gettext("The gzip request body is corrupt: %(error)s.", error=exc)) from exc
         if limit is not None and len(inflated) > limit:
-            raise BodyTooLarge(f"The request body inflates to more than {limit:,} bytes.")
+            raise BodyTooLarge(gettext("The request body inflates to more than %(limit)s bytes.", limit=limit))
         pending = decompressor.unconsumed_tail
         if decompressor.eof:
             pending = decompressor.unused_data or stream.read(READ_CHUNK)
@@ -145,5 +146,5 @@ def inflate_gzip(stream, limit: int | None) -> bytes:
                 break
             decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # another gzip member follows
     if not started or not decompressor.eof:
-        raise CorruptBody("The gzip request body is truncated.")
+        raise CorruptBody(gettext("The gzip request body is truncated."))
     return bytes(inflated)

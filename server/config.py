@@ -118,11 +118,11 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         # Field records
         "COUNTRY_BBOX": _bbox(env, "FIELDOPS_COUNTRY_BBOX", COUNTRY_BBOX),
         "OUTSIDE_COUNTRY": _choice(env, "FIELDOPS_OUTSIDE_COUNTRY", "warn", ("warn", "reject", "accept")),
+        "UNKNOWN_OPERATOR": _choice(env, "FIELDOPS_UNKNOWN_OPERATOR", "warn", ("warn", "reject")),
         "CLOCK_SKEW_SECONDS": _int(env, "FIELDOPS_CLOCK_SKEW_SECONDS", 300),
         "DEAD_SPOT_MAX_SIGNAL_DBM": _int(env, "FIELDOPS_DEAD_SPOT_MAX_SIGNAL_DBM", -115),
         "DEAD_SPOT_MIN_DOWN_MBPS": _float(env, "FIELDOPS_DEAD_SPOT_MIN_DOWN_MBPS", 0.25),
         "H3_RESOLUTION": _int(env, "FIELDOPS_H3_RESOLUTION", 8),
-        "NEAREST_SITE_MAX_KM": _float(env, "FIELDOPS_NEAREST_SITE_MAX_KM", 30.0),
         "SYNC_MAX_RECORDS": _int(env, "FIELDOPS_SYNC_MAX_RECORDS", 10_000),
         # Ticket rules
         "DEAD_SPOT_CLUSTER_COUNT": _int(env, "FIELDOPS_DEAD_SPOT_CLUSTER_COUNT", 5),

@@ -1,7 +1,7 @@
 """SYNTHETIC demonstration data, deterministic for a seed.
 
-Everything made here is invented to show the service working: sites are scattered around real
-province centres, but their names, communes, teams and people are made up and marked
+Everything made here is invented to show the service working: sites sit in real communes of the official
+list (by each commune's official centroid), but their names, teams and people are made up and marked
 ``synthetic``. Never mix it with real data; load it into its own database.
 """
 
@@ -23,6 +23,7 @@ from server.services.sites import create_site
 from server.services.teams import create_team
 from server.services.tickets import escalate_overdue, transition
 from server.services.users import create_user, set_password
+from server.spatial import lon_lat
 
 DEMO_MARKER_USER = "demo_admin"
 CAPITALS_FILE = Path(__file__).parent / "data" / "province_capitals.json"
@@ -75,7 +76,8 @@ def load_demo(session: Session, seed: int = 7) -> list[str]:
     everywhere = Scope(everywhere=True)
     capitals = province_capitals()
     communes_of: dict[str, list[AdminUnit]] = {}
-    for unit in session.scalars(select(AdminUnit).where(AdminUnit.level == "commune").order_by(AdminUnit.code)):
+    current = select(AdminUnit).where(AdminUnit.level == "commune", AdminUnit.valid_to.is_(None))
+    for unit in session.scalars(current.order_by(AdminUnit.code)):
         communes_of.setdefault(unit.parent_code, []).append(unit)
 
     create_user(session, None, username=DEMO_MARKER_USER, role="admin", display_name="Demo administrator")
@@ -85,7 +87,11 @@ def load_demo(session: Session, seed: int = 7) -> list[str]:
         communes = rng.sample(communes_of[province_code], k=min(SITES_PER_PROVINCE, len(communes_of[province_code])))
         for index, commune in enumerate(communes):
             kind = "commune_service_centre" if index % 3 == 0 else rng.choice(["village", "school", "health_station"])
-            lat, lon = _jitter(rng, capital["lat"], capital["lon"], km=25)
+            if commune.centroid is not None:  # in the commune, by its official centroid
+                centre_lon, centre_lat = lon_lat(commune.centroid)
+                lat, lon = _jitter(rng, centre_lat, centre_lon, km=1.5)
+            else:
+                lat, lon = _jitter(rng, capital["lat"], capital["lon"], km=25)
             label = {
                 "commune_service_centre": f"Trung tâm phục vụ hành chính công {commune.name}",
                 "village": f"Thôn {rng.randint(1, 12)}, {commune.name}",

@@ -14,6 +14,7 @@ Dates, numbers and money are formatted with Babel for that language, in Viet Nam
 import logging
 import os
 import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,8 +23,8 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request
-from flask_babel import Babel, get_locale
+from flask import Blueprint, Flask, current_app, g, has_app_context, has_request_context, redirect, request
+from flask_babel import Babel, force_locale, get_locale
 
 from server.labels import label
 
@@ -56,6 +57,18 @@ def select_locale() -> str:
     if request.cookies.get(COOKIE) in LOCALES:
         return request.cookies[COOKIE]
     return request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE)
+
+
+@contextmanager
+def in_language(locale: str):
+    """Translate in ``locale`` whatever the request's language: for texts stored for people to read later (ticket
+    titles are stored in Vietnamese). Needs the app, whose catalogues it reads: the CLI, ingest and tests run in
+    its context; outside it texts would silently stay English, so this refuses."""
+    if not has_app_context():
+        raise RuntimeError("texts stored in a given language need the app context (with app.app_context(): ...)")
+    g.setdefault("_flask_babel", SimpleNamespace())  # Flask-Babel ignores an empty g
+    with force_locale(locale):
+        yield
 
 
 def _fresh_language() -> None:

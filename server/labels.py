@@ -46,6 +46,17 @@ VOCABULARIES: dict[str, dict[str, object]] = {
         "escalated": _l("Escalated to the province"),
         "reopened": _l("Reopened"),
     },
+    "ticket_action": {
+        "assign": _l("Assign"),
+        "start": _l("Start work"),
+        "resolve": _l("Mark resolved"),
+        "verify": _l("Verify the fix"),
+        "close": _l("Close"),
+        "reopen": _l("Reopen"),
+        "escalate": _l("Escalate to the province"),
+        "edit": _l("Edit"),
+        "comment": _l("Comment"),
+    },
     "category": {
         "equipment": _l("Equipment"),
         "connectivity": _l("Connectivity"),
@@ -99,18 +110,19 @@ VOCABULARIES: dict[str, dict[str, object]] = {
         "province": _l("Province"),
         "commune": _l("Commune"),
     },
-    # What a person does to a ticket (the buttons of its page) ...
-    "ticket_action": {
-        "assign": _l("Assign"),
-        "start": _l("Start work"),
-        "comment": _l("Comment"),
-        "resolve": _l("Resolve"),
-        "verify": _l("Verify"),
-        "close": _l("Close"),
-        "reopen": _l("Reopen"),
-        "escalate": _l("Escalate to the province"),
+    "account_action": {
+        "created": _l("Account created"),
+        "password_set": _l("Password set"),
+        "password_reset": _l("Temporary password set"),
+        "changed": _l("Account changed"),
+        "disabled": _l("Account disabled"),
+        "enabled": _l("Account enabled"),
+        "device_enrolled": _l("Device enrolled"),
+        "device_revoked": _l("Device token revoked"),
     },
-    # ... and what its history says happened (``TicketEvent.action``).
+    # Each language named in its own words, the same whatever the page's language.
+    "locale": {"vi": "Tiếng Việt", "en": "English"},
+    # What a ticket's history says happened (``TicketEvent.action``).
     "ticket_event": {
         "created": _l("Opened"),
         "joined": _l("Report joined"),

@@ -16,6 +16,7 @@ import re
 from itertools import accumulate
 
 from flask import Flask, request
+from flask_babel import gettext
 
 from server.errors import ProblemError, database_unavailable
 
@@ -76,7 +77,10 @@ def check_json_body() -> None:
         return
     limit = JSON_MAX_DEPTH
     if json_depth(request.get_data(cache=True)) > limit:
-        raise TooDeep(f"The JSON body is nested more than {limit} levels deep.", errors={"_body": ["Too deep."]})
+        raise TooDeep(
+            gettext("The JSON body is nested more than %(limit)s levels deep.", limit=limit),
+            errors={"_body": [gettext("Too deep.")]},
+        )
 
 
 def _problem(status: int, title: str, detail: str, headers: tuple = ()) -> tuple[str, list, bytes]:

@@ -95,7 +95,7 @@ def check_sign_in_allowed(username: str | None) -> None:
         if not limiter.test(limit, SIGN_IN, key)
     ]
     if waits:
-        raise TooManyRequests("Too many failed sign-ins. Try again later.", math.ceil(max(waits)))
+        raise TooManyRequests(_("Too many failed sign-ins. Try again later."), math.ceil(max(waits)))
 
 
 def count_failed_sign_in(username: str | None) -> None:
@@ -168,7 +168,7 @@ def reject_unstorable_input() -> None:
         try:
             data = json.loads(body, parse_float=_finite, parse_constant=_not_json)
         except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
-            raise InvalidJson("The request body is not valid JSON.", errors={"_body": [str(exc)[:200]]}) from exc
+            raise InvalidJson(_("The request body is not valid JSON."), errors={"_body": [str(exc)[:200]]}) from exc
         fields = data.items() if isinstance(data, dict) else [("_body", data)]
         for name, value in fields:
             if message := _first_bad_text(name) or _first_bad_text(value):

@@ -74,17 +74,6 @@ JOIN LATERAL (
 ) a ON true
 """
 
-_PG_NEAREST_SITE = """
-SELECT p.idx, s.admin_unit_code
-FROM unnest(CAST(:idx AS int[]), CAST(:lon AS float8[]), CAST(:lat AS float8[])) AS p(idx, lon, lat)
-JOIN LATERAL (
-    SELECT admin_unit_code FROM sites s
-    WHERE ST_DWithin(s.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), :degrees)
-    ORDER BY s.geom <-> ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)
-    LIMIT 1
-) s ON true
-"""
-
 _SL_COMMUNES_AT = """
 WITH p(idx, lon, lat) AS (VALUES {values})
 SELECT p.idx, (
@@ -95,18 +84,6 @@ SELECT p.idx, (
       AND ST_Contains(a.boundary, MakePoint(p.lon, p.lat, 4326)) = 1
     LIMIT 1
 ) FROM p
-"""
-
-# SQLite cannot ORDER BY an outer column inside a scalar subquery; its documented "bare column with min()"
-# rule picks the admin unit of the closest site instead.
-_SL_NEAREST_SITE = """
-WITH p(idx, lon, lat) AS (VALUES {values})
-SELECT p.idx, s.admin_unit_code, min(ST_Distance(s.geom, MakePoint(p.lon, p.lat, 4326))) AS distance
-FROM p JOIN sites s
-  ON s.ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = 'sites' AND f_geometry_column = 'geom'
-                 AND search_frame = BuildCircleMbr(p.lon, p.lat, :degrees, 4326))
-WHERE ST_Distance(s.geom, MakePoint(p.lon, p.lat, 4326)) <= :degrees
-GROUP BY p.idx
 """
 
 
@@ -134,8 +111,3 @@ def _batch_lookup(
 def communes_at(session: Session, points: dict[int, tuple[float, float]]) -> dict[int, str]:
     """For each keyed (lon, lat), the code of the commune whose boundary contains it, when one does."""
     return _batch_lookup(session, points, _PG_COMMUNES_AT, _SL_COMMUNES_AT)
-
-
-def nearest_site_units(session: Session, points: dict[int, tuple[float, float]], max_km: float) -> dict[int, str]:
-    """For each keyed (lon, lat), the admin unit of the nearest site within ``max_km``."""
-    return _batch_lookup(session, points, _PG_NEAREST_SITE, _SL_NEAREST_SITE, degrees=max_km / 111.0)

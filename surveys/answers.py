@@ -9,6 +9,8 @@ given, as in XLSForm).
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
+
 from surveys.definition import CompiledDefinition, Question, label_text
 from surveys.expressions import evaluate, is_empty, to_bool
 
@@ -23,34 +25,34 @@ def _coerce(question: Question, value: Any) -> Any:
     """The answer in its stored form, or ``AnswerError`` saying what is wrong with its type."""
     kind = question.type
     if kind == "note":
-        raise AnswerError("A note takes no answer.")
+        raise AnswerError(gettext("A note takes no answer."))
     if kind == "text":
         if not isinstance(value, str):
-            raise AnswerError("Must be text.")
+            raise AnswerError(gettext("Must be text."))
         if len(value) > MAX_TEXT:
-            raise AnswerError(f"At most {MAX_TEXT} characters.")
+            raise AnswerError(gettext("At most %(limit)s characters.", limit=MAX_TEXT))
         return value
     if kind == "integer":
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise AnswerError("Must be a whole number.")
+            raise AnswerError(gettext("Must be a whole number."))
         if abs(value) > 10**12:
-            raise AnswerError("Is too large.")
+            raise AnswerError(gettext("Is too large."))
         return value
     if kind == "decimal":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise AnswerError("Must be a number.")
+            raise AnswerError(gettext("Must be a number."))
         if not abs(value) <= 10**15:  # also NaN, inf, and integers too large for a float
-            raise AnswerError("Must be a finite number of at most 10^15.")
+            raise AnswerError(gettext("Must be a finite number of at most 10^15."))
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
-            raise AnswerError("Must be true or false.")
+            raise AnswerError(gettext("Must be true or false."))
         return value
     if kind == "select_one":
         if not isinstance(value, str) or value not in question.choices:
-            raise AnswerError(f"Must be one of: {', '.join(question.choices)}.")
+            raise AnswerError(gettext("Must be one of: %(choices)s.", choices=", ".join(question.choices)))
         return value
     if kind == "select_multiple":
         return _coerce_multiple(question, value)
@@ -60,7 +62,7 @@ def _coerce(question: Question, value: Any) -> Any:
         except ValueError:
             day = None
         if day is None or not 1900 <= day.year <= 2100:
-            raise AnswerError("Must be a date as YYYY-MM-DD.")
+            raise AnswerError(gettext("Must be a date as YYYY-MM-DD."))
         return value
     return _coerce_geopoint(value)
 
@@ -69,14 +71,18 @@ def _coerce_multiple(question: Question, value: Any) -> list[str]:
     if isinstance(value, str):
         value = value.split()  # XLSForm's space-separated form
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise AnswerError("Must be a list of choice names.")
+        raise AnswerError(gettext("Must be a list of choice names."))
     unknown = [item for item in value if item not in question.choices]
     if unknown:
         raise AnswerError(
-            f"Not choices of this question: {', '.join(unknown)} (choices: {', '.join(question.choices)})."
+            gettext(
+                "Not choices of this question: %(unknown)s (choices: %(choices)s).",
+                unknown=", ".join(unknown),
+                choices=", ".join(question.choices),
+            )
         )
     if len(set(value)) != len(value):
-        raise AnswerError("Lists a choice twice.")
+        raise AnswerError(gettext("Lists a choice twice."))
     return value
 
 
@@ -88,15 +94,15 @@ def _coerce_geopoint(value: Any) -> dict:
         except ValueError:
             value = None
     if not isinstance(value, dict) or set(value) - {"lat", "lon", "altitude", "accuracy"}:
-        raise AnswerError('Must be {"lat": .., "lon": ..} (altitude and accuracy optional).')
+        raise AnswerError(gettext('Must be {"lat": .., "lon": ..} (altitude and accuracy optional).'))
     lat, lon = value.get("lat"), value.get("lon")
     for number in (lat, lon, value.get("altitude", 0), value.get("accuracy", 0)):
         if isinstance(number, bool) or not isinstance(number, int | float) or not abs(number) <= 10**7:
-            raise AnswerError("lat, lon, altitude and accuracy must be numbers.")
+            raise AnswerError(gettext("lat, lon, altitude and accuracy must be numbers."))
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
-        raise AnswerError("Not a real position: lat from -90 to 90, lon from -180 to 180, not (0, 0).")
+        raise AnswerError(gettext("Not a real position: lat from -90 to 90, lon from -180 to 180, not (0, 0)."))
     if value.get("accuracy", 0) < 0:
-        raise AnswerError("accuracy cannot be negative.")
+        raise AnswerError(gettext("accuracy cannot be negative."))
     return value
 
 

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
+
 FUNCTIONS = {
     # name: (min args, max args)
     "selected": (2, 2),
@@ -75,8 +77,18 @@ def _tokens(source: str) -> list[_Token]:
         if kind == "space":
             continue
         if kind == "other":
-            hint = " (paths are not supported: refer to answers as ${name})" if text == "/" else ""
-            raise ExpressionError(f"Unexpected {text!r} at position {match.start() + 1}{hint}.", unsupported=True)
+            if text == "/":
+                message = gettext(
+                    "Unexpected '%(text)s' at position %(position)s (paths are not supported: refer to answers as "
+                    "${name}).",
+                    text=text,
+                    position=match.start() + 1,
+                )
+            else:
+                message = gettext(
+                    "Unexpected '%(text)s' at position %(position)s.", text=text, position=match.start() + 1
+                )
+            raise ExpressionError(message, unsupported=True)
         tokens.append(_Token(kind, text, match.start()))
     tokens.append(_Token("end", "", len(source)))
     return tokens
@@ -104,14 +116,27 @@ class _Parser:
 
     def expect(self, text: str) -> None:
         if self.token.text != text or self.token.kind not in ("op", "word"):
-            found = self.token.text or "the end"
-            raise ExpressionError(f"Expected {text!r} at position {self.token.position + 1}, found {found!r}.")
+            found = self.token.text or gettext("the end")
+            raise ExpressionError(
+                gettext(
+                    "Expected '%(text)s' at position %(position)s, found '%(found)s'.",
+                    text=text,
+                    position=self.token.position + 1,
+                    found=found,
+                )
+            )
         self.take()
 
     def parse(self) -> tuple:
         tree = self.binary(0)
         if self.token.kind != "end":
-            raise ExpressionError(f"Unexpected {self.token.text!r} at position {self.token.position + 1}.")
+            raise ExpressionError(
+                gettext(
+                    "Unexpected '%(text)s' at position %(position)s.",
+                    text=self.token.text,
+                    position=self.token.position + 1,
+                )
+            )
         return tree
 
     LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
@@ -119,7 +144,7 @@ class _Parser:
     def deeper(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ExpressionError("Expression nested too deeply.")
+            raise ExpressionError(gettext("Expression nested too deeply."))
 
     def binary(self, level: int) -> tuple:
         if level == len(self.LEVELS):
@@ -150,7 +175,7 @@ class _Parser:
         if token.kind == "ref":
             name = token.text[2:-1].strip()
             if not NAME.match(name):
-                raise ExpressionError(f"{token.text} is not a valid reference to a question.")
+                raise ExpressionError(gettext("%(text)s is not a valid reference to a question.", text=token.text))
             self.references.add(name)
             return ("ref", name)
         if token.kind == "self":
@@ -163,19 +188,30 @@ class _Parser:
         if token.kind == "word" and self.token.text == "(":
             return self.call(token)
         if token.kind == "end":
-            raise ExpressionError("The expression ends too early.")
+            raise ExpressionError(gettext("The expression ends too early."))
         if token.kind == "word":
             raise ExpressionError(
-                f"Unexpected name {token.text!r} at position {token.position + 1}: refer to answers as ${{name}}.",
+                gettext(
+                    "Unexpected name '%(text)s' at position %(position)s: refer to answers as ${name}.",
+                    text=token.text,
+                    position=token.position + 1,
+                ),
                 unsupported=True,
             )
-        raise ExpressionError(f"Unexpected {token.text!r} at position {token.position + 1}.")
+        raise ExpressionError(
+            gettext("Unexpected '%(text)s' at position %(position)s.", text=token.text, position=token.position + 1)
+        )
 
     def call(self, name_token: _Token) -> tuple:
         name = name_token.text
         if name not in FUNCTIONS:
             raise ExpressionError(
-                f"Function {name}() is not supported (supported: {', '.join(sorted(FUNCTIONS))}).", unsupported=True
+                gettext(
+                    "Function %(name)s() is not supported (supported: %(supported)s).",
+                    name=name,
+                    supported=", ".join(sorted(FUNCTIONS)),
+                ),
+                unsupported=True,
             )
         self.expect("(")
         args = []
@@ -187,16 +223,18 @@ class _Parser:
         self.expect(")")
         low, high = FUNCTIONS[name]
         if not low <= len(args) <= high:
-            raise ExpressionError(f"{name}() takes {low} argument(s), not {len(args)}.")
+            raise ExpressionError(
+                gettext("%(name)s() takes %(low)s argument(s), not %(given)s.", name=name, low=low, given=len(args))
+            )
         return ("call", name, tuple(args))
 
 
 def parse(source: str) -> Expression:
     """Parse an expression; raises ``ExpressionError`` saying what is wrong or unsupported."""
     if not isinstance(source, str) or not source.strip():
-        raise ExpressionError("Must be a non-empty expression.")
+        raise ExpressionError(gettext("Must be a non-empty expression."))
     if len(source) > MAX_LENGTH:
-        raise ExpressionError(f"Longer than {MAX_LENGTH} characters.")
+        raise ExpressionError(gettext("Longer than %(limit)s characters.", limit=MAX_LENGTH))
     parser = _Parser(source)
     tree = parser.parse()
     return Expression(source, tree, frozenset(parser.references), parser.uses_self)
@@ -346,4 +384,6 @@ def _call(name: str, args: list) -> Any:
         return to_string(args[1]) in to_string(args[0])
     if name == "starts-with":
         return to_string(args[0]).startswith(to_string(args[1]))
-    raise ExpressionError(f"Function {name}() is not supported.", unsupported=True)  # pragma: no cover
+    raise ExpressionError(
+        gettext("Function %(name)s() is not supported.", name=name), unsupported=True
+    )  # pragma: no cover

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import marshmallow as ma
+from flask_babel import gettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -247,5 +248,5 @@ def query_responses(session: Session, scope: Scope, survey_id: int, args: dict, 
 def get_response(session: Session, scope: Scope, response_id: uuid.UUID) -> SurveyResponse:
     response = session.get(SurveyResponse, response_id)
     if response is None or not scope.covers_unit_codes(response.admin_unit_code, response.province_code):
-        raise NotFound(f"No survey response {response_id} in your jurisdiction.")
+        raise NotFound(gettext("No survey response %(id)s in your jurisdiction.", id=response_id))
     return response

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -48,9 +49,11 @@ def create_survey(
 ) -> Survey:
     """A new survey with its first version; the code must be new."""
     if not CODE.match(code or ""):
-        raise InvalidInput({"code": ["2-100 characters: lower-case letters, digits, _ and -, starting with a letter."]})
+        raise InvalidInput(
+            {"code": [gettext("2-100 characters: lower-case letters, digits, _ and -, starting with a letter.")]}
+        )
     if session.scalar(select(Survey.id).where(Survey.code == code)) is not None:
-        raise Conflict(f"A survey with code {code!r} exists: add a version to it instead.")
+        raise Conflict(gettext("A survey with code %(code)s exists: add a version to it instead.", code=code))
     check(definition)
     survey = Survey(
         code=code,
@@ -125,7 +128,7 @@ def list_surveys(session: Session) -> list[Survey]:
 def get_survey(session: Session, survey_id: int) -> Survey:
     survey = session.get(Survey, survey_id) if 1 <= survey_id <= ID_MAX else None
     if survey is None:
-        raise NotFound(f"No survey {survey_id}.")
+        raise NotFound(gettext("No survey %(id)s.", id=survey_id))
     return survey
 
 
@@ -136,7 +139,7 @@ def get_version(session: Session, survey_id: int, number: int) -> SurveyVersion:
             select(SurveyVersion).where(SurveyVersion.survey_id == survey_id, SurveyVersion.number == number)
         )
     if version is None:
-        raise NotFound(f"No version {number} of survey {survey_id}.")
+        raise NotFound(gettext("No version %(number)s of survey %(id)s.", number=number, id=survey_id))
     return version
 
 

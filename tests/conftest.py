@@ -19,6 +19,7 @@ from server.auth import issue_token
 from server.extensions import db as _db
 from server.models import Site, Team, User
 from server.services.admin_units import load_official_units
+from server.services.operators import load_operators
 from server.spatial import point
 
 BACKENDS = ["spatialite", "postgis"]
@@ -63,6 +64,7 @@ def app(request, tmp_path_factory):
     with application.app_context():
         flask_migrate.upgrade()
         load_official_units(_db.session)
+        load_operators(_db.session)
         _db.session.commit()
         _db.session.remove()
     yield application

@@ -43,9 +43,8 @@ def csrf_token(client, path: str = "/login") -> str:
 
 
 def sign_in_with_token(client, token: str, next_url: str | None = None):
-    """Post the token form of /login as a browser asking for English would (with the CSRF token): callers read
-    the English answer."""
+    """Post the token form of /login as a browser would (with the CSRF token)."""
     data = {"token": token, "csrf_token": csrf_token(client)}
     if next_url is not None:
         data["next"] = next_url
-    return client.post("/login", data=data, headers={"Accept-Language": "en"})
+    return client.post("/login", data=data)

@@ -3,8 +3,8 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-# Inside commune 04603 (Lao Cai, province 15) when the test boundaries are loaded.
-LAT, LON = 21.72, 104.92
+# Near the official centroid of commune 04603 Tà Xi Láng (Lao Cai, province 15): placed there without boundaries.
+LAT, LON = 21.48, 104.60
 
 
 def observed(hours_ago: float = 1.0) -> str:

@@ -132,7 +132,7 @@ def test_tokens_never_reach_the_logs(client, app, make_user, logs, monkeypatch, 
     bearer = {"Authorization": f"Bearer {issued}"}
     assert client.get(f"/api/v1/me?token={issued}", headers=bearer).status_code == 200
     assert client.get("/api/v1/sites?limit=0", headers=bearer).status_code == 422
-    assert "Sign-in failed" in sign_in_with_token(client, issued + "x").get_data(as_text=True)
+    assert "Đăng nhập không thành công" in sign_in_with_token(client, issued + "x").get_data(as_text=True)
     assert sign_in_with_token(client, issued).status_code == 302
     assert client.get("/").status_code == 200
 
@@ -175,7 +175,7 @@ def test_failed_logins_are_rate_limited(client, make_user, fresh_limits):
         assert sign_in_with_token(client, token).status_code == 302
     for _ in range(3):
         failed = sign_in_with_token(client, "fo_guess")
-        assert failed.status_code == 200 and "Sign-in failed" in failed.get_data(as_text=True)
+        assert failed.status_code == 200 and "Đăng nhập không thành công" in failed.get_data(as_text=True)
     refused = sign_in_with_token(client, token)
     assert_problem(refused, 429)
     assert int(refused.headers["Retry-After"]) >= 1

@@ -1,17 +1,24 @@
 import re
 import unicodedata
 
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
 
-from field_app_api.admin_units.schemas import AdminUnitListSchema, AdminUnitQueryArgsSchema, AdminUnitSchema
+from field_app_api.admin_units.schemas import (
+    AdminUnitListSchema,
+    AdminUnitLookupArgsSchema,
+    AdminUnitQueryArgsSchema,
+    AdminUnitSchema,
+    HistoricalUnitSchema,
+)
 from field_app_api.common import FeatureCollectionSchema, feature_collection, page, page_limit, wants_geojson
 from server import cursors
 from server.auth import login_required
 from server.errors import NotFound
 from server.extensions import db
-from server.models import AdminUnit
+from server.models import AdminUnit, HistoricalUnit
 
 blp = Blueprint(
     "admin_units",
@@ -19,6 +26,8 @@ blp = Blueprint(
     description="The 34 provinces and 3,321 communes/wards (two-tier local government)",
 )
 unit_schema = AdminUnitSchema()
+historical_schema = HistoricalUnitSchema()
+HISTORICAL_MATCHES = 50
 SECURITY = [{"bearerAuth": []}]
 CURSOR_SHAPE = (cursors.CODE,)
 
@@ -33,6 +42,22 @@ def codename_pattern(text: str) -> str | None:
     return f"%{'_'.join(words)}%" if words else None
 
 
+def _name_matches(model, q: str):
+    matches = [func.lower(model.name).like(f"%{q.lower()}%")]
+    if pattern := codename_pattern(q):
+        matches.append(model.codename.like(pattern))
+    return or_(*matches)
+
+
+def _historical(args: dict) -> list[HistoricalUnit]:
+    if "q" not in args:
+        return []
+    query = select(HistoricalUnit).where(_name_matches(HistoricalUnit, args["q"]))
+    if "level" in args:
+        query = query.where(HistoricalUnit.level == args["level"])
+    return list(db.session.scalars(query.order_by(HistoricalUnit.code).limit(HISTORICAL_MATCHES)))
+
+
 def _query(args: dict):
     query = select(AdminUnit)
     if "level" in args:
@@ -40,10 +65,7 @@ def _query(args: dict):
     if "parent" in args:
         query = query.where(AdminUnit.parent_code == args["parent"])
     if "q" in args:
-        matches = [func.lower(AdminUnit.name).like(f"%{args['q'].lower()}%")]
-        if pattern := codename_pattern(args["q"]):
-            matches.append(AdminUnit.codename.like(pattern))
-        query = query.where(or_(*matches))
+        query = query.where(_name_matches(AdminUnit, args["q"]))
     if "after" in args:
         (after,) = cursors.decode(args["after"], CURSOR_SHAPE)
         query = query.where(AdminUnit.code > after)
@@ -64,10 +86,13 @@ def _geometry(unit: AdminUnit):
 @blp.response(200, AdminUnitListSchema)
 @blp.doc(security=SECURITY)
 def list_admin_units(args):
-    """Provinces and communes, filtered by level, parent province or name."""
+    """Provinces and communes, filtered by level, parent province or name; with ``q``, the pre-2025 units of
+    that name too (under ``historical``), each with the current units that replaced it."""
     result = page(list(db.session.scalars(_query(args))), page_limit(args), _cursor_of)
     if wants_geojson():
         return feature_collection(result["items"], _geometry, unit_schema, result["next_cursor"])
+    if "q" in args and "after" not in args:
+        result["historical"] = _historical(args)
     return result
 
 
@@ -84,12 +109,18 @@ def admin_units_geojson(args):
 
 @blp.route("/admin-units/<code>")
 @login_required()
+@blp.arguments(AdminUnitLookupArgsSchema, location="query")
 @blp.response(200, AdminUnitSchema)
 @blp.doc(security=SECURITY)
-def get_admin_unit(code):
-    """One province or commune by official code."""
-    unit = db.session.get(AdminUnit, code)
+def get_admin_unit(args, code):
+    """One province or commune by official code; a pre-2025 code answers with ``valid_to`` and the current
+    units that replaced it (``successors``). A code both old and current means the current unit unless
+    ``historical=true``."""
+    unit = None if args["historical"] else db.session.get(AdminUnit, code)
     if unit is None:
+        old = db.session.get(HistoricalUnit, code)
+        if old is not None and not wants_geojson():
+            return jsonify(historical_schema.dump(old))  # the HistoricalUnitSchema shape
         raise NotFound(_("No admin unit with code %(code)s.", code=repr(code)))
     if wants_geojson():
         return feature_collection([unit], _geometry, unit_schema)

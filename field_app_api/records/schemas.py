@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import marshmallow as ma
 from flask import current_app
+from flask_babel import gettext
 from marshmallow import validate
 
 from field_app_api.common import (
@@ -47,9 +48,13 @@ class FieldRecordSchema(LatLonMixin, ma.Schema):
     def plausible_time(self, value: datetime, **kwargs) -> None:
         skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
         if value > datetime.now(UTC) + skew:
-            raise ma.ValidationError(f"Is in the future (more than {int(skew.total_seconds())} s ahead of the server).")
+            raise ma.ValidationError(
+                gettext(
+                    "Is in the future (more than %(seconds)s s ahead of the server).", seconds=int(skew.total_seconds())
+                )
+            )
         if value < EARLIEST_OBSERVATION:
-            raise ma.ValidationError("Is before 2020: the device clock is probably not set.")
+            raise ma.ValidationError(gettext("Is before 2020: the device clock is probably not set."))
 
 
 class VisitSchema(FieldRecordSchema):
@@ -87,7 +92,7 @@ class ConnectivityReadingSchema(FieldRecordSchema):
     @ma.validates_schema
     def network_matches_measurements(self, data, **kwargs):
         if data.get("network") == "none" and (data.get("down_mbps") or 0) > 0:
-            raise ma.ValidationError("A reading with network none cannot have a download speed.", "down_mbps")
+            raise ma.ValidationError(gettext("A reading with network none cannot have a download speed."), "down_mbps")
 
 
 class AssistanceLogSchema(FieldRecordSchema):
@@ -103,12 +108,12 @@ class AssistanceLogSchema(FieldRecordSchema):
     @ma.validates("outcome")
     def no_identity_numbers(self, value: str, **kwargs) -> None:
         if IDENTITY_NUMBER.search(value):
-            raise ma.ValidationError("Looks like a citizen identity number: record counts and services only.")
+            raise ma.ValidationError(gettext("Looks like a citizen identity number: record counts and services only."))
 
     @ma.validates_schema
     def language_support_within_helped(self, data, **kwargs):
         if data.get("language_support", 0) > data.get("citizens_helped", 0):
-            raise ma.ValidationError("Cannot exceed citizens_helped.", "language_support")
+            raise ma.ValidationError(gettext("Cannot exceed citizens_helped."), "language_support")
 
 
 class FindingSchema(FieldRecordSchema):

@@ -16,6 +16,12 @@ class SiteSchema(ma.Schema):
     attributes = ma.fields.Dict()
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
+    warnings = ma.fields.Method(
+        "_warnings", metadata={"description": "Notes on this change, e.g. a pre-2025 code read as its successor"}
+    )
+
+    def _warnings(self, site):
+        return getattr(site, "warnings", None)
 
 
 def site_attributes() -> JsonObject:

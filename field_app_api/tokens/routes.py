@@ -1,4 +1,5 @@
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -55,6 +56,6 @@ def revoke(token_id):
     actor = current_user()
     token = db.session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.id and not may_manage(actor, token.user)):
-        raise NotFound("No such token of yours or of someone you manage.")
+        raise NotFound(gettext("No such token of yours or of someone you manage."))
     revoke_device(db.session, actor, token)
     db.session.commit()

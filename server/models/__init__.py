@@ -1,7 +1,8 @@
 """Domain models. Import from here so every table is registered on the metadata."""
 
-from server.models.admin_units import AdminUnit
+from server.models.admin_units import AdminUnit, AdminUnitMove, HistoricalUnit, Succession
 from server.models.attachments import Attachment
+from server.models.operators import Operator
 from server.models.records import (
     RECORD_MODELS,
     AssistanceLog,
@@ -20,6 +21,10 @@ __all__ = [
     "RECORD_MODELS",
     "AccountEvent",
     "AdminUnit",
+    "AdminUnitMove",
+    "HistoricalUnit",
+    "Operator",
+    "Succession",
     "ApiToken",
     "AssistanceLog",
     "Attachment",

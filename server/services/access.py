@@ -15,19 +15,32 @@ Two rules, used by users, teams, tokens, tickets, field records, sync and survey
 import uuid
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.auth import ROLE_RANK, Scope, scope_for
 from server.errors import Forbidden, InvalidInput, NotFound
+from server.labels import label
 from server.models import RECORD_MODELS, AdminUnit, FieldRecord, Site, Team, User, Visit
 
 TEAM_ROLES = ("field_member", "team_lead")
 
 
+NO_SUCH = {
+    "site": lazy_gettext("No such site in your area."),
+    "team": lazy_gettext("No such team in your area."),
+    "visit": lazy_gettext("No such visit in your area."),
+    "record": lazy_gettext("No such record in your area."),
+    "user": lazy_gettext("No such user in your area."),
+    "attachment": lazy_gettext("No such attachment in your area."),
+}
+
+
 def no_such(thing: str) -> str:
     """The one message for a reference that does not exist or lies outside the caller's area."""
-    return f"No such {thing} in your area."
+    return str(NO_SUCH[thing])
 
 
 def not_found(field: str, thing: str) -> InvalidInput:
@@ -46,7 +59,7 @@ def require_grantable_units(scope: Scope, units: Iterable[AdminUnit]) -> None:
     """Admin units handed out as a jurisdiction lie inside the actor's area (admin units are public: 403)."""
     outside = [unit.code for unit in units if not scope.covers(unit)]
     if outside:
-        raise Forbidden(f"Outside your jurisdiction: {', '.join(outside)}.")
+        raise Forbidden(_("Outside your jurisdiction: %(codes)s.", codes=", ".join(outside)))
 
 
 def grantable_roles(actor: User) -> tuple[str, ...]:
@@ -58,7 +71,7 @@ def grantable_roles(actor: User) -> tuple[str, ...]:
 
 def require_grantable_role(actor: User, role: str) -> None:
     if role not in grantable_roles(actor):
-        raise Forbidden(f"You may not give the role {role}: only roles below your own.")
+        raise Forbidden(_("You may not give the role %(role)s: only roles below your own.", role=label(role, "role")))
 
 
 def team_in_area(scope: Scope, team: Team) -> bool:
@@ -79,7 +92,7 @@ def grantable_team(session: Session, actor: User, team_id: int, field: str = "te
     if team is None or not _team_referencable(actor, scope, team):
         raise not_found(field, "team")
     if not team_in_area(scope, team):
-        raise Forbidden("This team also works outside your jurisdiction: only an admin may put people in it.")
+        raise Forbidden(_("This team also works outside your jurisdiction: only an admin may put people in it."))
     return team
 
 
@@ -102,7 +115,7 @@ def managed_user(session: Session, actor: User, user_id: int) -> User:
         return actor
     user = session.get(User, user_id)
     if user is None or not may_manage(actor, user):
-        raise NotFound("No such user among those you manage.")
+        raise NotFound(_("No such user among those you manage."))
     return user
 
 

@@ -7,6 +7,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -73,17 +74,20 @@ def store_attachment(
             if size > max_bytes:
                 temp.close()
                 os.unlink(temp.name)
-                raise PayloadTooLarge(f"Attachments are limited to {max_bytes} bytes.", errors={"file": ["Too large."]})
+                raise PayloadTooLarge(
+                    gettext("Attachments are limited to %(limit)s bytes.", limit=max_bytes),
+                    errors={"file": [gettext("Too large.")]},
+                )
             digest.update(chunk)
             temp.write(chunk)
     try:
         if size == 0:
-            raise InvalidInput({"file": ["The file is empty."]})
+            raise InvalidInput({"file": [gettext("The file is empty.")]})
         content_type = sniff(head)
         if content_type is None:
             raise UnsupportedMediaType(
-                "Only JPEG, PNG, WebP, HEIC photos and PDF files are accepted.",
-                errors={"file": ["The content is not a JPEG, PNG, WebP, HEIC image or a PDF."]},
+                gettext("Only JPEG, PNG, WebP, HEIC photos and PDF files are accepted."),
+                errors={"file": [gettext("The content is not a JPEG, PNG, WebP, HEIC image or a PDF.")]},
             )
         sha256 = digest.hexdigest()
         same_owner = Attachment.ticket_id == ticket_id if record_kind == "ticket" else Attachment.record_id == record_id

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import h3
+from flask_babel import gettext
 from sqlalchemy import Uuid, any_, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -15,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.database import insert_new_rows
-from server.models import RECORD_MODELS, AdminUnit, Site, Team, User
+from server.models import RECORD_MODELS, AdminUnit, Operator, Site, Team, User
 from server.services import access
+from server.services.admin_units import nearest_communes
 from server.services.ticket_rules import RuleSettings, apply_rules
-from server.spatial import communes_at, nearest_site_units
+from server.spatial import communes_at
 
 
 @dataclass
@@ -52,10 +54,10 @@ class Outcome:
 class IngestSettings:
     country_bbox: tuple[float, float, float, float]
     outside_country: str  # warn | reject | accept
+    unknown_operator: str  # warn | reject
     dead_spot_max_signal_dbm: int
     dead_spot_min_down_mbps: float
     h3_resolution: int
-    nearest_site_max_km: float
     rules: RuleSettings | None = None
 
     @classmethod
@@ -63,10 +65,10 @@ class IngestSettings:
         return cls(
             country_bbox=tuple(config["COUNTRY_BBOX"]),
             outside_country=config["OUTSIDE_COUNTRY"],
+            unknown_operator=config["UNKNOWN_OPERATOR"],
             dead_spot_max_signal_dbm=config["DEAD_SPOT_MAX_SIGNAL_DBM"],
             dead_spot_min_down_mbps=config["DEAD_SPOT_MIN_DOWN_MBPS"],
             h3_resolution=config["H3_RESOLUTION"],
-            nearest_site_max_km=config["NEAREST_SITE_MAX_KM"],
             rules=RuleSettings.from_config(config),
         )
 
@@ -122,6 +124,7 @@ def ingest(
     ``now`` is the time of receipt (default: the clock); replaying past syncs (demo data) passes its own."""
     batch = _Batch(candidates)
     _check_country(batch, settings)
+    _check_operators(session, batch, settings)
     _check_team(session, batch, user)
     sites = _check_sites(session, batch, scope)
     units = _place(session, batch, user, sites, settings)
@@ -139,11 +142,33 @@ def _check_country(batch: _Batch, settings: IngestSettings) -> None:
         lat, lon = candidate.data["lat"], candidate.data["lon"]
         if west <= lon <= east and south <= lat <= north:
             continue
-        message = ["Outside Viet Nam's bounding box: check the device's position fix."]
+        message = [gettext("Outside Viet Nam's bounding box: check the device's position fix.")]
         if settings.outside_country == "reject":
             batch.reject(index, {"lat": message})
         else:
             candidate.warnings["lat"] = message
+
+
+def _check_operators(session: Session, batch: _Batch, settings: IngestSettings) -> None:
+    """A reading's ``operator_code`` is one of the operator table's; its name fills ``operator`` when the phone
+    sent none. An unknown code is a warning, or a rejection under ``FIELDOPS_UNKNOWN_OPERATOR=reject``."""
+    codes = {c.data.get("operator_code") for c in batch.live.values() if c.kind == "connectivity_reading"} - {None}
+    if not codes:
+        return
+    known = {code: name for code, name in session.execute(select(Operator.code, Operator.name))}
+    for index, candidate in list(batch.live.items()):
+        code = candidate.data.get("operator_code")
+        if candidate.kind != "connectivity_reading" or code is None:
+            continue
+        if code in known:
+            if not candidate.data.get("operator"):
+                candidate.data["operator"] = known[code]
+            continue
+        message = [f"Unknown operator code {code}: see GET /api/v1/operators for Viet Nam's operators."]
+        if settings.unknown_operator == "reject":
+            batch.reject(index, {"operator_code": message})
+        else:
+            candidate.warnings["operator_code"] = message
 
 
 def _check_team(session: Session, batch: _Batch, user: User) -> None:
@@ -159,7 +184,9 @@ def _check_team(session: Session, batch: _Batch, user: User) -> None:
         if team_id is None or team_id == user.team_id:
             continue
         if user.role != "admin":
-            batch.reject(index, {"team_id": ["You can record only as a member of your own team."]}, forbidden=True)
+            batch.reject(
+                index, {"team_id": [gettext("You can record only as a member of your own team.")]}, forbidden=True
+            )
         elif team_id not in existing:
             batch.reject(index, {"team_id": [access.no_such("team")]})
 
@@ -177,38 +204,41 @@ def _check_sites(session: Session, batch: _Batch, scope: Scope) -> dict[int, Sit
 def _place(
     session: Session, batch: _Batch, user: User, sites: dict[int, Site], settings: IngestSettings
 ) -> dict[int, AdminUnit]:
-    """The admin unit of each record: the commune boundary containing it, else its site's unit, else the
-    nearest site's unit, else the team's only commune or province."""
+    """The admin unit of each record: the commune boundary containing it, else its site's commune, else the
+    commune whose centroid is nearest (for a point inside the country's box). The team's jurisdiction plays no
+    part: a point in another province is placed there, and then refused by the scope check like any other."""
     points = {index: (c.data["lon"], c.data["lat"]) for index, c in batch.live.items()}
     codes = communes_at(session, points)
     for index, candidate in batch.live.items():
         site_id = candidate.data.get("site_id")
         if index not in codes and site_id is not None:
             codes[index] = sites[site_id].admin_unit_code
-    unplaced = {index: point for index, point in points.items() if index not in codes}
+    west, south, east, north = settings.country_bbox
+    unplaced = {
+        index: (lon, lat)
+        for index, (lon, lat) in points.items()
+        if index not in codes and west <= lon <= east and south <= lat <= north  # abroad: no nearest commune
+    }
     if unplaced:
-        codes.update(nearest_site_units(session, unplaced, settings.nearest_site_max_km))
-    fallback = _team_home_unit(user)
+        codes.update(nearest_communes(session, unplaced))
     units_by_code = {
-        unit.code: unit
-        for unit in session.scalars(select(AdminUnit).where(AdminUnit.code.in_(set(codes.values()) | {fallback})))
+        unit.code: unit for unit in session.scalars(select(AdminUnit).where(AdminUnit.code.in_(set(codes.values()))))
     }
     placed = {}
     for index in list(batch.live):
-        unit = units_by_code.get(codes.get(index, fallback))
+        unit = units_by_code.get(codes.get(index))
         if unit is None:
             batch.reject(
                 index,
-                {"lat": ["Cannot tell which commune this point is in: give a site_id, or load commune boundaries."]},
+                {
+                    "lat": [
+                        gettext("Cannot tell which commune this point is in: give a site_id, or load the admin units.")
+                    ]
+                },
             )
         else:
             placed[index] = unit
     return placed
-
-
-def _team_home_unit(user: User) -> str | None:
-    units = user.team.jurisdiction if user.team else ([user.jurisdiction] if user.jurisdiction else [])
-    return units[0].code if len(units) == 1 else None
 
 
 def _check_scope(batch: _Batch, scope: Scope, units: dict[int, AdminUnit]) -> None:
@@ -216,7 +246,15 @@ def _check_scope(batch: _Batch, scope: Scope, units: dict[int, AdminUnit]) -> No
         unit = units[index]
         if not scope.covers(unit):
             batch.reject(
-                index, {"lat": [f"{unit.name} ({unit.code}) is outside your team's jurisdiction."]}, forbidden=True
+                index,
+                {
+                    "lat": [
+                        gettext(
+                            "%(name)s (%(code)s) is outside your team's jurisdiction.", name=unit.name, code=unit.code
+                        )
+                    ]
+                },
+                forbidden=True,
             )
 
 
@@ -228,7 +266,7 @@ def _check_visits(session: Session, batch: _Batch, scope: Scope) -> None:
     for index, candidate in list(batch.live.items()):
         visit_id = candidate.data.get("visit_id")
         if visit_id is not None and visit_id not in in_batch and visit_id not in stored:
-            message = [access.no_such("visit"), "Send the visit before its records, or in the same batch."]
+            message = [access.no_such("visit"), gettext("Send the visit before its records, or in the same batch.")]
             batch.reject(index, {"visit_id": message})
 
 

@@ -7,31 +7,59 @@ from sqlalchemy.orm import Session
 from server.auth import Scope
 from server.errors import Forbidden, InvalidInput
 from server.models import AdminUnit, Site, User
-from server.services.admin_units import commune_at
+from server.services.admin_units import CodeNotUsable, commune_at, commune_of_point, read_code
 from server.spatial import point
 
 
 def resolve_admin_unit(
-    session: Session, lon: float, lat: float, given_code: str | None, default_code: str | None = None
+    session: Session,
+    lon: float,
+    lat: float,
+    given_code: str | None,
+    default_code: str | None = None,
+    warnings: dict | None = None,
 ) -> AdminUnit:
-    """The commune containing the point when boundaries say so; otherwise the unit the client named,
-    else ``default_code`` (a moved site keeps its commune when no boundary says otherwise)."""
+    """The commune containing the point when boundaries say so; otherwise the unit the client named (a pre-2025
+    code is read as the commune that replaced it, with a note in ``warnings``), else ``default_code`` (a moved
+    site keeps its commune when no boundary says otherwise), else the commune whose centroid is nearest."""
     found = commune_at(session, lon, lat)
     if found is not None:
-        if given_code and given_code not in (found.code, found.parent_code):
-            raise InvalidInput(
-                {"admin_unit_code": [f"The point lies in {found.name} ({found.code}), not {given_code}."]}
-            )
+        if given_code:
+            given = _read(session, given_code, lon, lat, warnings)
+            if given.code not in (found.code, found.parent_code):
+                raise InvalidInput(
+                    {
+                        "admin_unit_code": [
+                            _(
+                                "The point lies in %(name)s (%(code)s), not %(given)s.",
+                                name=found.name,
+                                code=found.code,
+                                given=given_code,
+                            )
+                        ]
+                    }
+                )
         return found
-    given_code = given_code or default_code
     if given_code:
-        unit = session.get(AdminUnit, given_code)
-        if unit is None:
-            raise InvalidInput({"admin_unit_code": [f"Unknown admin unit code {given_code!r}."]})
-        return unit
-    raise InvalidInput(
-        {"admin_unit_code": ["No loaded boundary contains this point: give the official code of its commune."]}
-    )
+        return _read(session, given_code, lon, lat, warnings)
+    if default_code:
+        return session.get(AdminUnit, default_code)
+    nearest = commune_of_point(session, lon, lat)
+    if nearest is None:
+        raise InvalidInput(
+            {"admin_unit_code": [_("No admin units are loaded: give the official code of its commune.")]}
+        )
+    return nearest
+
+
+def _read(session: Session, code: str, lon: float, lat: float, warnings: dict | None) -> AdminUnit:
+    try:
+        reading = read_code(session, code, lon, lat)
+    except CodeNotUsable as error:
+        raise InvalidInput({"admin_unit_code": [error.message]}) from None
+    if reading.warning and warnings is not None:
+        warnings.setdefault("admin_unit_code", []).append(reading.warning)
+    return reading.unit
 
 
 def _check_writable(scope: Scope, unit: AdminUnit) -> None:
@@ -51,7 +79,8 @@ def create_site(
     attributes: dict | None = None,
     created_by: User | None = None,
 ) -> Site:
-    unit = resolve_admin_unit(session, lon, lat, admin_unit_code)
+    warnings: dict = {}
+    unit = resolve_admin_unit(session, lon, lat, admin_unit_code, warnings=warnings)
     _check_writable(scope, unit)
     site = Site(
         name=name,
@@ -64,6 +93,7 @@ def create_site(
     )
     session.add(site)
     session.flush()
+    site.warnings = warnings or None
     return site
 
 
@@ -72,7 +102,9 @@ def update_site(session: Session, scope: Scope, site: Site, changes: dict) -> Si
     if "lat" in changes or "lon" in changes or "admin_unit_code" in changes:
         lon, lat = site.lon, site.lat
         lon, lat = changes.get("lon", lon), changes.get("lat", lat)
-        unit = resolve_admin_unit(session, lon, lat, changes.get("admin_unit_code"), site.admin_unit_code)
+        warnings: dict = {}
+        unit = resolve_admin_unit(session, lon, lat, changes.get("admin_unit_code"), site.admin_unit_code, warnings)
+        site.warnings = warnings or None
         _check_writable(scope, unit)
         site.geom = point(lon, lat)
         site.admin_unit_code, site.province_code = unit.code, unit.province_code

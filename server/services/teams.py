@@ -14,7 +14,7 @@ def units_by_code(session: Session, codes: list[str], field: str = "jurisdiction
     units = list(session.scalars(select(AdminUnit).where(AdminUnit.code.in_(codes))))
     missing = sorted(set(codes) - {unit.code for unit in units})
     if missing:
-        raise InvalidInput({field: [f"Unknown admin unit codes: {', '.join(missing)}."]})
+        raise InvalidInput({field: [_("Unknown admin unit codes: %(codes)s.", codes=", ".join(missing))]})
     return units
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from server import passwords
 from server.auth import issue_token, revoke_token, scope_for
 from server.errors import Conflict, Forbidden, InvalidInput
+from server.labels import label
 from server.models import AccountEvent, AdminUnit, ApiToken, Team, User
 from server.services import access
 from server.services.access import TEAM_ROLES, may_manage
@@ -26,14 +27,20 @@ def _placement(
         if team is None:
             raise access.not_found("team_id", "team")
     if role in TEAM_ROLES and team is None:
-        raise InvalidInput({"team_id": [f"A {role} must belong to a team."]})
+        raise InvalidInput(
+            {"team_id": [gettext("A person with the role “%(role)s” must belong to a team.", role=label(role, "role"))]}
+        )
     unit = session.get(AdminUnit, jurisdiction_code) if jurisdiction_code else None
     if jurisdiction_code and unit is None:
-        raise InvalidInput({"jurisdiction_code": [f"Unknown admin unit code {jurisdiction_code!r}."]})
+        raise InvalidInput(
+            {"jurisdiction_code": [gettext("Unknown admin unit code %(code)s.", code=jurisdiction_code)]}
+        )
     if unit is not None and actor is not None:
         access.require_grantable_units(scope_for(actor), [unit])
     if role == "coordinator" and unit is None and team is None:
-        raise InvalidInput({"jurisdiction_code": ["A coordinator needs a jurisdiction (usually a province code)."]})
+        raise InvalidInput(
+            {"jurisdiction_code": [gettext("A coordinator needs a jurisdiction (usually a province code).")]}
+        )
     return team, unit
 
 

@@ -10,7 +10,6 @@ from server.extensions import db
 from server.passwords import verify_password
 from server.services.users import set_password
 from server.web.forms import LocaleForm, PasswordChangeForm
-from server.web.labels import ROLE_LABELS
 from server.web.session import SignedIn, page_login_required, safe_next
 
 blp = Blueprint("account", __name__, url_prefix="/account")
@@ -27,7 +26,7 @@ def overview():
         db.session.commit()
         flash(gettext("Language saved."))
         return redirect(url_for("account.overview"))
-    return render_template("account.html", user=user, form=form, role_labels=ROLE_LABELS)
+    return render_template("account.html", user=user, form=form)
 
 
 @blp.route("/password", methods=["GET", "POST"])

@@ -15,10 +15,10 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
+from server.labels import VOCABULARIES
 from server.models.teams import TEAM_KINDS
 from server.models.users import LOCALES, ROLES, USERNAME_PATTERN
 from server.passwords import MAX_LENGTH
-from server.web.labels import LOCALE_LABELS, ROLE_LABELS, TEAM_KIND_LABELS
 
 
 def _none_if_empty(value):
@@ -51,7 +51,7 @@ class PasswordChangeForm(FlaskForm):
 
 class LocaleForm(FlaskForm):
     locale = SelectField(
-        lazy_gettext("Language"), choices=[SelectChoice(code, LOCALE_LABELS[code]) for code in LOCALES]
+        lazy_gettext("Language"), choices=[SelectChoice(code, VOCABULARIES["locale"][code]) for code in LOCALES]
     )
 
 
@@ -66,7 +66,7 @@ class PersonForm(FlaskForm):
     display_name = StringField(lazy_gettext("Full name"), validators=[Optional(), Length(max=200)])
     role = SelectField(
         lazy_gettext("Role"),
-        choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES],
+        choices=[SelectChoice(role, VOCABULARIES["role"][role]) for role in ROLES],
         validators=[AnyOf(ROLES)],
         validate_choice=False,
     )
@@ -103,7 +103,7 @@ class ConfirmForm(FlaskForm):
 class TeamForm(FlaskForm):
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(
-        lazy_gettext("Kind"), choices=[SelectChoice(kind, TEAM_KIND_LABELS[kind]) for kind in TEAM_KINDS]
+        lazy_gettext("Kind"), choices=[SelectChoice(kind, VOCABULARIES["team_kind"][kind]) for kind in TEAM_KINDS]
     )
     jurisdiction = StringField(
         lazy_gettext("Area: admin unit codes, separated by commas"), validators=[DataRequired(), Length(max=2000)]

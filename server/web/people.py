@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 from server.auth import current_scope, current_user, token_ttl_days
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.extensions import db
+from server.labels import label
 from server.models import AccountEvent, ApiToken, Team, User
 from server.services.access import grantable_roles, may_manage
 from server.services.teams import create_team, update_team, visible_teams
@@ -26,7 +27,6 @@ from server.services.users import (
     visible_users,
 )
 from server.web.forms import ConfirmForm, DeviceForm, NewPersonForm, PersonForm, TeamForm, TemporaryPasswordForm
-from server.web.labels import ACCOUNT_ACTION_LABELS, ROLE_LABELS, TEAM_KIND_LABELS
 from server.web.session import page_login_required
 
 blp = Blueprint("people", __name__)
@@ -55,7 +55,7 @@ def _team_choices(actor: User) -> list[SelectChoice]:
 
 
 def _prepare(form: PersonForm, actor: User) -> None:
-    form.role.choices = [SelectChoice(role, ROLE_LABELS[role]) for role in grantable_roles(actor)]
+    form.role.choices = [SelectChoice(role, label(role, "role")) for role in grantable_roles(actor)]
     form.team_id.choices = _team_choices(actor)
 
 
@@ -84,7 +84,7 @@ def people():
     actor = _require_manager()
     users = list(db.session.scalars(visible_users(actor).order_by(User.username)))
     manageable = {user.id for user in users if may_manage(actor, user)}
-    return render_template("people.html", users=users, manageable=manageable, role_labels=ROLE_LABELS)
+    return render_template("people.html", users=users, manageable=manageable)
 
 
 @blp.route("/people/new", methods=["GET", "POST"])
@@ -150,8 +150,6 @@ def _render_person(user: User, form: PersonForm, password_form: TemporaryPasswor
         form=form,
         password_form=password_form,
         events=events,
-        action_labels=ACCOUNT_ACTION_LABELS,
-        role_labels=ROLE_LABELS,
     )
 
 
@@ -258,7 +256,7 @@ def teams():
                 flash(gettext("Team %(name)s created.", name=team.name))
                 return redirect(url_for("people.team", team_id=team.id))
     rows = list(db.session.scalars(visible_teams(current_scope(), actor.team_id, whole_scope=True).order_by(Team.name)))
-    return render_template("teams.html", teams=rows, form=form, kind_labels=TEAM_KIND_LABELS)
+    return render_template("teams.html", teams=rows, form=form)
 
 
 @blp.route("/teams/<int:team_id>", methods=["GET", "POST"])
@@ -289,6 +287,4 @@ def team(team_id: int):
                 flash(gettext("Saved."))
                 return redirect(url_for("people.team", team_id=found.id))
     members = list(db.session.scalars(select(User).where(User.team_id == found.id).order_by(User.username)))
-    return render_template(
-        "team.html", team=found, form=form, members=members, kind_labels=TEAM_KIND_LABELS, role_labels=ROLE_LABELS
-    )
+    return render_template("team.html", team=found, form=form, members=members)

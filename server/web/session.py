@@ -76,6 +76,8 @@ def configure_sessions(app: Flask) -> None:
     def protect_forms():
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or request.path.startswith("/api/"):
             return
+        if request.routing_exception is not None:  # no view will run (404, 405): nothing to protect
+            return
         if not app.config["WTF_CSRF_ENABLED"]:
             return
         csrf.protect()

@@ -16,7 +16,7 @@ from server.auth import current_scope, current_user
 from server.errors import InvalidInput, NotFound, ProblemError
 from server.extensions import db
 from server.i18n import local_date
-from server.labels import VOCABULARIES, label
+from server.labels import label
 from server.models import RECORD_MODELS, AdminUnit, Attachment, Site, Team, Ticket, TicketEvent, User, Visit
 from server.models.tickets import ACTIVE_STATUSES
 from server.services import tickets as workflow
@@ -29,7 +29,7 @@ from server.web.minimap import place_svg
 from server.web.session import page_login_required
 
 blp = Blueprint("ticket_page", __name__)
-ACTIONS = tuple(VOCABULARIES["ticket_action"])  # every button the page can show
+ACTIONS = (*workflow.TRANSITIONS, "comment")  # every button the page can show
 VISITS_OFFERED = 20
 # Where each field error of the services is shown on the form.
 ERROR_FIELDS = {"evidence": "visit_id", "file": "photo"}

@@ -2,12 +2,14 @@
 
 from flask import current_app
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from field_app_api.common import page, page_limit
 from server.auth import current_scope, current_user, login_required
 from server.errors import Forbidden, InvalidInput
 from server.extensions import db
+from server.labels import label
 from server.services.ingest import IngestSettings
 from surveys import responses, services
 from surveys.api.schemas import (
@@ -168,7 +170,12 @@ def response_detail(response_id):
 
 def _require_author() -> None:
     if current_user().role not in AUTHORS:
-        raise Forbidden(f"Creating surveys needs one of the roles: {', '.join(AUTHORS)}.")
+        raise Forbidden(
+            gettext(
+                "Creating surveys needs one of the roles: %(roles)s.",
+                roles=", ".join(label(role, "role") for role in AUTHORS),
+            )
+        )
 
 
 def _first_message(errors: dict) -> str:

@@ -1,6 +1,7 @@
 """Schemas of the surveys API. A response uses the same field names as a field record."""
 
 import marshmallow as ma
+from flask_babel import gettext
 from marshmallow import validate
 
 from field_app_api.common import JsonObject, PageArgsSchema, lat_field, lon_field
@@ -132,7 +133,7 @@ class SurveyResponseSchema(FieldRecordSchema):
     @ma.validates_schema
     def lat_with_lon(self, data, **kwargs):
         if (data.get("lat") is None) != (data.get("lon") is None):
-            raise ma.ValidationError("Give both lat and lon, or neither.", "lat")
+            raise ma.ValidationError(gettext("Give both lat and lon, or neither."), "lat")
 
 
 class SurveyResponseSyncSchema(SurveyResponseSchema):

@@ -82,7 +82,7 @@ def test_unknown_code_is_404(client, member):
 
 
 def test_geojson_gives_boundaries_when_loaded(client, db, member, tmp_path):
-    """admin-units.geojson returns the boundary of a unit that has one, and null geometry otherwise."""
+    """admin-units.geojson returns the boundary of a unit that has one, and its centroid otherwise."""
     path = write_boundaries(
         tmp_path, [{"type": "Feature", "properties": {"code": "04603"}, "geometry": square(104.90, 21.70)}]
     )
@@ -94,4 +94,43 @@ def test_geojson_gives_boundaries_when_loaded(client, db, member, tmp_path):
     assert feature["geometry"]["type"] == "MultiPolygon"
     assert feature["properties"]["has_boundary"] is True
     other = client.get("/api/v1/admin-units.geojson?q=Tú Lệ", headers=member).get_json(force=True)["features"]
-    assert other and all(feature["geometry"] is None for feature in other)
+    assert other and all(feature["geometry"]["type"] == "Point" for feature in other)
+
+
+def test_a_pre_2025_code_answers_with_its_successors(client, member):
+    """An old commune code answers with valid_to and the current communes that replaced it (partial when split)."""
+    whole = client.get("/api/v1/admin-units/00013", headers=member).get_json()
+    assert (whole["name"], whole["historical"], whole["valid_to"]) == ("Phường Quán Thánh", True, "2025-06-30")
+    assert whole["successors"] == [{"code": "00004", "name": "Phường Ba Đình", "partial": False}]
+    split = client.get("/api/v1/admin-units/00016", headers=member).get_json()
+    assert [(s["code"], s["partial"]) for s in split["successors"]] == [("00004", True), ("00008", True)]
+
+
+def test_a_code_both_old_and_current_means_the_current_unit_unless_asked(client, member):
+    """Old codes were reused: 00004 is Ba Đình now, and the old Phường Phúc Tân... only with historical=true."""
+    current = client.get("/api/v1/admin-units/00004", headers=member).get_json()
+    assert current["historical"] is False and current["valid_from"] == "2025-07-01" and current["valid_to"] is None
+    old = client.get("/api/v1/admin-units/00004?historical=true", headers=member).get_json()
+    assert old["historical"] is True and old["valid_to"] == "2025-06-30"
+
+
+def test_name_search_without_diacritics_finds_current_and_old_units(client, member):
+    """ "chau que" finds the old communes Châu Quế Thượng and Châu Quế Hạ, whose successor is listed."""
+    answer = client.get("/api/v1/admin-units?q=chau que", headers=member).get_json()
+    old = {unit["code"]: unit for unit in answer["historical"]}
+    assert old["04384"]["name"] == "Xã Châu Quế Thượng"
+    assert old["04384"]["successors"][0]["code"] == "04387"
+    assert {unit["code"] for unit in answer["items"]} == {"04387"} or "04387" in old
+
+
+def test_current_units_carry_centroid_and_area(client, member):
+    """Each commune has the centroid and area of the official data."""
+    unit = client.get("/api/v1/admin-units/04603", headers=member).get_json()
+    assert unit["centroid"] == {"lat": 21.4804, "lon": 104.6} and unit["area_km2"] == pytest.approx(88.5022)
+
+
+def test_operators_are_listed(client, member):
+    """GET /operators lists Viet Nam's MCC-MNC codes from the package, Viettel, VinaPhone, MobiFone among them."""
+    items = {op["code"]: op for op in client.get("/api/v1/operators", headers=member).get_json()["items"]}
+    assert {"452-01", "452-02", "452-04", "452-05", "452-07", "452-08", "452-09"} <= set(items)
+    assert items["452-01"]["name"] == "MobiFone" and items["452-04"]["name"].startswith("Viettel")

@@ -108,8 +108,8 @@ def test_dead_spot_thresholds_are_configurable(app, client, member):
 
 def test_outside_the_country_is_a_warning_or_a_rejection(app, client, member):
     """By default a point outside Viet Nam is stored with a warning; configured to reject, it is refused."""
-    _, headers, _ = member
-    record = reading(lat=13.75, lon=100.5)  # Bangkok: nearest site too far, team has one province
+    _, headers, site = member
+    record = reading(lat=13.75, lon=100.5, site_id=site.id)  # Bangkok, at a site of the team's commune
     body = client.post("/api/v1/sync", json={"records": [record]}, headers=headers).get_json()
     assert body["results"][0]["status"] == "created" and "lat" in body["results"][0]["warnings"]
     app.config["OUTSIDE_COUNTRY"] = "reject"
@@ -126,29 +126,30 @@ def test_admin_unit_comes_from_the_boundary_when_loaded(db, client, member, tmp_
 
     _, headers, _ = member
     path = write_boundaries(
-        tmp_path, [{"type": "Feature", "properties": {"code": "04630"}, "geometry": square(104.90, 21.70)}]
+        tmp_path, [{"type": "Feature", "properties": {"code": "04630"}, "geometry": square(LON - 0.02, LAT - 0.02)}]
     )
     import_boundaries(db.session, path)
     body = post(client, headers, reading()).get_json()
     assert body["admin_unit_code"] == "04630"
 
 
-def test_admin_unit_falls_back_to_the_site_then_the_nearest_site(client, member, make_site):
+def test_admin_unit_falls_back_to_the_site_then_the_nearest_centroid(client, member, make_site):
+    """Without boundaries: the site's commune, else the commune whose official centroid is nearest."""
     _, headers, site = member
     other = make_site(commune="04630", lat=21.80, lon=104.80)
     at_site = post(client, headers, reading(site_id=other.id)).get_json()
     assert at_site["admin_unit_code"] == "04630"
     near_first = post(client, headers, reading(lat=LAT + 0.01)).get_json()
-    assert near_first["admin_unit_code"] == site.admin_unit_code
-    near_second = post(client, headers, reading(lat=21.801, lon=104.801)).get_json()
+    assert near_first["admin_unit_code"] == site.admin_unit_code == "04603"
+    near_second = post(client, headers, reading(lat=21.7832, lon=104.2601)).get_json()  # Tú Lệ's centroid
     assert near_second["admin_unit_code"] == "04630"
 
 
 def test_unplaceable_record_is_rejected(client, make_user, make_team):
-    """No boundary, no site nearby and a team spanning two provinces: the record cannot be placed."""
+    """A point outside the country with no site and no boundary cannot be placed, whatever the team covers."""
     team = make_team(jurisdiction=["15", "08"])
     _, headers = make_user("field_member", team=team)
-    body = assert_problem(post(client, headers, reading()), 422)
+    body = assert_problem(post(client, headers, reading(lat=13.75, lon=100.5)), 422)
     assert "lat" in body["errors"]
 
 
@@ -196,7 +197,8 @@ def test_filters_and_keyset_pagination(client, member):
         )
         for i in range(9)
     ]
-    client.post("/api/v1/sync", json={"records": records}, headers=headers)
+    answer = client.post("/api/v1/sync", json={"records": records}, headers=headers).get_json()
+    assert answer["created"] == 9, answer
     seen, cursor = [], None
     for _ in range(10):
         url = "/api/v1/connectivity-readings?limit=2" + (f"&after={cursor}" if cursor else "")
@@ -212,7 +214,7 @@ def test_filters_and_keyset_pagination(client, member):
     assert len(client.get(f"/api/v1/connectivity-readings?site={site.id}", headers=headers).get_json()["items"]) == 4
     since = (datetime.now(UTC) - timedelta(hours=2, minutes=30)).isoformat().replace("+", "%2B")
     assert len(client.get(f"/api/v1/connectivity-readings?since={since}", headers=headers).get_json()["items"]) == 3
-    inside = client.get("/api/v1/connectivity-readings?bbox=104.9,21.7,104.95,21.75", headers=headers).get_json()
+    inside = client.get("/api/v1/connectivity-readings?bbox=104.58,21.46,104.62,21.5", headers=headers).get_json()
     outside = client.get("/api/v1/connectivity-readings?bbox=105.9,21.7,105.95,21.75", headers=headers).get_json()
     assert len(inside["items"]) == 9 and outside["items"] == []
     assert len(client.get("/api/v1/connectivity-readings?admin_unit=15", headers=headers).get_json()["items"]) == 9

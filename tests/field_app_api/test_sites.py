@@ -28,11 +28,13 @@ def test_create_site_with_lat_lon_and_commune(client, lead):
     assert client.get(f"/api/v1/sites/{body['id']}", headers=lead).get_json() == body
 
 
-def test_create_site_without_commune_or_boundary_is_422(client, lead):
-    """With no boundary containing the point, the commune code is required."""
+def test_create_site_without_commune_or_boundary_takes_the_nearest_centroid(client, lead):
+    """With no boundary and no code, the site takes the commune whose official centroid is nearest."""
     body = {key: value for key, value in SITE.items() if key != "admin_unit_code"}
-    problem = assert_problem(client.post("/api/v1/sites", json=body, headers=lead), 422)
-    assert "admin_unit_code" in problem["errors"]
+    body.update(lat=21.481, lon=104.601)  # by Tà Xi Láng's centroid
+    response = client.post("/api/v1/sites", json=body, headers=lead)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["admin_unit_code"] == "04603"
 
 
 def test_site_inside_an_imported_boundary_gets_that_commune(client, db, lead, tmp_path):

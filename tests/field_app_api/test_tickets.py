@@ -426,7 +426,7 @@ def test_queue_pages(client, db, field):
     url = f"/queues/teams/{field['commune'].id}"
     assert client.get(url).status_code == 302
     token = field["fixer"]["Authorization"].split()[1]
-    assert "Sign-in failed" in sign_in_with_token(client, "wrong").get_data(as_text=True)
+    assert "Đăng nhập không thành công" in sign_in_with_token(client, "wrong").get_data(as_text=True)
     assert sign_in_with_token(client, token, next_url=url).headers["Location"] == url
     page = client.get(url)
     html = page.get_data(as_text=True)

@@ -202,10 +202,11 @@ def test_commune_indicators(db, make_site):
     assert communes[TU_LE].overdue_tickets == 1
     assert communes[TU_LE].dead_spot_share == 0.0
     assert communes["04456"].dead_spot_share is None
-    # No boundaries in the test database: communes with sites are placed at their sites' mean position.
-    assert communes[KHAO_MANG].geometry_source == "sites"
-    assert communes[TU_LE].geometry_source is None
-    assert result.drawn_as("boundary") == 0
+    # No boundaries in the test database: every commune is drawn at its official centroid, sized by its area.
+    assert communes[KHAO_MANG].geometry_source == "centroid" and communes[TU_LE].geometry_source == "centroid"
+    assert (communes[TU_LE].geometry.y, communes[TU_LE].geometry.x) == (21.7832, 104.26)
+    assert communes[TU_LE].radius_m == round((115.35 / 3.141592653589793) ** 0.5 * 1000)
+    assert result.drawn_as("centroid") == len(communes)
 
 
 def test_province_level_tickets_count_for_their_commune(db, make_site):

@@ -83,7 +83,8 @@ def test_commune_indicators(client, make_user):
     assert communes[KHAO_MANG]["properties"]["dead_spot_share"] == pytest.approx(0.6667)
     assert communes[KHAO_MANG]["properties"]["broken_equipment"] == 1
     assert communes[KHAO_MANG]["geometry"]["type"] == "Point"
-    assert communes[KHAO_MANG]["properties"]["geometry_source"] == "sites"
+    assert communes[KHAO_MANG]["properties"]["geometry_source"] == "centroid"
+    assert communes[KHAO_MANG]["properties"]["area_km2"] == 120.06
     assert communes[TU_LE]["properties"]["value"] == 0
     assert all(f["properties"]["code"] != "02266" for f in body["features"])
 

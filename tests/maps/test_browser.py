@@ -26,7 +26,7 @@ if CHROMIUM is None:
 playwright_api = pytest.importorskip("playwright.sync_api", reason="browser test: pip install playwright")
 
 PROVINCE, COMMUNE = "15", "04465"
-LAT, LON = 21.80, 104.10
+LAT, LON = 21.89, 103.965  # by the official centroid of 04465 Khao Mang: readings are placed there
 XSS = '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">'
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = {

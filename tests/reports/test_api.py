@@ -37,7 +37,15 @@ def get(client, path, headers, **query):
 
 def test_reports_need_a_token(client):
     """No bearer token, no report."""
-    for path in ("indicators", "investment-priorities", "plan?budget=1", "on-time", "assistance", "unvisited"):
+    for path in (
+        "indicators",
+        "investment-priorities",
+        "plan?budget=1",
+        "on-time",
+        "assistance",
+        "unvisited",
+        "operators",
+    ):
         assert_problem(client.get(f"{BASE}/{path}"), 401)
 
 
@@ -158,7 +166,7 @@ def test_xlsx_download(client, world, coordinator, window):
 
 
 def test_geojson_download(client, db, world, coordinator, window):
-    """Communes with a boundary carry it; communes without have null geometry; H3 cells are hexagons."""
+    """Communes with a boundary carry it; communes without have their centroid; H3 cells are hexagons."""
     square = Polygon([(104.9, 21.7), (104.95, 21.7), (104.95, 21.75), (104.9, 21.75)])
     db.session.get(AdminUnit, C1).boundary = from_shape(MultiPolygon([square]), srid=4326)
     db.session.flush()
@@ -166,7 +174,7 @@ def test_geojson_download(client, db, world, coordinator, window):
     assert response.mimetype == "application/geo+json"
     features = {f["properties"]["code"]: f for f in json.loads(response.data)["features"]}
     assert features[C1]["geometry"]["type"] == "MultiPolygon"
-    assert features[C2]["geometry"] is None
+    assert features[C2]["geometry"]["type"] == "Point"
     cell = next(f for f in features.values() if f["properties"]["place_kind"] == "h3_cell")
     assert cell["geometry"]["type"] == "Polygon" and len(cell["geometry"]["coordinates"][0]) == 7
     assert features[C1]["properties"]["score"] == pytest.approx(0.237)
@@ -196,5 +204,27 @@ def test_report_paths_form_a_valid_openapi_document(client):
 
     spec = client.get("/api/v1/openapi.json").get_json()
     spec["paths"] = {path: item for path, item in spec["paths"].items() if path.startswith(BASE)}
-    assert len(spec["paths"]) == 7
+    assert len(spec["paths"]) == 8
     validate(spec)
+
+
+def test_connectivity_by_operator(client, make_user):
+    """Readings are grouped by operator code and named from the operator table, dead-spot share per operator."""
+    from tests.records_factory import reading
+
+    _, member = make_user("field_member", province="15")
+    _, coordinator = make_user("coordinator", jurisdiction_code="15")
+    batch = [
+        reading(operator_code="452-04", operator="", network="none"),
+        reading(operator_code="452-04", operator="", network="4g", down_mbps=20.0, signal_dbm=-80),
+        reading(operator_code="452-01", operator="", network="4g", down_mbps=20.0, signal_dbm=-80),
+    ]
+    assert client.post("/api/v1/sync", json={"records": batch}, headers=member).get_json()["created"] == 3
+    answer = get(client, "operators", coordinator)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    rows = {row["operator_code"]: row for row in answer.get_json()["items"]}
+    assert rows["452-04"]["operator_name"].startswith("Viettel") and rows["452-04"]["readings"] == 2
+    assert rows["452-04"]["dead_spot_share"] == 0.5
+    assert (rows["452-01"]["operator_name"], rows["452-01"]["dead_spot_readings"]) == ("MobiFone", 0)
+    csv_text = get(client, "operators", coordinator, format="csv").get_data(as_text=True)
+    assert "operator_code" in csv_text and "452-01" in csv_text

@@ -120,7 +120,7 @@ def test_coordinator_enrols_a_phone_on_a_small_screen(server, browser):
         me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {payload['token']}"})
         assert me.status_code == 200 and me.get_json()["id"] == member_id
 
-        page.locator("nav form button[type=submit]").click()  # sign out from the page header
+        page.locator("header form[action='/logout'] button[type=submit]").click()  # sign out from the page header
         page.wait_for_load_state("load")
         page.goto(base + "/people", wait_until="load")
         assert "/login" in page.url

@@ -24,11 +24,14 @@ def test_loading_twice_changes_nothing(db):
     assert (report.created, report.updated, report.unchanged) == (0, 0, 3355)
 
 
-def test_loading_restores_a_changed_name(db):
-    """A unit whose name drifted is put back to the official one."""
-    db.session.get(AdminUnit, "00070").name = "wrong"
+def test_loading_restores_a_respelled_name_only_when_applied(db):
+    """A unit whose name drifted in spelling only is listed as renamed, and put back by --apply."""
+    db.session.get(AdminUnit, "00070").name = "Phường  hoàn kiếm"
     db.session.flush()
     report = load_official_units(db.session)
+    assert [(c.kind, c.old_code, c.new_code) for c in report.plan.changes] == [("renamed", "00070", "00070")]
+    assert db.session.get(AdminUnit, "00070").name == "Phường  hoàn kiếm"
+    report = load_official_units(db.session, apply=True)
     assert report.updated == 1
     assert db.session.get(AdminUnit, "00070").name == "Phường Hoàn Kiếm"
 
@@ -77,3 +80,19 @@ def test_point_in_boundary_finds_the_commune(db, tmp_path):
     assert commune_at(db.session, 104.92, 21.72).code == "04603"
     assert commune_at(db.session, 104.97, 21.72).code == "04630"
     assert commune_at(db.session, 105.50, 21.72) is None
+
+
+def test_boundaries_keyed_by_a_pre_2025_code(db, tmp_path):
+    """An old code whose commune is exactly one current commune gives that commune's boundary, with a warning;
+    the old outline of a merged commune is refused, naming what it became."""
+    path = write_boundaries(
+        tmp_path,
+        [
+            {"type": "Feature", "properties": {"code": "27352"}, "geometry": square(106.6, 10.8)},
+            {"type": "Feature", "properties": {"code": "00013"}, "geometry": square(105.83, 21.04, 0.01)},
+        ],
+    )
+    report = import_boundaries(db.session, path)
+    assert report.matched == ["27367"] and "pre-2025 code" in report.warnings[0]
+    assert db.session.get(AdminUnit, "27367").boundary is not None
+    assert "00004 Phường Ba Đình" in report.unmatched[0] and "not a current boundary" in report.unmatched[0]

@@ -150,6 +150,21 @@ def test_demo_data_is_deterministic_for_a_seed(db):
     assert db.session.scalar(select(User).where(User.username == DEMO_MARKER_USER)) is None
 
 
+def test_demo_sites_lie_in_official_communes_by_their_centroids(db):
+    """Every demo site names a commune of the official list, and the nearest official centroid is that commune's."""
+    from shapely import wkt
+
+    from server.services.admin_units import nearest_communes, official_units
+
+    sites = demo_sites(db, 7)
+    official = {unit["code"] for unit in official_units() if unit["level"] == "commune"}
+    assert {code for _, _, code, _ in sites} <= official
+    points = {index: wkt.loads(text).coords[0] for index, (_, _, _, text) in enumerate(sites)}
+    nearest = nearest_communes(db.session, points)
+    agreeing = sum(nearest[index] == code for index, (_, _, code, _) in enumerate(sites))
+    assert agreeing >= 0.9 * len(sites)  # 1.5 km from the centroid; a few small urban wards are narrower
+
+
 def demo_activity(db, seed: int) -> tuple:
     """What the simulated field work of a seed produced: records per kind and tickets per category/status."""
     from sqlalchemy import case, func

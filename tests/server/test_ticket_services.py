@@ -9,8 +9,9 @@ from server.auth import scope_for
 from server.models import Ticket
 from server.services.calendar import WorkingCalendar
 from server.services.ticket_rules import RuleSettings, equipment_signal
-from server.services.tickets import NotPermitted, open_or_join_many, transition
-from server.services.tickets.routing import Router
+from server.services.tickets import NotPermitted, escalate_overdue, open_or_join_many, transition
+from server.services.tickets.permissions import PERMISSIONS
+from server.services.tickets.routing import Router, dead_spot_title
 
 SETTINGS = RuleSettings(dead_spot_cluster_count=5, dead_spot_cluster_days=14, reopen_within_days=30)
 
@@ -70,3 +71,32 @@ def test_a_resolvers_team_cannot_verify(db, make_team, make_user, make_site):
         assert refused.value.extra["rule"] == "ticket.verify"
     transition(db.session, reporter, ticket, "verify", scope=scope_for(reporter))
     assert ticket.status == "verified" and ticket.verified_by_id == reporter.id
+
+
+def test_stored_texts_are_vietnamese_whatever_the_request_language(app, db, make_team, make_site):
+    """A ticket opened while an English API request runs still gets its title in Vietnamese, and the overdue
+    escalation writes its comment in Vietnamese; outside the app the stored language cannot be chosen."""
+    site, team = make_site(commune="04603", name="Trạm y tế"), make_team(["15"])
+    with app.test_request_context("/api/v1/sync", headers={"Accept-Language": "en"}):
+        [ticket_id] = open_tickets(db, [broken_printer(site, team)], team).values()
+        assert str(NotPermitted("verify").detail).startswith("You may not do this")
+    ticket = db.session.get(Ticket, ticket_id)
+    assert ticket.title == "Máy in hỏng: Canon LBP2900 #2 tại Trạm y tế"
+    ticket.due_at = datetime(2026, 11, 20, 3, tzinfo=UTC)
+    assert escalate_overdue(db.session, now=datetime(2026, 11, 23, 4, tzinfo=UTC)) == [ticket]
+    assert ticket.events[-1].comment == "Quá hạn từ 20/11/2026 (3 ngày): đã chuyển lên tỉnh."
+    assert dead_spot_title(1, "Xã Châu Quế") == "Không có sóng di động: 1 lần đo tại Xã Châu Quế"
+
+
+def test_a_refusal_speaks_the_readers_language_and_keeps_the_rule_in_english(app, db):
+    """``detail`` is translated; ``rule`` and ``rule_says`` stay the stable texts programs read."""
+    with app.test_request_context("/api/v1/tickets/1", headers={"Accept-Language": "vi"}):
+        refused = NotPermitted("close")
+        assert "Bạn không được làm việc này" in refused.detail
+    assert refused.extra == {"rule": "ticket.close", "rule_says": PERMISSIONS["close"].says}
+
+
+def test_stored_texts_need_the_app():
+    """Outside the app's context titles would silently stay English: refused instead."""
+    with pytest.raises(RuntimeError):
+        dead_spot_title(1, "Xã Châu Quế")

@@ -18,6 +18,7 @@ from server import create_app
 from server.auth import Scope, issue_token
 from server.extensions import db
 from server.models import User
+from server.passwords import hash_password
 from server.services.admin_units import load_official_units
 from server.services.sites import create_site
 from server.services.teams import create_team
@@ -108,6 +109,10 @@ def records(now: datetime, site_id: int) -> list[dict]:
     return batch
 
 
+USERNAME = "dieu.phoi"
+PASSWORD = "bat-xat-phieu-viec-2026"  # test data only
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app on 127.0.0.1 over a SpatiaLite file with committed data; yields (base URL, token)."""
@@ -134,7 +139,7 @@ def server(tmp_path_factory):
             jurisdiction=[PROVINCE],
         )
         user = User(
-            username="dieu.phoi",
+            username=USERNAME,
             display_name="Nguyễn Thị Điều Phối",
             role="coordinator",
             team=team,
@@ -150,6 +155,7 @@ def server(tmp_path_factory):
             lon=LON,
             admin_unit_code=COMMUNE,
         )
+        user.password_hash = hash_password(PASSWORD)
         _, token = issue_token(db.session, user, "browser")
         db.session.commit()
         site_id = site.id
@@ -191,11 +197,12 @@ def browser():
             chromium.close()
 
 
-def sign_in(page, base: str, token: str) -> None:
-    """Sign in through the login form, as a person does (today: the token form at /login)."""
+def sign_in(page, base: str) -> None:
+    """Sign in with the user name and password at /login, as a person does."""
     page.goto(f"{base}/login", wait_until="load")
-    page.fill("input[name=token]", token)
-    page.locator("main form button[type=submit]").click()
+    page.fill("input[name=username]", USERNAME)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form:has(input[name=password]) button[type=submit]").click()
     page.wait_for_url(f"{base}/")
 
 
@@ -218,7 +225,7 @@ def test_every_menu_page_fits_a_phone_in_vietnamese(server, browser):
         page.goto(f"{base}/login", wait_until="load")
         assert page.evaluate(OVERFLOW) <= 0 and page.evaluate(SMALL_TARGETS) == []
         page.screenshot(path=str(ARTIFACTS / "login.png"), full_page=True)
-        sign_in(page, base, token)
+        sign_in(page, base)
         for name, path in PAGES.items():
             response = page.goto(base + path, wait_until="load")
             expected = 404 if name in ("people", "teams", "not-found") else 200
@@ -244,7 +251,7 @@ def test_language_switch_in_the_browser(server, browser):
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
     page = context.new_page()
     try:
-        sign_in(page, base, token)
+        sign_in(page, base)
         page.goto(f"{base}/surveys/", wait_until="load")
         assert page.locator("h1").inner_text() == "Phiếu khảo sát và bảng kiểm"
         page.locator("form.lang button[value=en]").click()

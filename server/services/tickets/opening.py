@@ -4,12 +4,14 @@ however many visits and retries report it), and opening one by hand."""
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.database import insert_new_rows
 from server.errors import Forbidden, InvalidInput
+from server.i18n import DEFAULT_LOCALE, in_language
 from server.models import AdminUnit, Ticket, TicketEvent, User
 from server.models.tickets import ACTIVE_SQL, ACTIVE_STATUSES, DONE_STATUSES
 from server.services import access
@@ -270,11 +272,17 @@ def _reopen_by_rule(
         from_status=before,
         to_status="reopened",
         source=signal.source,
-        comment="Failed again soon after it was resolved.",
+        comment=failed_again_comment(),
         at=now,
     )
     session.flush()
     return ticket
+
+
+def failed_again_comment() -> str:
+    """Stored on the ticket's trail, so written in Vietnamese like titles (see ``routing``)."""
+    with in_language(DEFAULT_LOCALE):
+        return _("Failed again soon after it was resolved.")
 
 
 def create_ticket(
@@ -294,12 +302,12 @@ def create_ticket(
 ) -> Ticket:
     """A ticket opened by hand (not from a field signal)."""
     if user.role not in ("team_lead", *COORDINATORS):
-        raise Forbidden("Only a team lead or a coordinator may open tickets by hand.")
+        raise Forbidden(_("Only a team lead or a coordinator may open tickets by hand."))
     unit = session.get(AdminUnit, admin_unit_code)
     if unit is None:
-        raise InvalidInput({"admin_unit_code": [f"Unknown admin unit code {admin_unit_code!r}."]})
+        raise InvalidInput({"admin_unit_code": [_("Unknown admin unit code %(code)s.", code=admin_unit_code)]})
     if not scope.covers(unit):
-        raise Forbidden(f"{unit.name} ({unit.code}) is outside your jurisdiction.")
+        raise Forbidden(_("%(name)s (%(code)s) is outside your jurisdiction.", name=unit.name, code=unit.code))
     if site_id is not None:
         access.referencable_site(session, scope, site_id)
     rule = rule_for(session, category)

@@ -9,11 +9,10 @@ jurisdiction) is a reader. A person may take an action when one of their relatio
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 
 from server.auth import scope_for
 from server.errors import Forbidden
-from server.labels import label
 from server.models import Ticket, User
 
 ROLES = ("field_member", "team_lead", "coordinator", "admin")
@@ -26,50 +25,62 @@ COORDINATORS = frozenset({"coordinator", "admin"})
 
 @dataclass(frozen=True)
 class Permission:
-    """The roles allowed per relation, and the rule in words for refusals and the README."""
+    """The roles allowed per relation, and the rule in words: ``says`` is stable English for programs and the
+    README (``rule_says`` in refusals); people read ``RULE_READS``, translated."""
 
     roles: dict[str, frozenset[str]]
-    says: object  # a lazy translation: the reader's language when shown
+    says: str
 
 
 # fmt: off
 PERMISSIONS: dict[str, Permission] = {
     "assign":   Permission({"owner_team": LEADS, "area_coordinator": COORDINATORS},
-                           _l("the owner team's lead or a coordinator of the area assigns")),
+                           "the owner team's lead or a coordinator of the area assigns"),
     "start":    Permission({"owner_team": TEAM, "assignee": ANYONE, "area_coordinator": COORDINATORS},
-                           _l("only the owner team, the assignee or a coordinator of the area starts work")),
+                           "only the owner team, the assignee or a coordinator of the area starts work"),
     "resolve":  Permission({"owner_team": TEAM, "assignee": ANYONE, "area_coordinator": COORDINATORS},
-                           _l("only the owner team, the assignee or a coordinator of the area resolves")),
+                           "only the owner team, the assignee or a coordinator of the area resolves"),
     "verify":   Permission({"owner_team": LEADS, "reporting_team": TEAM, "area_coordinator": COORDINATORS},
-                           _l("the reporting team, the owner team's lead or a coordinator of the area verifies, "
-                           "never the resolver's team")),
+                           "the reporting team, the owner team's lead or a coordinator of the area verifies, "
+                           "never the resolver's team"),
     "close":    Permission({"owner_team": LEADS, "reporting_team": LEADS, "area_coordinator": COORDINATORS},
-                           _l("the lead of the owner or reporting team, or a coordinator of the area closes")),
+                           "the lead of the owner or reporting team, or a coordinator of the area closes"),
     "reopen":   Permission({"reporting_team": TEAM, "area_coordinator": COORDINATORS},
-                           _l("the reporting team or a coordinator of the area reopens")),
+                           "the reporting team or a coordinator of the area reopens"),
     "escalate": Permission({"owner_team": TEAM, "assignee": ANYONE, "area_coordinator": COORDINATORS},
-                           _l("the owner team, the assignee or a coordinator of the area escalates")),
+                           "the owner team, the assignee or a coordinator of the area escalates"),
     "edit":     Permission({"owner_team": LEADS, "area_coordinator": COORDINATORS},
-                           _l("the owner team's lead or a coordinator of the area edits")),
+                           "the owner team's lead or a coordinator of the area edits"),
     "comment":  Permission({relation: ANYONE for relation in RELATIONS},
-                           _l("anyone who can read the ticket or has a part in it comments")),
+                           "anyone who can read the ticket or has a part in it comments"),
 }
 # fmt: on
 
 
+# The rules in people's words, one sentence each (whole sentences: word order differs in Vietnamese).
+RULE_READS = {
+    "assign": lazy_gettext("The owner team's lead or a coordinator of the area assigns this ticket."),
+    "start": lazy_gettext("Only the owner team, the assignee or a coordinator of the area starts work on this ticket."),
+    "resolve": lazy_gettext("Only the owner team, the assignee or a coordinator of the area resolves this ticket."),
+    "verify": lazy_gettext(
+        "The reporting team, the owner team's lead or a coordinator of the area verifies this ticket, "
+        "never the resolver's team."
+    ),
+    "close": lazy_gettext("The lead of the owner or reporting team, or a coordinator of the area closes this ticket."),
+    "reopen": lazy_gettext("The reporting team or a coordinator of the area reopens this ticket."),
+    "escalate": lazy_gettext("The owner team, the assignee or a coordinator of the area escalates this ticket."),
+    "edit": lazy_gettext("The owner team's lead or a coordinator of the area edits this ticket."),
+    "comment": lazy_gettext("Anyone who can read the ticket or has a part in it comments on it."),
+}
+
+
 class NotPermitted(Forbidden):
-    """A refusal naming the rule (``rule``: the action) and what it says."""
+    """A refusal naming the rule (``rule``: the action) and what it says: ``rule_says`` in stable English for
+    programs, ``detail`` in the reader's language."""
 
     def __init__(self, action: str, detail: str | None = None):
-        rule = str(PERMISSIONS[action].says)
-        super().__init__(
-            detail
-            or _(
-                "You may not do this to the ticket (%(action)s): %(rule)s.",
-                action=label(action, "ticket_action"),
-                rule=rule,
-            )
-        )
+        rule = PERMISSIONS[action].says
+        super().__init__(detail or _("You may not do this: %(rule)s", rule=RULE_READS[action]))
         self.extra = {"rule": f"ticket.{action}", "rule_says": rule}
 
 

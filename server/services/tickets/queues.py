@@ -3,6 +3,7 @@ their owner) or province (located in it or owned by it), overdue first, then pri
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ def visible_tickets(scope: Scope):
 def get_ticket(session: Session, scope: Scope, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or not scope.covers_unit_codes(ticket.admin_unit_code, ticket.province_code):
-        raise NotFound(f"No ticket {ticket_id} in your jurisdiction.")
+        raise NotFound(_("No ticket %(id)s in your jurisdiction.", id=ticket_id))
     return ticket
 
 

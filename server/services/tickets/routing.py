@@ -6,38 +6,18 @@ province-level ticket goes to the province department, else the commune's team. 
 Vietnamese, the language of the people who work the tickets: what, then where (site, else commune).
 """
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.i18n import DEFAULT_LOCALE, in_language
+from server.labels import label
 from server.models import AdminUnit, Site, Team
 from server.models.teams import team_jurisdictions
 
 COMMUNE_TEAM_KINDS = ("commune_staff", "community_digital_team")  # in order of preference
 PROVINCE_TEAM_KIND = "province_department"
-
-# Labels for stored titles (Vietnamese): one table per vocabulary.
-ASSET_KIND_VI = {
-    "computer": "Máy tính",
-    "laptop": "Máy tính xách tay",
-    "printer": "Máy in",
-    "scanner": "Máy quét",
-    "queue_display": "Màn hình xếp hàng",
-    "network_device": "Thiết bị mạng",
-    "power_backup": "Bộ lưu điện",
-    "id_card_reader": "Đầu đọc căn cước",
-    "other": "Thiết bị",
-}
-CONDITION_VI = {"working": "hoạt động", "degraded": "xuống cấp", "broken": "hỏng", "missing": "bị thiếu"}
-CATEGORY_VI = {
-    "equipment": "Thiết bị",
-    "connectivity": "Kết nối mạng",
-    "power": "Điện",
-    "software": "Phần mềm",
-    "staffing": "Nhân sự",
-    "training": "Tập huấn",
-    "procedure": "Thủ tục",
-    "facility": "Cơ sở vật chất",
-}
 
 
 class Router:
@@ -82,15 +62,35 @@ def province_department(session: Session, province_code: str) -> int | None:
     return Router(session, {province_code}).province_team.get(province_code)
 
 
-def equipment_title(asset_kind: str, condition: str, label: str, place: str) -> str:
+def equipment_title(asset_kind: str, condition: str, asset_label: str, place: str) -> str:
     """E.g. "Máy in hỏng: Canon LBP2900 #2 tại Trạm y tế xã Châu Quế"."""
-    return f"{ASSET_KIND_VI[asset_kind]} {CONDITION_VI[condition]}: {label} tại {place}"
+    with in_language(DEFAULT_LOCALE):
+        return _(
+            "%(asset_kind)s %(condition)s: %(asset_label)s at %(place)s",
+            asset_kind=label(asset_kind, "asset_kind"),
+            condition=label(condition, "condition").lower(),
+            asset_label=asset_label,
+            place=place,
+        )
 
 
 def finding_title(category: str, description: str, place: str) -> str:
-    return f"{CATEGORY_VI[category]}: {description[:120]} tại {place}"
+    """E.g. "Phần mềm: không đăng nhập được VNeID tại Xã Châu Quế"."""
+    with in_language(DEFAULT_LOCALE):
+        return _(
+            "%(category)s: %(description)s at %(place)s",
+            category=label(category, "category"),
+            description=description[:120],
+            place=place,
+        )
 
 
 def dead_spot_title(count: int, place: str) -> str:
     """E.g. "Không có sóng di động: 5 lần đo tại Xã Châu Quế"."""
-    return f"Không có sóng di động: {count} lần đo tại {place}"
+    with in_language(DEFAULT_LOCALE):
+        return ngettext(
+            "No mobile signal: %(num)s reading at %(place)s",
+            "No mobile signal: %(num)s readings at %(place)s",
+            count,
+            place=place,
+        )

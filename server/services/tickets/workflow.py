@@ -4,11 +4,14 @@ edits, comments, and the escalation of overdue tickets. Every change leaves a ``
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from server.auth import Scope, scope_for
 from server.errors import Conflict, InvalidInput, ProblemError
+from server.i18n import DEFAULT_LOCALE, in_language, local_date
+from server.labels import label
 from server.models import Attachment, Ticket, TicketEvent, User
 from server.models.tickets import DONE_STATUSES
 from server.services import access
@@ -28,24 +31,36 @@ TRANSITIONS = {
     "reopen": (DONE_STATUSES, "reopened"),
     "escalate": (("open", "assigned", "in_progress", "reopened"), "escalated"),
 }
-NEEDS_COMMENT = ("resolve", "reopen", "escalate")
+COMMENT_REQUIRED = {
+    "resolve": lazy_gettext("Say what was done: a comment is required to resolve a ticket."),
+    "reopen": lazy_gettext("Say why: a comment is required to reopen a ticket."),
+    "escalate": lazy_gettext("Say why: a comment is required to escalate a ticket."),
+}
+NEEDS_COMMENT = tuple(COMMENT_REQUIRED)
 
 
 class StaleVersion(ProblemError):
     http_status = 409
-    title = "Stale version"
+    title = lazy_gettext("Stale version")
 
     def __init__(self, ticket: Ticket, given: int, precondition: bool = False):
-        super().__init__(f"Ticket {ticket.id} is at version {ticket.version}, not {given}: reload and retry.")
+        super().__init__(
+            _(
+                "Ticket %(id)s is at version %(version)s, not %(given)s: reload and retry.",
+                id=ticket.id,
+                version=ticket.version,
+                given=given,
+            )
+        )
         self.ticket = ticket
         if precondition:
             self.http_status = 412
-            self.title = "Precondition failed"
+            self.title = lazy_gettext("Precondition failed")
 
 
 class VersionRequired(ProblemError):
     http_status = 428
-    title = "Precondition required"
+    title = lazy_gettext("Precondition required")
 
 
 def check_version(ticket: Ticket, version: int | None, if_match: int | None) -> None:
@@ -55,7 +70,7 @@ def check_version(ticket: Ticket, version: int | None, if_match: int | None) -> 
     if version is not None and version != ticket.version:
         raise StaleVersion(ticket, version)
     if version is None and if_match is None:
-        raise VersionRequired("Send the ticket's `version` in the body or its ETag in If-Match.")
+        raise VersionRequired(_("Send the ticket's `version` in the body or its ETag in If-Match."))
 
 
 def allowed_actions(user: User, ticket: Ticket) -> list[str]:
@@ -93,15 +108,21 @@ def transition(
     read is refused (422 on ``evidence``)."""
     sources, target = TRANSITIONS[action]
     if ticket.status not in sources:
-        raise Conflict(f"Cannot {action} a ticket that is {ticket.status}.")
+        raise Conflict(
+            _(
+                "“%(action)s” is not possible on a ticket whose status is “%(status)s”.",
+                action=label(action, "ticket_action"),
+                status=label(ticket.status, "ticket_status"),
+            )
+        )
     require(user, ticket, action)
     if action in NEEDS_COMMENT and not comment.strip():
-        raise InvalidInput({"comment": [_("Say why or what was done: this step needs a comment.")]})
+        raise InvalidInput({"comment": [str(COMMENT_REQUIRED[action])]})
     before_status = ticket.status
     scope = scope or scope_for(user)
     if action == "escalate":
         if ticket.owner_level == "province":
-            raise Conflict("The province already owns this ticket: there is no one above it to escalate to.")
+            raise Conflict(_("The province already owns this ticket: there is no one above it to escalate to."))
         escalate_to_province(session, ticket, user, comment)
         session.flush()
         return ticket
@@ -141,14 +162,14 @@ def _assign(
     changes: dict,
 ) -> None:
     if team_id is None and assignee_id is None:
-        raise InvalidInput({"team_id": [_("Give a team, a person, or both.")]})
+        raise InvalidInput({"team_id": [_("Give a team_id, an assignee_id, or both.")]})
     if team_id is not None:
         access.referencable_team(session, user, scope, team_id)
     if assignee_id is not None:
         assignee = access.referencable_user(session, user, scope, assignee_id)
         team_id = team_id if team_id is not None else assignee.team_id
         if assignee.team_id != team_id:
-            raise InvalidInput({"assignee_id": [_("The person must belong to the assigned team.")]})
+            raise InvalidInput({"assignee_id": [_("The assignee must belong to the assigned team.")]})
     if user.role == "team_lead" and team_id != user.team_id:
         raise NotPermitted("assign", _("A team lead assigns within their own team."))
     changes["before"] = {"team_id": ticket.team_id, "assignee_id": ticket.assignee_id}
@@ -235,6 +256,17 @@ def _plain(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def overdue_comment(due_at: datetime, days: int) -> str:
+    """Stored on the ticket's trail, so written in Vietnamese like titles (see ``routing``)."""
+    with in_language(DEFAULT_LOCALE):
+        return ngettext(
+            "Overdue since %(due)s (%(num)s day): escalated to the province.",
+            "Overdue since %(due)s (%(num)s days): escalated to the province.",
+            days,
+            due=local_date(due_at),
+        )
+
+
 def escalate_overdue(session: Session, now: datetime | None = None) -> list[Ticket]:
     """Escalate to the province every commune-level ticket past its due date. Running it again escalates
     nothing new: escalated tickets belong to the province and are no longer candidates."""
@@ -249,9 +281,6 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> list[Tick
     codes = {code for ticket in tickets for code in (ticket.admin_unit_code, ticket.province_code)}
     router = Router(session, codes) if tickets else None
     for ticket in tickets:
-        days = (now - ticket.due_at).days
-        escalate_to_province(
-            session, ticket, None, f"Overdue since {ticket.due_at:%Y-%m-%d} ({days} days): escalated.", router
-        )
+        escalate_to_province(session, ticket, None, overdue_comment(ticket.due_at, (now - ticket.due_at).days), router)
     session.flush()
     return tickets
