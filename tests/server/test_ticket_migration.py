@@ -14,7 +14,6 @@ from sqlalchemy.engine import make_url
 from server import create_app
 from server.extensions import db
 from server.models import Finding, Site, Team
-from server.services.admin_units import load_official_units
 from server.spatial import point
 from tests.conftest import BACKENDS, reset_postgis_database
 
@@ -77,7 +76,19 @@ def test_upgrade_restores_the_commune_and_fills_owner_and_reporter(empty_app):
     now = datetime.now(UTC)
     with empty_app.app_context():
         flask_migrate.upgrade(revision="0004")
-        load_official_units(db.session)
+        # The two units the tickets name, written as the 0004 schema holds them (the models are of the newest).
+        db.session.execute(
+            sa.text(
+                "INSERT INTO admin_units (code, level, name, codename, division_type, parent_code, updated_at) "
+                "VALUES (:code, :level, :name, :codename, :division_type, :parent_code, :at)"
+            ),
+            [
+                dict(code="15", level="province", name="Tỉnh Lào Cai", codename="tinh_lao_cai",
+                     division_type="tỉnh", parent_code=None, at=now),
+                dict(code="04603", level="commune", name="Xã Bảo Yên", codename="xa_bao_yen",
+                     division_type="xã", parent_code="15", at=now),
+            ],
+        )  # fmt: skip
         team = Team(name="Tổ công tác", kind="working_group")
         site = Site(name="Trạm y tế", kind="health_station", geom=point(104.92, 21.72))
         site.admin_unit_code, site.province_code = "04603", "15"
