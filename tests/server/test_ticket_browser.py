@@ -5,6 +5,7 @@ Needs Debian's ``chromium`` and the ``playwright`` wheel (no ``playwright instal
 
 import shutil
 import threading
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -27,6 +28,7 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="browser test
 
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pages"  # screenshots, git-ignored
 PASSWORD = "rice terraces at dawn"
 COMMUNE = "04603"
 TITLE = "Máy in hỏng tại Trạm y tế xã"
@@ -164,6 +166,8 @@ def test_a_ticket_is_assigned_resolved_and_verified_from_its_page(server, browse
         assert other.locator("#action-resolve").count() == 0
         take(other, "verify", comment="Đã kiểm tra tại xã")
         assert history(other) == ["verify", "resolve", "assign", "created"]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        other.screenshot(path=str(ARTIFACTS / "ticket-verified.png"), full_page=True)
         verified = other.inner_text("#ticket-status")
 
         take(stale, "start")  # the page still shows the ticket as it was before the assignment
@@ -171,6 +175,7 @@ def test_a_ticket_is_assigned_resolved_and_verified_from_its_page(server, browse
         assert stale.inner_text("#ticket-status") == verified
         assert history(stale) == ["verify", "resolve", "assign", "created"]
         assert fits_the_screen(stale)
+        stale.screenshot(path=str(ARTIFACTS / "ticket-changed-meanwhile.png"), full_page=True)
         assert outside == [] and lead_outside == []
     finally:
         for context in contexts:
