@@ -254,3 +254,12 @@ def two_provinces(client, db, make_team, make_user, make_site):
         admin=admin,
         admin_headers=admin_headers,
     )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium (Debian's, through playwright) per browser test module."""
+    from tests.browser import chromium_browser
+
+    with chromium_browser() as chromium:
+        yield chromium

@@ -3,14 +3,11 @@ leaving 127.0.0.1 (tiles are off), user text inert in popups; the downloaded fil
 
 Needs Debian's ``chromium`` and the ``playwright`` wheel (driving that browser; no ``playwright install``)."""
 
-import shutil
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import flask_migrate
 import pytest
-from werkzeug.serving import make_server
 
 from server import create_app
 from server.auth import Scope, issue_token
@@ -19,16 +16,13 @@ from server.models import User
 from server.services.admin_units import load_official_units
 from server.services.sites import create_site
 from server.services.teams import create_team
+from tests.browser import require_chromium, served
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    pytest.skip("browser test: Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.sync_api", reason="browser test: pip install playwright")
+require_chromium()
 
 PROVINCE, COMMUNE = "15", "04465"
 LAT, LON = 21.89, 103.965  # by the official centroid of 04465 Khao Mang: readings are placed there
 XSS = '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">'
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = {
     "/maps/dead-spots": "path",
     f"/maps/dead-spots?commune={COMMUNE}&heat=1": "canvas",
@@ -157,26 +151,8 @@ def server(tmp_path_factory):
     response = client.post("/api/v1/tickets", json=ticket, headers=headers)
     assert response.status_code == 201, response.get_json()
 
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}", token
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, timeout=30_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with served(app) as base:
+        yield base, token
 
 
 def open_page(browser, url: str, token: str | None = None):

@@ -4,14 +4,11 @@ password is sent to change it. Needs Debian's ``chromium`` and the ``playwright`
 
 import io
 import json
-import shutil
-import threading
 
 import flask_migrate
 import pytest
 import zxingcpp
 from PIL import Image
-from werkzeug.serving import make_server
 
 from server import create_app
 from server.auth import Scope
@@ -20,13 +17,10 @@ from server.models import User
 from server.services.admin_units import load_official_units
 from server.services.teams import create_team
 from server.services.users import set_password
+from tests.browser import fits_the_screen, require_chromium, served
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    pytest.skip("browser test: Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.sync_api", reason="browser test: pip install playwright")
+require_chromium()
 
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 360, "height": 640}
 PASSWORD = "rice terraces at dawn"
 TEMPORARY = "temporary password 1"
@@ -57,26 +51,8 @@ def server(tmp_path_factory):
         db.session.commit()
         member_id = member.id
         db.session.remove()
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}", app, member_id
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, timeout=30_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with served(app) as base:
+        yield base, app, member_id
 
 
 def sign_in(page, base: str, username: str, password: str, path: str = "/") -> None:
@@ -86,10 +62,6 @@ def sign_in(page, base: str, username: str, password: str, path: str = "/") -> N
     page.fill("input[name=password]", password)
     page.locator("form:has(input[name=username]) button[type=submit]").click()
     page.wait_for_load_state("load")
-
-
-def fits_the_screen(page) -> bool:
-    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_coordinator_enrols_a_phone_on_a_small_screen(server, browser):

@@ -3,13 +3,10 @@ and assigns it, a lead of the owner team resolves it with a comment, a member of
 and the history shows each step; a browser still showing the old page is told the ticket changed meanwhile.
 Needs Debian's ``chromium`` and the ``playwright`` wheel (no ``playwright install``)."""
 
-import shutil
-import threading
 from pathlib import Path
 
 import flask_migrate
 import pytest
-from werkzeug.serving import make_server
 
 from server import create_app
 from server.auth import Scope, scope_for
@@ -20,14 +17,10 @@ from server.services.admin_units import load_official_units
 from server.services.calendar import WorkingCalendar
 from server.services.teams import create_team
 from server.services.users import set_password
+from tests.browser import PHONE, fits_the_screen, require_chromium, served
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    pytest.skip("browser test: Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.sync_api", reason="browser test: pip install playwright")
+require_chromium()
 
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pages"  # screenshots, git-ignored
 PASSWORD = "rice terraces at dawn"
 COMMUNE = "04603"
@@ -79,26 +72,8 @@ def server(tmp_path_factory):
         db.session.commit()
         ids = {"ticket": ticket.id, "owner": owner.id, "lead": people["lead"].id}
         db.session.remove()
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}", app, ids
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, timeout=30_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with served(app) as base:
+        yield base, app, ids
 
 
 def signed_in(browser, base: str, username: str, path: str):
@@ -114,10 +89,6 @@ def signed_in(browser, base: str, username: str, path: str):
     page.locator("form:has(input[name=username]) button[type=submit]").click()
     page.wait_for_load_state("load")
     return context, page, outside
-
-
-def fits_the_screen(page) -> bool:
-    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def take(page, action: str, comment: str = "", **selects) -> None:

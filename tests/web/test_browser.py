@@ -4,15 +4,12 @@ horizontal scrolling of the page, no request leaving the server, no console erro
 
 Needs Debian's ``chromium`` and the ``playwright`` wheel (driving that browser; no ``playwright install``)."""
 
-import shutil
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import flask_migrate
 import pytest
-from werkzeug.serving import make_server
 
 from server import create_app
 from server.auth import Scope, issue_token
@@ -22,17 +19,13 @@ from server.passwords import hash_password
 from server.services.admin_units import load_official_units
 from server.services.sites import create_site
 from server.services.teams import create_team
+from tests.browser import PHONE, require_chromium, served
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    pytest.skip("browser test: Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.sync_api", reason="browser test: pip install playwright")
+require_chromium()
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pages"
 PROVINCE, COMMUNE = "15", "04465"
 LAT, LON = 21.80, 104.10
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 390, "height": 844}
 # Every page of the menu (and the pages they lead to), in the order a coordinator would open them.
 PAGES = {
     "dashboard": "/",
@@ -175,26 +168,8 @@ def server(tmp_path_factory):
     }
     assert client.post("/api/v1/tickets", json=ticket, headers=headers).status_code == 201
 
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}", token
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, timeout=30_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with served(app) as base:
+        yield base, token
 
 
 def sign_in(page, base: str) -> None:
