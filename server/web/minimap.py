@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 from shapely.geometry.base import BaseGeometry
 
 WIDTH, HEIGHT, MARGIN = 320, 200, 12
+CENTROID_RADIUS = 30  # the commune drawn as a circle when it has no outline
 
 
 def _rings(shape: BaseGeometry) -> list[list[tuple[float, float]]]:
@@ -35,7 +36,8 @@ def place_svg(
     stretch = math.cos(math.radians((south + north) / 2))  # a degree of longitude is shorter away from the equator
     span_x = max((east - west) * stretch, 0.01)
     span_y = max(north - south, 0.01)
-    scale = min((WIDTH - 2 * MARGIN) / span_x, (HEIGHT - 2 * MARGIN) / span_y)
+    margin = MARGIN if rings or centroid is None else CENTROID_RADIUS + 2  # the whole circle stays in the box
+    scale = min((WIDTH - 2 * margin) / span_x, (HEIGHT - 2 * margin) / span_y)
     mid_x, mid_y = (west + east) / 2, (south + north) / 2
 
     def xy(lon: float, lat: float) -> str:
@@ -53,7 +55,7 @@ def place_svg(
         parts.append(f'<path d="{path}" fill="#dfe9df" stroke="#4a6b4a" stroke-width="1.5" fill-rule="evenodd"/>')
     if centroid is not None and not rings:
         x, y = xy(*centroid).split(",")
-        parts.append(f'<circle class="centroid" cx="{x}" cy="{y}" r="30" fill="#dfe9df" stroke="#4a6b4a"/>')
+        parts.append(f'<circle class="centroid" cx="{x}" cy="{y}" r="{CENTROID_RADIUS}" fill="#dfe9df" stroke="#4a6b4a"/>')
     if point is not None:
         x, y = xy(*point).split(",")
         parts.append(f'<circle class="point" cx="{x}" cy="{y}" r="6" fill="#b00020" stroke="#fff" stroke-width="2"/>')

@@ -78,7 +78,7 @@ def server(tmp_path_factory):
 
 def signed_in(browser, base: str, username: str, path: str):
     """A browser of its own (cookies), signed in with the password, at ``path``."""
-    context = browser.new_context(viewport=PHONE)
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(20_000)
     outside = []
