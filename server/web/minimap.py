@@ -55,7 +55,9 @@ def place_svg(
         parts.append(f'<path d="{path}" fill="#dfe9df" stroke="#4a6b4a" stroke-width="1.5" fill-rule="evenodd"/>')
     if centroid is not None and not rings:
         x, y = xy(*centroid).split(",")
-        parts.append(f'<circle class="centroid" cx="{x}" cy="{y}" r="{CENTROID_RADIUS}" fill="#dfe9df" stroke="#4a6b4a"/>')
+        parts.append(
+            f'<circle class="centroid" cx="{x}" cy="{y}" r="{CENTROID_RADIUS}" fill="#dfe9df" stroke="#4a6b4a"/>'
+        )
     if point is not None:
         x, y = xy(*point).split(",")
         parts.append(f'<circle class="point" cx="{x}" cy="{y}" r="6" fill="#b00020" stroke="#fff" stroke-width="2"/>')
