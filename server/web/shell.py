@@ -89,9 +89,21 @@ def wants_html() -> bool:
     return best == "text/html" and request.accept_mimetypes[best] > request.accept_mimetypes["application/json"]
 
 
+def _signed_in_person() -> None:
+    """A page that failed before its view ran (an unknown path) still shows the signed-in person's menu."""
+    from flask_login import current_user
+
+    from server.auth import scope_for
+
+    if current_user.is_authenticated:
+        g.current_user, g.current_scope = current_user.user, scope_for(current_user.user)
+
+
 def error_page(status: int, title: str, detail: str | None, headers: dict | None = None):
     """The error in the shell, with a way back; ``None`` when rendering fails (the caller sends problem+json)."""
     try:
+        if status < 500 and g.get("current_user") is None:
+            _signed_in_person()
         body = render_template("error.html", status=status, title=title, detail=detail)
     except Exception:
         log.exception("error page could not be rendered")

@@ -10,7 +10,7 @@ from server.models.sites import SITE_KINDS
 from server.models.teams import TEAM_KINDS
 from server.models.tickets import PRIORITIES, STATUSES
 from server.models.users import ROLES
-from tests.helpers import assert_problem, csrf_token
+from tests.helpers import assert_problem, csrf_token, sign_in_with_token
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 MENU = ("/", "/queues/", "/maps/", "/reports/", "/surveys/")
@@ -156,6 +156,18 @@ def test_browsers_get_an_error_page_in_the_shell(client, make_user, path):
     assert "Không tìm thấy" in page and 'href="/"' in page and "Về trang tổng quan" in page
     assert_problem(client.get(path, headers={**headers, "Accept": "application/json"}), 404)
     assert_problem(client.get(path, headers=headers), 404)
+
+
+def test_unknown_page_keeps_the_menu_of_the_signed_in_person(client, make_user):
+    """A path no view serves still shows the signed-in person's shell and menu, with a way back."""
+    _, headers = make_user(role="coordinator")
+    anonymous = client.get("/no-such-page", headers=BROWSER)
+    assert anonymous.status_code == 404 and 'href="/queues/"' not in anonymous.get_data(as_text=True)
+    assert sign_in_with_token(client, headers["Authorization"].split()[1]).status_code == 302
+    page = client.get("/no-such-page", headers=BROWSER)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert all(f'href="{entry}"' in html for entry in MENU) and 'href="/people"' in html
 
 
 def test_method_not_allowed_page_for_browsers(client):
