@@ -21,6 +21,8 @@ from server.models import AdminUnit, ApiToken, User
 
 TOKEN_PREFIX = "fo_"
 ROLE_RANK = {"field_member": 0, "team_lead": 1, "coordinator": 2, "admin": 3}
+# The roles that manage people and act for a whole area (coordinators of it, admins everywhere).
+MANAGER_ROLES = ("coordinator", "admin")
 
 
 def hash_token(token: str) -> str:

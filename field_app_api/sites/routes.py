@@ -10,7 +10,7 @@ from field_app_api.sites.schemas import (
     SiteSchema,
 )
 from server import cursors
-from server.auth import current_scope, current_user, login_required, require_role
+from server.auth import MANAGER_ROLES, current_scope, current_user, login_required, require_role
 from server.errors import NotFound
 from server.extensions import db
 from server.models import Site
@@ -111,7 +111,7 @@ class SiteDetail(MethodView):
         db.session.commit()
         return site
 
-    @require_role("coordinator", "admin")
+    @require_role(*MANAGER_ROLES)
     @blp.response(204)
     @blp.doc(security=[{"bearerAuth": []}])
     def delete(self, site_id):

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from field_app_api.teams.schemas import TeamCreateSchema, TeamListSchema, TeamPatchSchema, TeamSchema
-from server.auth import current_scope, current_user, login_required, require_role
+from server.auth import MANAGER_ROLES, current_scope, current_user, login_required, require_role
 from server.errors import NotFound
 from server.extensions import db
 from server.models import Team
@@ -11,7 +11,7 @@ from server.services import teams
 
 blp = Blueprint("teams", __name__, url_prefix="/teams", description="Field teams and their jurisdictions")
 SECURITY = [{"bearerAuth": []}]
-MANAGERS = ("coordinator", "admin")
+MANAGERS = MANAGER_ROLES
 
 
 def _visible():

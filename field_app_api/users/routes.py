@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from field_app_api.users.schemas import UserCreateSchema, UserListSchema, UserPatchSchema, UserSchema
-from server.auth import current_user, login_required, require_role
+from server.auth import MANAGER_ROLES, current_user, login_required, require_role
 from server.errors import NotFound
 from server.extensions import db
 from server.models import User
@@ -11,7 +11,7 @@ from server.services import users
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="People using the service and their roles")
 SECURITY = [{"bearerAuth": []}]
-MANAGERS = ("coordinator", "admin")
+MANAGERS = MANAGER_ROLES
 
 
 def _get(user_id: int) -> User:

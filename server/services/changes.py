@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import Session
 
 from server import cursors
-from server.auth import Scope
+from server.auth import MANAGER_ROLES, Scope
 from server.models import Site, Ticket, User
 from server.services.sites import visible_sites
 from server.services.tickets import REPORTER_HEARS_CLOSE_FOR, visible_tickets
@@ -84,7 +84,7 @@ def _tickets_for(user: User, scope: Scope) -> Select:
     """Field members and team leads get the tickets their team owns or is assigned, and those their team
     reported until a while after they close (so a phone hears how it ended); coordinators and admins their
     area's."""
-    if user.role in ("coordinator", "admin"):
+    if user.role in MANAGER_ROLES:
         return visible_tickets(scope)
     reported = and_(
         Ticket.reported_by_team_id == user.team_id,

@@ -8,7 +8,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from server import cursors
-from server.auth import Scope
+from server.auth import MANAGER_ROLES, Scope
 from server.errors import NotFound
 from server.labels import label
 from server.models import FieldRecord, User
@@ -63,7 +63,7 @@ def query_records(
 def may_attach(user: User, record: FieldRecord) -> bool:
     """Photos and files go on a record from its author or team, or from a coordinator or admin of its area
     (the caller has checked the area): another team's record is read-only to a field member or lead."""
-    if user.role in ("coordinator", "admin") or record.author_id == user.id:
+    if user.role in MANAGER_ROLES or record.author_id == user.id:
         return True
     return user.team_id is not None and record.team_id == user.team_id
 

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from server.auth import current_scope, current_user, token_ttl_days
+from server.auth import MANAGER_ROLES, current_scope, current_user, token_ttl_days
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.extensions import db
 from server.labels import label
@@ -30,7 +30,7 @@ from server.web.forms import ConfirmForm, DeviceForm, NewPersonForm, PersonForm,
 from server.web.session import page_login_required
 
 blp = Blueprint("people", __name__)
-MANAGERS = ("coordinator", "admin")
+MANAGERS = MANAGER_ROLES
 EVENTS_SHOWN = 20
 
 

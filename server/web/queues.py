@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from server.auth import current_scope, current_user
+from server.auth import MANAGER_ROLES, current_scope, current_user
 from server.errors import NotFound
 from server.extensions import db
 from server.models import AdminUnit, Team
@@ -72,7 +72,7 @@ def _render(heading: str, filters: dict, with_queues: bool = False):
 def team_queue(team_id: int):
     user = current_user()
     team = db.session.scalars(
-        visible_teams(current_scope(), user.team_id, user.role in ("coordinator", "admin")).where(Team.id == team_id)
+        visible_teams(current_scope(), user.team_id, user.role in MANAGER_ROLES).where(Team.id == team_id)
     ).first()
     if team is None:
         raise NotFound(_("No team %(id)s that you can see.", id=team_id))
@@ -98,11 +98,7 @@ def area_queue():
 def _queue_links() -> tuple[list, list]:
     user = current_user()
     scope = current_scope()
-    teams = list(
-        db.session.scalars(
-            visible_teams(scope, user.team_id, user.role in ("coordinator", "admin")).order_by(Team.name)
-        )
-    )
+    teams = list(db.session.scalars(visible_teams(scope, user.team_id, user.role in MANAGER_ROLES).order_by(Team.name)))
     if scope.everywhere:
         units_query = select(AdminUnit).where(AdminUnit.level == "province")
     else:

@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from server.auth import MANAGER_ROLES
+
 log = logging.getLogger(__name__)
 
 MENU = (
@@ -25,7 +27,6 @@ MANAGER_MENU = (
     ("/people", _l("People")),
     ("/teams", _l("Teams")),
 )
-MANAGER_ROLES = ("coordinator", "admin")
 AREA_NAMES_SHOWN = 3
 
 

@@ -12,7 +12,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from server.auth import current_scope, current_user
+from server.auth import MANAGER_ROLES, current_scope, current_user
 from server.errors import InvalidInput, NotFound, ProblemError
 from server.extensions import db
 from server.i18n import local_date
@@ -40,7 +40,7 @@ def _ticket(ticket_id: int) -> Ticket:
 
 
 def _team_choices(user: User) -> list[SelectChoice]:
-    whole = user.role in ("coordinator", "admin")
+    whole = user.role in MANAGER_ROLES
     teams = db.session.scalars(visible_teams(current_scope(), user.team_id, whole).order_by(Team.name))
     return [SelectChoice("", gettext("(choose)"))] + [SelectChoice(str(team.id), team.name) for team in teams]
 

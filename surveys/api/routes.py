@@ -6,7 +6,7 @@ from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from field_app_api.common import page, page_limit
-from server.auth import current_scope, current_user, login_required
+from server.auth import MANAGER_ROLES, current_scope, current_user, login_required
 from server.errors import Forbidden, InvalidInput
 from server.extensions import db
 from server.labels import label
@@ -30,7 +30,7 @@ from surveys.xlsform import XLSFormError, read_xlsform
 
 blp = Blueprint("surveys", __name__, description="Surveys and checklists: versions, XLSForm import, answers")
 SECURITY = [{"bearerAuth": []}]
-AUTHORS = ("coordinator", "admin")
+AUTHORS = MANAGER_ROLES
 
 
 @blp.route("/surveys")

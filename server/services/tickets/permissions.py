@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
-from server.auth import scope_for
+from server.auth import MANAGER_ROLES, scope_for
 from server.errors import Forbidden
 from server.models import Ticket, User
 
@@ -20,7 +20,7 @@ RELATIONS = ("owner_team", "assignee", "reporting_team", "area_coordinator", "re
 TEAM = frozenset({"field_member", "team_lead"})
 LEADS = frozenset({"team_lead"})
 ANYONE = frozenset(ROLES)
-COORDINATORS = frozenset({"coordinator", "admin"})
+COORDINATORS = frozenset(MANAGER_ROLES)
 
 
 @dataclass(frozen=True)
