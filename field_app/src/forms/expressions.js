@@ -15,6 +15,7 @@ import {
   strip,
   wholeText,
 } from "./pyvalues.js";
+import { identity } from "./messages.js";
 
 // name: [min args, max args (null: any number)]
 export const FUNCTIONS = {
@@ -71,8 +72,6 @@ export const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const COMPARISONS = new Set(["=", "!=", "<", "<=", ">", ">="]);
 const LEVELS = [["or"], ["and"], ["=", "!="], ["<", "<=", ">", ">="], ["+", "-"], ["*", "div", "mod"]];
 
-const identity = (message, values = {}) =>
-  message.replace(/%\((\w+)\)s/g, (_, key) => (key in values ? String(values[key]) : `%(${key})s`));
 
 /** The expression cannot be parsed, or uses something this language does not support. */
 export class ExpressionError extends Error {
@@ -115,8 +114,9 @@ function tokens(source, t) {
 }
 
 class Parser {
-  constructor(source, t) {
+  constructor(source, t, columns) {
     this.t = t;
+    this.columns = columns;
     this.tokens = tokens(source, t);
     this.at = 0;
     this.references = new Set();
@@ -213,6 +213,7 @@ class Parser {
     }
     if (token.kind === "word" && this.token.text === "(") return this.call(token);
     if (token.kind === "end") throw new ExpressionError(t("The expression ends too early."));
+    if (token.kind === "word" && this.columns) return ["col", token.text];
     if (token.kind === "word") {
       throw new ExpressionError(
         t("Unexpected name '%(text)s' at position %(position)s: refer to answers as ${name}.", {
@@ -259,13 +260,16 @@ class Parser {
   }
 }
 
-/** Parse an expression; throws ExpressionError saying what is wrong or unsupported. */
-export function parse(source, t = identity) {
+/**
+ * Parse an expression; throws ExpressionError saying what is wrong or unsupported. With `columns` (choice filters),
+ * a bare name stands for that column of the choice being tested.
+ */
+export function parse(source, t = identity, { columns = false } = {}) {
   if (typeof source !== "string" || !strip(source)) throw new ExpressionError(t("Must be a non-empty expression."));
   if (length(source) > MAX_LENGTH) {
     throw new ExpressionError(t("Longer than %(limit)s characters.", { limit: MAX_LENGTH }));
   }
-  const parser = new Parser(source, t);
+  const parser = new Parser(source, t, columns);
   const tree = parser.parse();
   return { source, tree, references: parser.references, usesSelf: parser.usesSelf };
 }
@@ -345,9 +349,12 @@ function arithmetic(op, left, right) {
   return op === "div" ? a / b : a % b; // % is C's fmod, as Python's math.fmod
 }
 
-/** The value of a parsed expression; lookup(name) gives another answer, current is ".". */
-export function evaluate(expression, lookup, current = null, now = () => new Date()) {
-  return evalNode(expression.tree, { lookup, current, now });
+/**
+ * The value of a parsed expression; lookup(name) gives another answer, current is ".", now() the clock of today()
+ * and now(), column(name) a column of the choice being tested by a choice filter.
+ */
+export function evaluate(expression, lookup, current = null, now = () => new Date(), column = () => null) {
+  return evalNode(expression.tree, { lookup, current, now, column });
 }
 
 function evalNode(node, context) {
@@ -357,6 +364,7 @@ function evalNode(node, context) {
     const value = context.lookup(node[1]);
     return value === undefined ? null : value;
   }
+  if (kind === "col") return context.column(node[1]) ?? null;
   if (kind === "self") return context.current === undefined ? null : context.current;
   if (kind === "neg") return -toNumber(evalNode(node[1], context));
   if (kind === "bin") {

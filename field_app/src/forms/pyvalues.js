@@ -65,8 +65,14 @@ const FLOAT_TEXT = new RegExp(
 
 /** Python's float(text): NaN where Python raises ValueError. */
 export function parseFloatText(text) {
+  const number = pythonFloat(text);
+  return number === null ? NaN : number;
+}
+
+/** Python's float(text), null where Python raises ValueError. */
+export function pythonFloat(text) {
   const clean = asciiDigits(strip(text));
-  if (!FLOAT_TEXT.test(clean)) return NaN;
+  if (!FLOAT_TEXT.test(clean)) return null;
   const lower = clean.toLowerCase().replace(/_/g, "");
   const sign = lower.startsWith("-") ? -1 : 1;
   const body = lower.replace(/^[+-]/, "");
