@@ -8,6 +8,7 @@ def register(api) -> None:
     from field_app_api.operators.routes import blp as operators
     from field_app_api.records.routes import blp as records
     from field_app_api.sites.routes import blp as sites
+    from field_app_api.speedtest.routes import blp as speedtest
     from field_app_api.sync.routes import blp as sync
     from field_app_api.teams.routes import blp as teams
     from field_app_api.tickets.routes import blp as tickets
@@ -15,5 +16,18 @@ def register(api) -> None:
     from field_app_api.users.routes import blp as users
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (me, admin_units, operators, sites, teams, users, tokens, records, attachments, tickets, sync):
+    for blueprint in (
+        me,
+        admin_units,
+        operators,
+        sites,
+        teams,
+        users,
+        tokens,
+        records,
+        attachments,
+        tickets,
+        sync,
+        speedtest,
+    ):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -110,6 +110,8 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         # Reliability and security
         "TOKEN_RATE_LIMIT": _rate_limit(env, "FIELDOPS_TOKEN_RATE_LIMIT", "10 per minute"),
         "RATE_LIMIT_STORAGE": env.get("FIELDOPS_RATE_LIMIT_STORAGE") or "memory://",
+        "SPEED_TEST_RATE_LIMIT": _rate_limit(env, "FIELDOPS_SPEED_TEST_RATE_LIMIT", "60 per minute"),
+        "SPEED_TEST_MAX_BYTES": _int(env, "FIELDOPS_SPEED_TEST_MAX_BYTES", 1024 * 1024),
         "PROXY_COUNT": _int(env, "FIELDOPS_PROXY_COUNT", 0),
         "DB_RETRY_AFTER_SECONDS": _int(env, "FIELDOPS_DB_RETRY_AFTER_SECONDS", 5),
         "READY_TIMEOUT_SECONDS": _float(env, "FIELDOPS_READY_TIMEOUT_SECONDS", 2.0),

@@ -75,6 +75,11 @@ class Conflict(ProblemError):
     title = _l("Conflict")
 
 
+class PayloadTooLarge(ProblemError):
+    http_status = 413
+    title = _l("Too large")
+
+
 class TooManyRequests(ProblemError):
     http_status = 429
     title = _l("Too many requests")

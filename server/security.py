@@ -29,6 +29,7 @@ from server.errors import InvalidInput, NotFound, ProblemError, TooManyRequests
 TOKEN_ISSUE = {("POST", "/api/v1/tokens")}
 SIGN_IN = "sign-in"
 EXTENSION = "fieldops_rate_limit"
+SPEED_TEST = "fieldops_speed_test_limit"
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -50,6 +51,14 @@ def configure_security(app: Flask) -> None:
         backend = storage.storage_from_string(app.config["RATE_LIMIT_STORAGE"])
         app.extensions[EXTENSION] = (strategies.MovingWindowRateLimiter(backend), parse(app.config["TOKEN_RATE_LIMIT"]))
         app.before_request(limit_token_issue)
+    if app.config.get("SPEED_TEST_RATE_LIMIT"):
+        from limits import parse, storage, strategies
+
+        backend = storage.storage_from_string(app.config["RATE_LIMIT_STORAGE"])
+        app.extensions[SPEED_TEST] = (
+            strategies.MovingWindowRateLimiter(backend),
+            parse(app.config["SPEED_TEST_RATE_LIMIT"]),
+        )
     app.before_request(reject_unstorable_input)
     app.after_request(add_security_headers)
 
@@ -73,6 +82,23 @@ def limit_token_issue() -> None:
     reset_at = limiter.get_window_stats(limit, "token-issue", key).reset_time
     raise TooManyRequests(
         f"Too many token requests: at most {limit}. Try again later.", math.ceil(reset_at - time.time())
+    )
+
+
+def limit_speed_test() -> None:
+    """Count a speed-test request against the limit of the credential presented (``SPEED_TEST_RATE_LIMIT``);
+    429 with Retry-After once it is used up, so that a phone (or a stolen token) cannot make the server a
+    bandwidth pump."""
+    if SPEED_TEST not in current_app.extensions:
+        return
+    limiter, limit = current_app.extensions[SPEED_TEST]
+    key = _client_key()
+    if limiter.hit(limit, "speed-test", key):
+        return
+    reset_at = limiter.get_window_stats(limit, "speed-test", key).reset_time
+    raise TooManyRequests(
+        _("Too many speed-test requests: at most %(limit)s. Try again later.", limit=str(limit)),
+        math.ceil(reset_at - time.time()),
     )
 
 
