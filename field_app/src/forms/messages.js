@@ -73,6 +73,7 @@ export const VIETNAMESE = {
   "Take a photo": "Chụp ảnh",
   "Photo: %(name)s": "Ảnh: %(name)s",
   "Move up": "Chuyển lên",
+  "Keep this order": "Giữ thứ tự này",
   "Move down": "Chuyển xuống",
   Yes: "Có",
   No: "Không",
