@@ -74,7 +74,7 @@ export function renderSurvey(container, definition, options = {}) {
   const cleanups = [];
 
   const idOf = (path) => `${uid}-${path.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-  const form = make(doc, "form", { class: "survey", novalidate: true, lang: state.formLanguage || options.language });
+  const form = make(doc, "form", { class: "survey", novalidate: true, lang: options.language || "vi" });
   form.addEventListener("submit", (event) => event.preventDefault());
   const summary = make(doc, "div", { class: "survey-errors", role: "alert", hidden: true });
   form.appendChild(summary);

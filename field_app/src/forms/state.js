@@ -64,7 +64,7 @@ function clone(value) {
 }
 
 export class SurveyState {
-  constructor(definition, { language = null, answers = {}, t = null, now = () => new Date() } = {}) {
+  constructor(definition, { language = "vi", answers = {}, t = null, now = () => new Date() } = {}) {
     this.definition = definition;
     this.compiled = compileDefinition(definition);
     this.formLanguage = pickLanguage(definition, language);
