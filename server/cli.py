@@ -20,6 +20,7 @@ users_cli = AppGroup("users", help="Users and roles.")
 tokens_cli = AppGroup("tokens", help="API tokens.")
 demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
 tickets_cli = AppGroup("tickets", help="Follow-up tickets.")
+visit_plans_cli = AppGroup("visit-plans", help="Recurring visit plans.")
 
 
 def _fail(error: ProblemError) -> None:
@@ -275,6 +276,32 @@ def escalate_overdue():
     click.echo(f"{len(tickets)} overdue ticket(s) escalated")
 
 
+@visit_plans_cli.command("check")
+def visit_plans_check():
+    """Make the visits that plans ask for up to today and mark missed those whose window ended (idempotent)."""
+    from datetime import UTC, datetime
+
+    from server.services.visit_plans import mark_missed_visits
+
+    missed = mark_missed_visits(db.session, datetime.now(UTC))
+    db.session.commit()
+    for row in missed:
+        click.echo(f"missed: plan {row.plan_id}, team {row.team_id}, {row.target_key}, due {row.due_on:%Y-%m-%d}")
+    click.echo(f"{len(missed)} planned visit(s) newly missed")
+
+
+@visit_plans_cli.command("rederive")
+def visit_plans_rederive():
+    """Recompute which planned visits were made, from the visits as stored."""
+    from datetime import UTC, datetime
+
+    from server.services.visit_plans import rederive
+
+    changed = rederive(db.session, datetime.now(UTC))
+    db.session.commit()
+    click.echo(f"{changed} planned visit(s) changed")
+
+
 def register_commands(app) -> None:
-    for group in (admin_units_cli, teams_cli, users_cli, tokens_cli, demo_cli, tickets_cli):
+    for group in (admin_units_cli, teams_cli, users_cli, tokens_cli, demo_cli, tickets_cli, visit_plans_cli):
         app.cli.add_command(group)
