@@ -13,7 +13,21 @@ def register(api) -> None:
     from field_app_api.tickets.routes import blp as tickets
     from field_app_api.tokens.routes import blp as tokens
     from field_app_api.users.routes import blp as users
+    from field_app_api.visit_plans.routes import blp as visit_plans
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (me, admin_units, operators, sites, teams, users, tokens, records, attachments, tickets, sync):
+    for blueprint in (
+        me,
+        admin_units,
+        operators,
+        sites,
+        teams,
+        users,
+        tokens,
+        records,
+        attachments,
+        tickets,
+        visit_plans,
+        sync,
+    ):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -21,6 +21,7 @@ tokens_cli = AppGroup("tokens", help="API tokens.")
 demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
 tickets_cli = AppGroup("tickets", help="Follow-up tickets.")
 visit_plans_cli = AppGroup("visit-plans", help="Recurring visit plans.")
+attachments_cli = AppGroup("attachments", help="Photos and files: where their bytes are kept.")
 
 
 def _fail(error: ProblemError) -> None:
@@ -302,6 +303,59 @@ def visit_plans_rederive():
     click.echo(f"{changed} planned visit(s) changed")
 
 
+@attachments_cli.command("move-to-storage")
+@click.option(
+    "--from", "folder", type=click.Path(file_okay=False), help="Folder to move from (default: the upload folder)"
+)
+@click.option("--delete-local", is_flag=True, help="Delete each local file once its copy is verified")
+def attachments_move(folder, delete_local):
+    """Move attachment files from the local folder to the configured storage (FIELDOPS_STORAGE_URL), checking the
+    SHA-256 recorded for each file before and after. Safe to run again; exits non-zero if a file is missing or bad."""
+    from server.services.attachments import move_to_storage
+    from server.storage import LocalStorage, get_storage
+
+    source = LocalStorage(folder or current_app.config["UPLOAD_FOLDER"])
+    target = get_storage()
+    if isinstance(target, LocalStorage) and target.folder.resolve() == source.folder.resolve():
+        raise click.ClickException("FIELDOPS_STORAGE_URL names no other storage: set it to s3://BUCKET/PREFIX first")
+    report = move_to_storage(db.session, source, target, delete_local=delete_local)
+    for name, keys in (("missing", report.missing), ("corrupt on disk", report.corrupt), ("failed", report.failed)):
+        for key in keys:
+            click.echo(f"{name}: {key}", err=True)
+    click.echo(
+        f"{len(report.moved)} moved, {len(report.already_there)} already there (checked), "
+        f"{len(report.missing)} missing, {len(report.corrupt)} corrupt on disk, {len(report.failed)} failed "
+        f"-> {target.description}"
+    )
+    if not report.ok:
+        sys.exit(1)
+
+
+@attachments_cli.command("verify")
+def attachments_verify():
+    """Read every attachment back from the configured storage and check its SHA-256; exits non-zero on a bad one."""
+    from server.services.attachments import verify_all
+    from server.storage import get_storage
+
+    storage = get_storage()
+    checked, bad = verify_all(db.session, storage)
+    for key in bad:
+        click.echo(f"missing or changed: {key}", err=True)
+    click.echo(f"{checked} file(s) checked in {storage.description}, {len(bad)} bad")
+    if bad:
+        sys.exit(1)
+
+
 def register_commands(app) -> None:
-    for group in (admin_units_cli, teams_cli, users_cli, tokens_cli, demo_cli, tickets_cli, visit_plans_cli):
+    groups = (
+        admin_units_cli,
+        teams_cli,
+        users_cli,
+        tokens_cli,
+        demo_cli,
+        tickets_cli,
+        visit_plans_cli,
+        attachments_cli,
+    )
+    for group in groups:
         app.cli.add_command(group)
