@@ -4,7 +4,7 @@ same as the API's; every change leaves an event in the plan's history."""
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -114,6 +114,8 @@ def plan_page(plan_id: int):
     user, scope = current_user(), current_scope()
     plan = visit_plans.get_plan(db.session, user, scope, plan_id)
     manager = visit_plans.may_manage_plan(user, scope, plan)
+    if request.method == "POST" and not manager:
+        raise Forbidden(gettext("Only a coordinator of every place of this plan may change it."))
     form = VisitPlanForm()
     if manager:
         _prepare(form)
