@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import MANAGER_ROLES, Scope, scope_of_units
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
+from server.limits import SUPPORTED_YEARS
 from server.models import AdminUnit, Site, Team, User, Visit
 from server.models.visit_plans import (
     EVERY_MAX,
@@ -33,8 +34,8 @@ from server.models.visit_plans import (
 from server.services.access import in_area, referencable_site, referencable_team
 from server.services.calendar import VIETNAM
 
-# A plan started long ago is not back-filled further than this many windows before today's.
-MAX_BACKFILL_WINDOWS = 400
+# A plan started long ago is back-filled with at most this many rows (windows x places) before today's window.
+MAX_BACKFILL_ROWS = 2000
 TARGETS_MAX = 200
 SCHEDULE_FIELDS = ("every", "unit", "starts_on", "ends_on")
 
@@ -197,8 +198,14 @@ def _check_schedule(every: int, unit: str, starts_on: date, ends_on: date | None
         errors["every"] = [gettext("Must be between 1 and %(max)d.", max=EVERY_MAX)]
     if unit not in INTERVAL_UNITS:
         errors["unit"] = [gettext("Must be one of: %(units)s.", units=", ".join(INTERVAL_UNITS))]
+    first_year, last_year = SUPPORTED_YEARS
+    for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if day is not None and not first_year <= day.year < last_year:
+            errors[name] = [
+                gettext("Must be between the years %(first)s and %(last)s.", first=first_year, last=last_year - 1)
+            ]
     if ends_on is not None and ends_on < starts_on:
-        errors["ends_on"] = [gettext("Must not be before the first day.")]
+        errors.setdefault("ends_on", []).append(gettext("Must not be before the first day."))
     if errors:
         raise InvalidInput(errors)
 
@@ -381,7 +388,7 @@ def materialize(session: Session, plan: VisitPlan, now: datetime) -> list[Planne
     if today < first_day:
         return []
     last = schedule.index(today)
-    first = max(schedule.index(first_day), last - MAX_BACKFILL_WINDOWS, 0)
+    first = max(schedule.index(first_day), last - MAX_BACKFILL_ROWS // max(len(plan.targets), 1), 0)
     existing = {
         (row.target_key, row.window_start): row
         for row in session.scalars(select(PlannedVisit).where(PlannedVisit.plan_id == plan.id))
