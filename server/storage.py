@@ -8,6 +8,7 @@ other S3-compatible stores, ``FIELDOPS_S3_ENDPOINT_URL``. Every read and write o
 """
 
 import hashlib
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -19,6 +20,7 @@ from flask import current_app
 from server.errors import ConfigError
 
 CHUNK = 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class Storage(Protocol):
@@ -183,6 +185,12 @@ def configure_storage(app) -> None:
     """Check the setting at start; with signed URLs from a bucket, let pages show images from its origin."""
     storage = get_storage(app)
     if isinstance(storage, S3Storage) and app.config.get("STORAGE_SERVE") == "redirect":
-        origin = storage.origin()
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            origin = storage.origin()
+        except BotoCoreError as error:  # e.g. no credentials yet: the app starts, downloads will say why
+            log.warning("attachment storage %s: cannot sign URLs yet (%s)", storage.description, error)
+            return
         if origin not in app.config["CSP_IMG_SOURCES"]:
             app.config["CSP_IMG_SOURCES"] = [*app.config["CSP_IMG_SOURCES"], origin]

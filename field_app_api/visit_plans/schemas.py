@@ -8,7 +8,11 @@ from field_app_api.common import ChangeSchema, id_field
 from server.models.visit_plans import EVERY_MAX, INTERVAL_UNITS, PLAN_STATUSES, PLANNED_VISIT_STATUSES
 from server.services.visit_plans import TARGETS_MAX
 
-COMMUNE_CODE = ma.fields.String(validate=validate.Regexp(r"^[0-9]{5}$", error="A commune code is five digits."))
+
+def commune_code() -> ma.fields.String:
+    return ma.fields.String(
+        validate=[validate.Length(max=5), validate.Regexp(r"^[0-9]{5}$", error="A commune code is five digits.")]
+    )
 
 
 class VisitPlanTargetSchema(ma.Schema):
@@ -58,7 +62,7 @@ class VisitPlanQueryArgsSchema(ma.Schema):
 def _targets_fields():
     return {
         "communes": ma.fields.List(
-            COMMUNE_CODE, validate=validate.Length(max=TARGETS_MAX), metadata={"description": "Commune codes"}
+            commune_code(), validate=validate.Length(max=TARGETS_MAX), metadata={"description": "Commune codes"}
         ),
         "site_ids": ma.fields.List(id_field(), validate=validate.Length(max=TARGETS_MAX)),
     }
@@ -136,7 +140,10 @@ class PlannedVisitListSchema(ma.Schema):
 class PlannedVisitQueryArgsSchema(ma.Schema):
     team_id = id_field()
     admin_unit = ma.fields.String(
-        validate=validate.Regexp(r"^[0-9]{2}([0-9]{3})?$", error="A province (2 digits) or commune (5 digits) code.")
+        validate=[
+            validate.Length(max=5),
+            validate.Regexp(r"^[0-9]{2}([0-9]{3})?$", error="A province (2 digits) or commune (5 digits) code."),
+        ]
     )
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))

@@ -198,3 +198,22 @@ def test_storage_url_is_checked():
     with pytest.raises(ConfigError):
         storage_from_settings("s3:///prefix", "/tmp")
     assert isinstance(storage_from_settings("s3://b/p", "/tmp"), S3Storage)
+
+
+def test_pages_may_show_images_from_the_bucket(s3_endpoint, s3_bucket):
+    """With signed URLs, the pages' Content-Security-Policy lets images come from the bucket's origin."""
+    from server import create_app
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///:memory:",
+            "SECRET_KEY": "csp",
+            "STARTUP_CHECK": False,
+            "REQUEST_LOG": False,
+            "STORAGE_URL": f"s3://{s3_bucket}/attachments",
+            "S3_ENDPOINT_URL": s3_endpoint,
+        }
+    )
+    policy = app.test_client().get("/login").headers["Content-Security-Policy"]
+    images = next(part for part in policy.split(";") if part.strip().startswith("img-src"))
+    assert s3_endpoint in images.split()
