@@ -217,3 +217,30 @@ def test_pages_may_show_images_from_the_bucket(s3_endpoint, s3_bucket):
     policy = app.test_client().get("/login").headers["Content-Security-Policy"]
     images = next(part for part in policy.split(";") if part.strip().startswith("img-src"))
     assert s3_endpoint in images.split()
+
+
+def test_ticket_page_files_come_from_the_storage(client, db, storage, make_user):
+    """A photo attached to a ticket shows on the ticket's page from the folder or the bucket; a person of another
+    province gets the ticket page's 404, not the file."""
+    from server.auth import scope_for
+    from server.services import tickets
+    from server.services.calendar import WorkingCalendar
+
+    lead, headers = make_user("team_lead", province="15")
+    ticket = tickets.create_ticket(
+        db.session, lead, scope_for(lead), title="Máy in hỏng", category="equipment", admin_unit_code="04603",
+        calendar=WorkingCalendar.load(db.session),
+    )  # fmt: skip
+    photo = client.post(
+        f"/api/v1/tickets/{ticket.id}/attachments",
+        data={"file": (io.BytesIO(JPEG), "proof.jpg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert photo.status_code == 201, photo.get_data(as_text=True)
+    url = f"/tickets/{ticket.id}/files/{photo.get_json()['id']}"
+    content, mimetype = fetch(client, client.get(url, headers=headers))
+    assert content == JPEG and mimetype == "image/jpeg"
+    _, stranger = make_user("field_member", province="01")
+    refused = client.get(url, headers=stranger)
+    assert refused.status_code == 404 and "Location" not in refused.headers
