@@ -14,6 +14,7 @@ def register(api) -> None:
     from field_app_api.tickets.routes import blp as tickets
     from field_app_api.tokens.routes import blp as tokens
     from field_app_api.users.routes import blp as users
+    from field_app_api.visit_plans.routes import blp as visit_plans
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for blueprint in (
@@ -27,6 +28,7 @@ def register(api) -> None:
         records,
         attachments,
         tickets,
+        visit_plans,
         sync,
         speedtest,
     ):

@@ -35,8 +35,11 @@ from reports.schemas import (
     PriorityArgsSchema,
     UnvisitedArgsSchema,
     UnvisitedReportSchema,
+    VisitPlanArgsSchema,
+    VisitPlanReportSchema,
 )
 from reports.tickets import on_time_rows
+from reports.visit_plans import plan_completion
 from server.auth import current_scope, login_required
 from server.extensions import db
 
@@ -152,6 +155,12 @@ def build_equipment(args: dict, area: Area) -> tuple[dict, exports.Table]:
     return {**_envelope(area, period), "items": rows}, tables.equipment_table(rows)
 
 
+def build_visit_plans(args: dict, area: Area) -> tuple[dict, exports.Table]:
+    period, group = args["period"], args["group_by"]
+    rows = plan_completion(db.session, current_scope(), area, period, group, datetime.now(UTC))
+    return {**_envelope(area, period), "group_by": group, "items": rows}, tables.visit_plans_table(rows, group)
+
+
 # name: (query schema, builder); the API and the report pages' download links share them.
 REPORTS = {
     "indicators": (IndicatorArgsSchema, build_indicators),
@@ -162,6 +171,7 @@ REPORTS = {
     "unvisited": (UnvisitedArgsSchema, build_unvisited),
     "equipment": (EquipmentArgsSchema, build_equipment),
     "operators": (PeriodArgsSchema, build_operators),
+    "visit-plans": (VisitPlanArgsSchema, build_visit_plans),
 }
 
 
@@ -257,3 +267,15 @@ def unvisited_communes(args):
 def equipment(args):
     """Assets with their latest condition, oldest first, flagging repeat failures: the replacement list."""
     return respond("equipment", args)
+
+
+@blp.route("/visit-plans")
+@login_required()
+@blp.arguments(VisitPlanArgsSchema, location="query")
+@blp.response(200, VisitPlanReportSchema)
+@blp.doc(security=SECURITY, responses=DOWNLOADS)
+def visit_plan_completion(args):
+    """Visit plan completion per team or commune: of the planned visits whose window ended in the period, how many
+    a visit by the team made in time (`completion_rate`), how many were missed, and how many wait or are overdue
+    now."""
+    return respond("visit-plans", args)

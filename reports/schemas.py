@@ -425,3 +425,35 @@ class EquipmentReportSchema(ma.Schema):
     period = ma.fields.Nested(PeriodSchema)
     area = ma.fields.Nested(AreaSchema)
     items = ma.fields.List(ma.fields.Nested(AssetSchema))
+
+
+class VisitPlanArgsSchema(PeriodArgsSchema):
+    group_by = ma.fields.String(load_default="commune", validate=validate.OneOf(("commune", "team")))
+
+    @ma.validates_schema
+    def geojson_needs_a_place(self, data, **kwargs):
+        if data.get("format") == "geojson" and data.get("group_by") == "team":
+            raise ma.ValidationError(
+                gettext("GeoJSON needs rows that are places: group by commune or province."), "format"
+            )
+
+
+class VisitPlanRowSchema(ma.Schema):
+    team_id = ma.fields.Integer()
+    team_name = ma.fields.String()
+    province_code = ma.fields.String(allow_none=True)
+    commune_code = ma.fields.String()
+    commune_name = ma.fields.String()
+    windows_ended = ma.fields.Integer(metadata={"description": "Planned visits whose window ended in the period"})
+    fulfilled = ma.fields.Integer(metadata={"description": "Of those, made by the team within the window"})
+    missed = ma.fields.Integer()
+    completion_rate = ma.fields.Float(allow_none=True, metadata={"description": "fulfilled / windows_ended"})
+    waiting_now = ma.fields.Integer(metadata={"description": "Windows running now without a visit yet"})
+    overdue_now = ma.fields.Integer(metadata={"description": "Windows ended without a visit, as of now"})
+
+
+class VisitPlanReportSchema(ma.Schema):
+    period = ma.fields.Nested(PeriodSchema)
+    area = ma.fields.Nested(AreaSchema)
+    group_by = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(VisitPlanRowSchema))

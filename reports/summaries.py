@@ -12,6 +12,7 @@ from reports.parameters import Area, Costs, Period, RankingOptions
 from reports.plan import make_plan
 from reports.priorities import rank_places
 from reports.tickets import on_time_rows
+from reports.visit_plans import plan_completion
 from server.auth import Scope
 
 TOP_PLACES = 20
@@ -43,6 +44,8 @@ def province_report(
         "assistance_by_service": assistance_table(session, scope, area, period, ("service",)),
         "unvisited": unvisited(session, scope, area, min(now, period.until), UNVISITED_DAYS),
         "plan": make_plan(ranking, costs or Costs(), budget) if budget else None,
+        "visit_plans_by_team": plan_completion(session, scope, area, period, "team", now),
+        "visit_plans_by_commune": plan_completion(session, scope, area, period, "commune", now),
     }
 
 

@@ -125,3 +125,10 @@ def unvisited_table(result: dict, level: str) -> Table:
 
 def equipment_table(rows: list[dict]) -> Table:
     return Table("equipment", EQUIPMENT_COLUMNS, rows)
+
+
+def visit_plans_table(rows: list[dict], group: str) -> Table:
+    from reports.visit_plans import FIELDS
+
+    first = {"team": ["team_id", "team_name"], "commune": ["province_code", "commune_code", "commune_name"]}[group]
+    return Table(f"visit-plans-{group}", [*first, *FIELDS], rows)

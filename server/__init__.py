@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_api(app)
     configure_cli(app)
     configure_assets(app)
+    configure_storage(app)
     guard(app)
     return app
 
@@ -111,7 +112,7 @@ def configure_api(app: Flask) -> None:
     field_app_api.register(api)
     _serve_swagger_assets(app)
 
-    from server.web import account, dashboard, people, queues, session, tickets
+    from server.web import account, dashboard, people, queues, session, tickets, visit_plans
 
     session.configure_sessions(app)
     app.register_blueprint(session.blp)
@@ -120,6 +121,7 @@ def configure_api(app: Flask) -> None:
     app.register_blueprint(queues.blp)
     app.register_blueprint(dashboard.blp)
     app.register_blueprint(tickets.blp)
+    app.register_blueprint(visit_plans.blp)
     configure_feature_packages(app, api)
 
 
@@ -175,6 +177,13 @@ def _serve_swagger_assets(app: Flask) -> None:
 def configure_assets(app: Flask) -> None:
     """Content-hashed URLs and long cache lifetimes for static files; last, once every blueprint is in."""
     from server.assets import configure_assets as configure
+
+    configure(app)
+
+
+def configure_storage(app: Flask) -> None:
+    """Where attachment bytes live (``server.storage``)."""
+    from server.storage import configure_storage as configure
 
     configure(app)
 

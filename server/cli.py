@@ -20,6 +20,8 @@ users_cli = AppGroup("users", help="Users and roles.")
 tokens_cli = AppGroup("tokens", help="API tokens.")
 demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
 tickets_cli = AppGroup("tickets", help="Follow-up tickets.")
+visit_plans_cli = AppGroup("visit-plans", help="Recurring visit plans.")
+attachments_cli = AppGroup("attachments", help="Photos and files: where their bytes are kept.")
 
 
 def _fail(error: ProblemError) -> None:
@@ -275,6 +277,85 @@ def escalate_overdue():
     click.echo(f"{len(tickets)} overdue ticket(s) escalated")
 
 
+@visit_plans_cli.command("check")
+def visit_plans_check():
+    """Make the visits that plans ask for up to today and mark missed those whose window ended (idempotent)."""
+    from datetime import UTC, datetime
+
+    from server.services.visit_plans import mark_missed_visits
+
+    missed = mark_missed_visits(db.session, datetime.now(UTC))
+    db.session.commit()
+    for row in missed:
+        click.echo(f"missed: plan {row.plan_id}, team {row.team_id}, {row.target_key}, due {row.due_on:%Y-%m-%d}")
+    click.echo(f"{len(missed)} planned visit(s) newly missed")
+
+
+@visit_plans_cli.command("rederive")
+def visit_plans_rederive():
+    """Recompute which planned visits were made, from the visits as stored."""
+    from datetime import UTC, datetime
+
+    from server.services.visit_plans import rederive
+
+    changed = rederive(db.session, datetime.now(UTC))
+    db.session.commit()
+    click.echo(f"{changed} planned visit(s) changed")
+
+
+@attachments_cli.command("move-to-storage")
+@click.option(
+    "--from", "folder", type=click.Path(file_okay=False), help="Folder to move from (default: the upload folder)"
+)
+@click.option("--delete-local", is_flag=True, help="Delete each local file once its copy is verified")
+def attachments_move(folder, delete_local):
+    """Move attachment files from the local folder to the configured storage (FIELDOPS_STORAGE_URL), checking the
+    SHA-256 recorded for each file before and after. Safe to run again; exits non-zero if a file is missing or bad."""
+    from server.services.attachments import move_to_storage
+    from server.storage import LocalStorage, get_storage
+
+    source = LocalStorage(folder or current_app.config["UPLOAD_FOLDER"])
+    target = get_storage()
+    if isinstance(target, LocalStorage) and target.folder.resolve() == source.folder.resolve():
+        raise click.ClickException("FIELDOPS_STORAGE_URL names no other storage: set it to s3://BUCKET/PREFIX first")
+    report = move_to_storage(db.session, source, target, delete_local=delete_local)
+    for name, keys in (("missing", report.missing), ("corrupt on disk", report.corrupt), ("failed", report.failed)):
+        for key in keys:
+            click.echo(f"{name}: {key}", err=True)
+    click.echo(
+        f"{len(report.moved)} moved, {len(report.already_there)} already there (checked), "
+        f"{len(report.missing)} missing, {len(report.corrupt)} corrupt on disk, {len(report.failed)} failed "
+        f"-> {target.description}"
+    )
+    if not report.ok:
+        sys.exit(1)
+
+
+@attachments_cli.command("verify")
+def attachments_verify():
+    """Read every attachment back from the configured storage and check its SHA-256; exits non-zero on a bad one."""
+    from server.services.attachments import verify_all
+    from server.storage import get_storage
+
+    storage = get_storage()
+    checked, bad = verify_all(db.session, storage)
+    for key in bad:
+        click.echo(f"missing or changed: {key}", err=True)
+    click.echo(f"{checked} file(s) checked in {storage.description}, {len(bad)} bad")
+    if bad:
+        sys.exit(1)
+
+
 def register_commands(app) -> None:
-    for group in (admin_units_cli, teams_cli, users_cli, tokens_cli, demo_cli, tickets_cli):
+    groups = (
+        admin_units_cli,
+        teams_cli,
+        users_cli,
+        tokens_cli,
+        demo_cli,
+        tickets_cli,
+        visit_plans_cli,
+        attachments_cli,
+    )
+    for group in groups:
         app.cli.add_command(group)

@@ -131,4 +131,9 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "DEAD_SPOT_CLUSTER_DAYS": _int(env, "FIELDOPS_DEAD_SPOT_CLUSTER_DAYS", 14),
         "REOPEN_WITHIN_DAYS": _int(env, "FIELDOPS_REOPEN_WITHIN_DAYS", 30),
         "ATTACHMENT_MAX_BYTES": _int(env, "FIELDOPS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        # Attachment bytes: the upload folder, or an S3-compatible bucket (s3://bucket/prefix)
+        "STORAGE_URL": env.get("FIELDOPS_STORAGE_URL") or None,
+        "S3_ENDPOINT_URL": env.get("FIELDOPS_S3_ENDPOINT_URL") or None,
+        "STORAGE_SERVE": _choice(env, "FIELDOPS_STORAGE_SERVE", "redirect", ("redirect", "stream")),
+        "STORAGE_URL_TTL_SECONDS": _int(env, "FIELDOPS_STORAGE_URL_TTL_SECONDS", 300),
     }

@@ -23,6 +23,7 @@ from server.services.sites import create_site
 from server.services.teams import create_team
 from server.services.tickets import escalate_overdue, transition
 from server.services.users import create_user, set_password
+from server.services.visit_plans import create_plan
 from server.spatial import lon_lat
 
 DEMO_MARKER_USER = "demo_admin"
@@ -113,10 +114,11 @@ def load_demo(session: Session, seed: int = 7) -> list[str]:
 
     team_count = user_count = 0
     crews: list[Crew] = []
+    plans: list[tuple[User, Team, list[str]]] = []  # weekly visit plans of the community digital teams
     departments: list[Crew] = []  # own the province's tickets; they do no field rounds of their own
     for province_code in FIELD_PROVINCES:
         province = session.get(AdminUnit, province_code)
-        create_user(
+        coordinator = create_user(
             session,
             None,
             username=f"demo_coord_{province.codename}",
@@ -156,13 +158,28 @@ def load_demo(session: Session, seed: int = 7) -> list[str]:
                 continue
             reach = sites_of[province_code] if kind != "community_digital_team" else sites_of[province_code][:3]
             crews.append(Crew(team, members, reach, province_code))
+            if kind == "community_digital_team":
+                plans.append((coordinator, team, sorted({site.admin_unit_code for site in reach})))
     session.flush()
+    for coordinator, team, communes in plans:  # before the visits, so that ingest fulfils their windows
+        create_plan(
+            session,
+            coordinator,
+            scope_for(coordinator),
+            team_id=team.id,
+            title=f"[synthetic] Hỗ trợ dịch vụ công hằng tuần, {team.name.split(', ')[-1]}",
+            every=1,
+            unit="week",
+            starts_on=(datetime.now(VIETNAM) - timedelta(days=DAYS)).date(),
+            communes=communes,
+        )
     activity = simulate_field_activity(session, rng, crews, departments)
     lines = [
         "loaded SYNTHETIC demo data (not real observations):",
         f"  {site_count} sites near the 34 province centres",
         f"  {team_count} teams and {user_count + 1} users in provinces {', '.join(FIELD_PROVINCES)}",
         f"  {activity}",
+        f"  {len(plans)} weekly visit plans",
         f"  administrator: {DEMO_MARKER_USER}",
         *set_demo_passwords(session),
     ]

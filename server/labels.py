@@ -138,6 +138,28 @@ VOCABULARIES: dict[str, dict[str, object]] = {
         "updated": _l("Edited"),
         "attachment_added": _l("File attached"),
     },
+    "plan_status": {
+        "active": _l("Active"),
+        "paused": _l("Paused"),
+    },
+    "interval_unit": {
+        "day": _l("day(s)"),
+        "week": _l("week(s)"),
+        "month": _l("month(s)"),
+    },
+    "planned_visit_status": {
+        "due": _l("To visit"),
+        "fulfilled": _l("Visited"),
+        "missed": _l("Missed (overdue)"),
+        "cancelled": _l("Withdrawn"),
+    },
+    # What a visit plan's history says happened (``VisitPlanEvent.action``).
+    "visit_plan_event": {
+        "created": _l("Plan created"),
+        "changed": _l("Plan changed"),
+        "paused": _l("Plan paused"),
+        "resumed": _l("Plan resumed"),
+    },
 }
 # Ticket priorities use the same words as finding severities.
 VOCABULARIES["priority"] = VOCABULARIES["severity"]

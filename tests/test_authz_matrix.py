@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from server import feature_modules
 from server.models import ApiToken, DayOff
-from server.services import tickets
+from server.services import tickets, visit_plans
 from server.services.calendar import WorkingCalendar
 from tests.records_factory import BUILDERS, assistance_log, equipment_check, finding, reading, visit, without_type
 
@@ -126,6 +126,22 @@ MATRIX = {
     "POST /account":                                    ("302",     "302",        "302",         "302",          "302"),
     "GET /account/password":                            ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
     "POST /account/password":                           ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
+    # Visit plans: everyone reads their area's; coordinators (in their area) and admins plan, change and pause
+    "GET /api/v1/visit-plans":                          ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /api/v1/visit-plans":                         ("401",     "403",        "403",         "422",          "2xx"),
+    "GET /api/v1/visit-plans/queue":                    ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/visit-plans/<int:plan_id>":            ("401",     "2xx",        "2xx",         "404",          "2xx"),
+    "PATCH /api/v1/visit-plans/<int:plan_id>":          ("401",     "403",        "403",         "404",          "2xx"),
+    "POST /api/v1/visit-plans/<int:plan_id>/pause":     ("401",     "403",        "403",         "404",          "2xx"),
+    "POST /api/v1/visit-plans/<int:plan_id>/resume":    ("401",     "403",        "403",         "404",          "2xx"),
+    "GET /api/v1/visit-plans/<int:plan_id>/visits":     ("401",     "2xx",        "2xx",         "404",          "2xx"),
+    "GET /visit-plans":                                 ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /visit-plans/new":                             ("302",     "403",        "403",         "2xx",          "2xx"),
+    "POST /visit-plans/new":                            ("302",     "403",        "403",         "2xx",          "302"),
+    "GET /visit-plans/<int:plan_id>":                   ("302",     "2xx",        "2xx",         "404",          "2xx"),
+    "POST /visit-plans/<int:plan_id>":                  ("302",     "403",        "403",         "404",          "302"),
+    "POST /visit-plans/<int:plan_id>/pause":            ("302",     "403",        "403",         "404",          "302"),
+    "POST /visit-plans/<int:plan_id>/resume":           ("302",     "403",        "403",         "404",          "302"),
     "GET /people":                                      ("302",     "403",        "403",         "2xx",          "2xx"),
     "GET /people/new":                                  ("302",     "403",        "403",         "2xx",          "2xx"),
     "POST /people/new":                                 ("302",     "403",        "403",         "2xx",          "302"),
@@ -172,6 +188,7 @@ class World:
     attachment_id: str
     ticket_attachment_id: str
     day_off: str
+    plan_id: int
 
 
 @pytest.fixture
@@ -219,6 +236,10 @@ def world(client, db, make_team, make_user, make_site) -> World:
     db.session.add(DayOff(day=date(2031, 1, 2), reason="flood", created_by_id=admin.id))
     db.session.flush()
     token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == member.id))
+    plan = visit_plans.create_plan(
+        db.session, admin, scope_for(admin), team_id=home.id, every=1, unit="month", starts_on=date(2026, 1, 1),
+        communes=["04603"],
+    )  # fmt: skip
     return World(
         headers=headers,
         tokens={role: value["Authorization"].split()[1] for role, value in headers.items()},
@@ -232,6 +253,7 @@ def world(client, db, make_team, make_user, make_site) -> World:
         attachment_id=photo.get_json()["id"],
         ticket_attachment_id=ticket_photo.get_json()["id"],
         day_off="2031-01-02",
+        plan_id=plan.id,
     )
 
 
@@ -250,6 +272,7 @@ def url_for_rule(rule: str, world: World | None) -> str:
         "filename": "swagger-ui.css",
         "version": "any",
         "action": "start",
+        "plan_id": world.plan_id if world else 1,
     }
     if world and rule.startswith("/tickets/"):
         values["attachment_id"] = world.ticket_attachment_id
@@ -272,7 +295,14 @@ def upload(data: bytes) -> dict:
 def request_body(method: str, rule: str, role: str, world: World | None) -> dict:
     """What a caller who is allowed would send; the same request goes out for every role."""
     ticket_version = world.ticket_version if world else 1
+    plan = {"team_id": world.team_id if world else 1, "every": 1, "unit": "month", "starts_on": "2026-01-01"}
     bodies = {
+        "POST /api/v1/visit-plans": {"json": {**plan, "communes": ["04603"]}},
+        "PATCH /api/v1/visit-plans/<int:plan_id>": {"json": {"version": 1, "title": "Thăm hằng tháng"}},
+        "POST /api/v1/visit-plans/<int:plan_id>/pause": {"json": {"version": 1}},
+        "POST /api/v1/visit-plans/<int:plan_id>/resume": {"json": {"version": 1}},
+        "POST /visit-plans/new": {"data": {**plan, "communes": "04603"}},
+        "POST /visit-plans/<int:plan_id>": {"data": {**plan, "version": 1, "title": "Thăm", "communes": "04603"}},
         "POST /api/v1/tokens": {"json": {"label": "new phone"}},
         "POST /api/v1/sites": {
             "json": {"name": "Thôn 9", "kind": "village", "lat": 21.73, "lon": 104.9, "admin_unit_code": "04603"}

@@ -62,6 +62,10 @@ FIELD_RULES = {
     "lat": "(0, 0) is no place: the phone had no position fix",
     "lon": "(0, 0) is no place: the phone had no position fix",
     "file": "a photo or PDF recognised by its content (JPEG, PNG, WebP, HEIC, PDF); an import takes an XLSForm",
+    "communes": "must name loaded communes inside the caller's and the team's area",
+    "site_ids": "must name sites inside the caller's and the team's area",
+    "starts_on": "dates fall in the supported years (2000-2099)",
+    "ends_on": "dates fall in the supported years (2000-2099), not before `starts_on`",
 }
 OPERATION_RULES: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/api/v1/days-off/{day}"): {"day": "the path segment must be a date YYYY-MM-DD"},

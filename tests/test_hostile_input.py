@@ -252,7 +252,14 @@ class TestEmptyChanges:
         minProperties: 1."""
         spec = spec_of(client)
         site, team = make_site(), make_team()
-        ids = {"site_id": site.id, "team_id": team.id, "user_id": 1, "ticket_id": 1, "category": "equipment"}
+        ids = {
+            "site_id": site.id,
+            "team_id": team.id,
+            "user_id": 1,
+            "ticket_id": 1,
+            "category": "equipment",
+            "plan_id": 1,
+        }
         patches = [(path, operation) for method, path, operation in operations(spec) if method == "patch"]
         assert len(patches) >= 5, patches
         for path, operation in patches:

@@ -1,6 +1,6 @@
 """Photos and files on field records: upload, list, download (only for those who may read the record)."""
 
-from flask import current_app, send_file
+from flask import current_app
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -14,7 +14,9 @@ from server.extensions import db
 from server.models import RECORD_MODELS, Attachment, Ticket
 from server.services import records
 from server.services.access import in_area, no_such
-from server.services.attachments import attachment_path, store_attachment
+from server.services.attachments import store_attachment
+from server.storage import get_storage
+from server.web.files import send_attachment
 
 blp = Blueprint("attachments", __name__, description="Photos and files attached to field records")
 SECURITY = [{"bearerAuth": []}]
@@ -44,7 +46,7 @@ def _make_routes(kind: str, path: str) -> None:
             upload = files["file"]
             attachment, created = store_attachment(
                 db.session,
-                current_app.config["UPLOAD_FOLDER"],
+                get_storage(),
                 record_kind=kind,
                 record_id=record_id,
                 stream=upload.stream,
@@ -68,6 +70,7 @@ for _kind, _path in RECORD_PATHS.items():
 @blp.route("/attachments/<uuid:attachment_id>")
 @login_required()
 @blp.response(200, content_type="application/octet-stream", description="The file's bytes")
+@blp.alt_response(302, description="With a bucket: a redirect to a short-lived signed URL of the bytes")
 @blp.doc(security=SECURITY)
 def download(attachment_id):
     """Download an attachment, if you may read its record."""
@@ -79,12 +82,4 @@ def download(attachment_id):
         owner = db.session.get(RECORD_MODELS[attachment.record_kind], attachment.record_id)
     if owner is None or not in_area(current_scope(), owner):
         raise NotFound(no_such("attachment"))  # never which record it belongs to
-    response = send_file(
-        attachment_path(current_app.config["UPLOAD_FOLDER"], attachment),
-        mimetype=attachment.content_type,
-        download_name=attachment.filename,
-        as_attachment=attachment.content_type == "application/pdf",
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Checksum-SHA256"] = attachment.sha256
-    return response
+    return send_attachment(attachment)

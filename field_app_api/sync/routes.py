@@ -109,5 +109,6 @@ def sync(data):
 @blp.response(200, ChangesSchema)
 @blp.doc(security=SECURITY)
 def changes(args):
-    """What the phone needs since its cursor: sites of its jurisdiction (tickets and surveys as they come)."""
+    """What the phone needs since its cursor: sites of its jurisdiction, its tickets, surveys, and the visits its
+    team's plans ask for (`planned_visits`, each with its due date)."""
     return changes_since(db.session, current_user(), current_scope(), args.get("cursor"), args["limit"])

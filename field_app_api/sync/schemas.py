@@ -4,6 +4,7 @@ from marshmallow import validate
 from field_app_api.common import cursor_field
 from field_app_api.sites.schemas import SiteSchema
 from field_app_api.tickets.schemas import TicketSchema
+from field_app_api.visit_plans.schemas import PlannedVisitSchema
 from surveys.api.schemas import SurveyVersionSchema
 
 
@@ -47,3 +48,10 @@ class ChangesSchema(ma.Schema):
     sites = ma.fields.List(ma.fields.Nested(SiteSchema))
     tickets = ma.fields.List(ma.fields.Nested(TicketSchema))
     surveys = ma.fields.List(ma.fields.Nested(SurveyVersionSchema))
+    planned_visits = ma.fields.List(
+        ma.fields.Nested(PlannedVisitSchema),
+        metadata={
+            "description": "Visits the team's plans ask for, with their due date (`due_on`) and state; apply by `id` "
+            "(a cancelled one is no longer asked for)"
+        },
+    )

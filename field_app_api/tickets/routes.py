@@ -34,6 +34,7 @@ from server.extensions import PROBLEM_CONTENT_TYPE, db
 from server.models import Attachment, DayOff, Ticket, TicketRule
 from server.services import tickets
 from server.services.calendar import WorkingCalendar
+from server.storage import get_storage
 
 blp = Blueprint("tickets", __name__, description="Follow-up tickets: queues, workflow, audit trail, rules")
 SECURITY = [{"bearerAuth": []}]
@@ -191,7 +192,7 @@ class TicketAttachments(MethodView):
             db.session,
             current_user(),
             ticket,
-            upload_folder=current_app.config["UPLOAD_FOLDER"],
+            storage=get_storage(),
             stream=upload.stream,
             filename=upload.filename,
             max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],

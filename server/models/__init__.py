@@ -16,6 +16,7 @@ from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
 from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
 from server.models.users import AccountEvent, ApiToken, User
+from server.models.visit_plans import PlannedVisit, VisitPlan, VisitPlanEvent, VisitPlanTarget
 
 __all__ = [
     "RECORD_MODELS",
@@ -40,5 +41,9 @@ __all__ = [
     "TicketRule",
     "User",
     "Visit",
+    "PlannedVisit",
+    "VisitPlan",
+    "VisitPlanEvent",
+    "VisitPlanTarget",
     "team_jurisdictions",
 ]

@@ -1,11 +1,13 @@
 """Attachments: bytes checked by their content (not the name or declared type), stored once by checksum
-under the upload folder, recorded in the database, served only to those who may read the record."""
+in the configured storage (``server.storage``: the upload folder or a bucket), recorded in the database with
+their SHA-256, served only to those who may read the record."""
 
 import hashlib
 import os
+import shutil
 import tempfile
 import uuid
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.errors import InvalidInput, ProblemError
 from server.models import Attachment, User
+from server.storage import LocalStorage, Storage, sha256_of
 
 
 class UnsupportedMediaType(ProblemError):
@@ -48,7 +51,7 @@ def _safe_filename(name: str | None) -> str:
 
 def store_attachment(
     session: Session,
-    upload_folder: str,
+    storage: Storage,
     *,
     record_kind: str,
     stream,
@@ -63,9 +66,9 @@ def store_attachment(
     Returns (attachment, created); the same bytes twice give the first one."""
     digest = hashlib.sha256()
     size = 0
-    folder = Path(upload_folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, delete=False, prefix=".upload-") as temp:
+    if storage.temp_dir:
+        os.makedirs(storage.temp_dir, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=storage.temp_dir, delete=False, prefix=".upload-") as temp:
         head = b""
         while chunk := stream.read(64 * 1024):
             if len(head) < 16:
@@ -106,10 +109,7 @@ def store_attachment(
             sha256=sha256,
             uploaded_by_id=uploaded_by.id,
         )
-        target = folder / attachment.storage_key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            os.replace(temp.name, target)
+        storage.put_file(attachment.storage_key, temp.name, content_type)
         session.add(attachment)
         session.flush()
         return attachment, True
@@ -118,5 +118,68 @@ def store_attachment(
             os.unlink(temp.name)
 
 
-def attachment_path(upload_folder: str, attachment: Attachment) -> Path:
-    return Path(upload_folder) / attachment.storage_key
+def verify_stored(storage: Storage, attachment: Attachment) -> bool:
+    """The stored bytes still have the checksum recorded at upload."""
+    try:
+        return sha256_of(storage.open(attachment.storage_key)) == attachment.sha256
+    except FileNotFoundError:
+        return False
+
+
+@dataclass
+class MoveReport:
+    """What ``move_to_storage`` did, per stored file (a checksum stored once serves every attachment of it)."""
+
+    moved: list[str] = field(default_factory=list)
+    already_there: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    corrupt: list[str] = field(default_factory=list)  # bytes on disk differ from the recorded checksum
+    failed: list[str] = field(default_factory=list)  # the copy in the target did not read back right
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.corrupt or self.failed)
+
+
+def move_to_storage(session: Session, source: LocalStorage, target: Storage, delete_local: bool = False) -> MoveReport:
+    """Copy every attachment's bytes from the upload folder to ``target``, checking the SHA-256 recorded at upload
+    before sending and after reading the copy back. Safe to run again: files already in place are checked, not
+    sent twice. ``delete_local`` removes a local file once its copy is verified."""
+    report = MoveReport()
+    for (sha256,) in session.execute(select(Attachment.sha256).distinct().order_by(Attachment.sha256)):
+        key = Attachment(sha256=sha256).storage_key
+        on_disk = source.exists(key)
+        if on_disk and sha256_of(source.open(key)) != sha256:
+            report.corrupt.append(key)
+            continue
+        in_target = target.exists(key)
+        if in_target and sha256_of(target.open(key)) == sha256:
+            report.already_there.append(key)
+        elif not on_disk:
+            report.missing.append(key)
+            continue
+        else:
+            if in_target:  # a broken copy from an earlier run: replace it
+                target.delete(key)
+            with tempfile.NamedTemporaryFile(dir=target.temp_dir, delete=False, prefix=".move-") as copy:
+                with source.open(key) as original:
+                    shutil.copyfileobj(original, copy)
+            content_type = session.scalar(select(Attachment.content_type).where(Attachment.sha256 == sha256).limit(1))
+            target.put_file(key, copy.name, content_type)
+            if not (target.exists(key) and sha256_of(target.open(key)) == sha256):
+                report.failed.append(key)
+                continue
+            report.moved.append(key)
+        if delete_local and on_disk:
+            source.delete(key)
+    return report
+
+
+def verify_all(session: Session, storage: Storage) -> tuple[int, list[str]]:
+    """(files checked, keys missing or whose bytes differ from the recorded checksum) in ``storage``."""
+    bad, checked = [], 0
+    for (sha256,) in session.execute(select(Attachment.sha256).distinct()):
+        checked += 1
+        if not verify_stored(storage, Attachment(sha256=sha256)):
+            bad.append(Attachment(sha256=sha256).storage_key)
+    return checked, bad

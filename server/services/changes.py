@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from server import cursors
 from server.auth import MANAGER_ROLES, Scope
-from server.models import Site, Ticket, User
+from server.models import PlannedVisit, Site, Ticket, User
 from server.services.sites import visible_sites
 from server.services.tickets import REPORTER_HEARS_CLOSE_FOR, visible_tickets
+from server.services.visit_plans import visible_planned_visits
 
 SAFETY_MARGIN = timedelta(seconds=60)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -93,9 +94,18 @@ def _tickets_for(user: User, scope: Scope) -> Select:
     return visible_tickets(scope).where(or_(Ticket.team_id == user.team_id, Ticket.assignee_id == user.id, reported))
 
 
+def _planned_visits_for(user: User, scope: Scope) -> Select:
+    """A team's phones get the visits their team's plans ask for (every state, so a fulfilled or withdrawn one
+    leaves the phone's list); coordinators and admins their area's."""
+    if user.role in MANAGER_ROLES:
+        return visible_planned_visits(scope)
+    return visible_planned_visits(scope).where(PlannedVisit.team_id == user.team_id)
+
+
 FEEDS.extend(
     [
         Feed("sites", Site, lambda user, scope: visible_sites(scope)),
         Feed("tickets", Ticket, _tickets_for),
+        Feed("planned_visits", PlannedVisit, _planned_visits_for),
     ]
 )

@@ -20,6 +20,7 @@ from server.models import RECORD_MODELS, AdminUnit, Operator, Site, Team, User
 from server.services import access
 from server.services.admin_units import nearest_communes
 from server.services.ticket_rules import RuleSettings, apply_rules
+from server.services.visit_plans import fulfil_from_visits
 from server.spatial import communes_at
 
 
@@ -310,6 +311,8 @@ def _insert(
     if settings.rules is not None and created:
         created_rows = {kind: [row for row in rows if row["id"] in created] for kind, rows in rows_by_kind.items()}
         apply_rules(session, created_rows, settings.rules, now)
+    if created and rows_by_kind.get("visit"):
+        fulfil_from_visits(session, [row for row in rows_by_kind["visit"] if row["id"] in created])
     for index, candidate in batch.live.items():
         status = "created" if candidate.data["id"] in created else "duplicate"
         batch.outcomes[index] = Outcome(str(candidate.data["id"]), status, None, candidate.warnings or None)

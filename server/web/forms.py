@@ -5,19 +5,22 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
 from server.labels import VOCABULARIES
 from server.models.teams import TEAM_KINDS
 from server.models.users import LOCALES, ROLES, USERNAME_PATTERN
+from server.models.visit_plans import EVERY_MAX, INTERVAL_UNITS
 from server.passwords import MAX_LENGTH
 
 
@@ -121,3 +124,26 @@ class TicketActionForm(FlaskForm):
     assignee_id = SelectField(lazy_gettext("Person"), coerce=_none_if_empty, validate_choice=False)
     visit_id = SelectField(lazy_gettext("Visit as evidence (optional)"), coerce=_text_or_none, validate_choice=False)
     photo = FileField(lazy_gettext("Photo or PDF as evidence (optional)"))
+
+
+class VisitPlanForm(FlaskForm):
+    """A recurring visit plan: which team, which communes and sites, how often, from when (and until when). The
+    choices offered are the manager's area; the service checks them again."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    title = StringField(
+        lazy_gettext("Title (e.g. monthly help with online public services)"), validators=[Length(max=200)]
+    )
+    team_id = SelectField(lazy_gettext("Team that visits"), coerce=_none_if_empty, validate_choice=False)
+    every = IntegerField(
+        lazy_gettext("Every"), validators=[InputRequired(), NumberRange(min=1, max=EVERY_MAX)], default=1
+    )
+    unit = SelectField(
+        lazy_gettext("Unit"),
+        choices=[SelectChoice(unit, VOCABULARIES["interval_unit"][unit]) for unit in INTERVAL_UNITS],
+        default="month",
+    )
+    starts_on = DateField(lazy_gettext("From"), validators=[InputRequired()])
+    ends_on = DateField(lazy_gettext("Until (optional)"), validators=[Optional()])
+    communes = SelectMultipleField(lazy_gettext("Communes to visit"), validate_choice=False)
+    site_ids = SelectMultipleField(lazy_gettext("Sites to visit"), coerce=int, validate_choice=False)

@@ -1,4 +1,5 @@
-"""Plain HTML ticket queues per team and per commune (or province): overdue first, highlighted."""
+"""Plain HTML work queues per team and per commune (or province): tickets and the visits plans ask for, overdue
+first, highlighted."""
 
 from datetime import UTC, datetime
 
@@ -9,9 +10,10 @@ from sqlalchemy import func, select
 from server.auth import MANAGER_ROLES, current_scope, current_user
 from server.errors import NotFound
 from server.extensions import db
-from server.models import AdminUnit, Team
+from server.models import AdminUnit, PlannedVisit, Team
 from server.models.records import CATEGORIES
 from server.models.tickets import ACTIVE_STATUSES, STATUSES, Ticket
+from server.services import visit_plans
 from server.services.teams import visible_teams
 from server.services.tickets import overdue_condition, queue_query, status_counts
 from server.web.session import page_login_required
@@ -50,8 +52,24 @@ def _render(heading: str, filters: dict, with_queues: bool = False):
         "overdue": filters.get("overdue", False),
     }
     teams, units = _queue_links() if with_queues else ([], [])
+    planned_query = visit_plans.queue_query(scope, now, filters.get("team"), filters.get("admin_unit"))
+    planned = list(db.session.scalars(planned_query.limit(PAGE_SIZE)))
+    planned_overdue = set(
+        db.session.scalars(
+            select(PlannedVisit.id).where(
+                PlannedVisit.id.in_([row.id for row in planned]), visit_plans.overdue_condition(now)
+            )
+        )
+    )
+    unit_names.update(
+        db.session.execute(
+            select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_({row.admin_unit_code for row in planned}))
+        ).all()
+    )
     return render_template(
         "queue.html",
+        planned=planned,
+        planned_overdue=planned_overdue,
         teams=teams,
         units=units,
         heading=heading,

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 MENU = (
     ("/", _l("Dashboard")),
     ("/queues/", _l("Tickets")),
+    ("/visit-plans", _l("Visit plans")),
     ("/maps/", _l("Maps")),
     ("/reports/", _l("Reports")),
     ("/surveys/", _l("Surveys")),

@@ -6,7 +6,7 @@ meanwhile" with the current state (409), bad evidence is reported next to its fi
 import uuid
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
@@ -21,9 +21,10 @@ from server.models import RECORD_MODELS, AdminUnit, Attachment, Site, Team, Tick
 from server.models.tickets import ACTIVE_STATUSES
 from server.services import tickets as workflow
 from server.services.access import in_area
-from server.services.attachments import attachment_path
 from server.services.calendar import WorkingCalendar
 from server.services.teams import visible_teams
+from server.storage import get_storage
+from server.web.files import send_attachment
 from server.web.forms import TicketActionForm
 from server.web.minimap import place_svg
 from server.web.session import page_login_required
@@ -253,7 +254,7 @@ def act(ticket_id: int, action: str):
                 db.session,
                 user,
                 ticket,
-                upload_folder=current_app.config["UPLOAD_FOLDER"],
+                storage=get_storage(),
                 stream=upload.stream,
                 filename=upload.filename,
                 max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
@@ -314,11 +315,4 @@ def ticket_file(ticket_id: int, attachment_id: uuid.UUID):
         allowed = record is not None and in_area(current_scope(), record)
     if not allowed:
         raise NotFound(gettext("No such file on this ticket."))
-    response = send_file(
-        attachment_path(current_app.config["UPLOAD_FOLDER"], attachment),
-        mimetype=attachment.content_type,
-        download_name=attachment.filename,
-        as_attachment=attachment.content_type == "application/pdf",
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_attachment(attachment)

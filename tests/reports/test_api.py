@@ -204,7 +204,7 @@ def test_report_paths_form_a_valid_openapi_document(client):
 
     spec = client.get("/api/v1/openapi.json").get_json()
     spec["paths"] = {path: item for path, item in spec["paths"].items() if path.startswith(BASE)}
-    assert len(spec["paths"]) == 8
+    assert len(spec["paths"]) == 9
     validate(spec)
 
 

@@ -31,6 +31,9 @@ PAGES = {
     "dashboard": "/",
     "tickets": "/queues/",
     "tickets-overdue": "/queues/?overdue=1",
+    "visit-plans": "/visit-plans",
+    "visit-plan-new": "/visit-plans/new",
+    "visit-plan": "/visit-plans/1",
     "maps": "/maps/",
     "map-equipment": "/maps/equipment",
     "map-tickets": "/maps/tickets",
@@ -167,6 +170,16 @@ def server(tmp_path_factory):
         "lon": LON,
     }
     assert client.post("/api/v1/tickets", json=ticket, headers=headers).status_code == 201
+    plan = {
+        "team_id": 1,
+        "title": "Hỗ trợ dịch vụ công trực tuyến hằng tháng",
+        "every": 1,
+        "unit": "month",
+        "starts_on": (datetime.now(UTC) - timedelta(days=70)).date().isoformat(),
+        "communes": [COMMUNE],
+        "site_ids": [site_id],
+    }
+    assert client.post("/api/v1/visit-plans", json=plan, headers=headers).status_code == 201
 
     with served(app) as base:
         yield base, token

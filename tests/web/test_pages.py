@@ -13,7 +13,7 @@ from server.models.users import ROLES
 from tests.helpers import assert_problem, csrf_token, sign_in_with_token
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-MENU = ("/", "/queues/", "/maps/", "/reports/", "/surveys/")
+MENU = ("/", "/queues/", "/visit-plans", "/maps/", "/reports/", "/surveys/")
 
 
 def test_every_vocabulary_has_a_label_for_each_code():

@@ -20,6 +20,7 @@ from server.services.tickets.common import add_event, escalate_to_province
 from server.services.tickets.permissions import PERMISSIONS, NotPermitted, permits, relations, require
 from server.services.tickets.queues import overdue_condition
 from server.services.tickets.routing import Router
+from server.storage import Storage
 
 TRANSITIONS = {
     # action: (statuses it starts from, status it leads to)
@@ -224,7 +225,7 @@ def attach_file(
     user: User,
     ticket: Ticket,
     *,
-    upload_folder: str,
+    storage: Storage,
     stream,
     filename: str | None,
     max_bytes: int,
@@ -235,7 +236,7 @@ def attach_file(
     require(user, ticket, "comment")
     attachment, created = store_attachment(
         session,
-        upload_folder,
+        storage,
         record_kind="ticket",
         ticket_id=ticket.id,
         stream=stream,

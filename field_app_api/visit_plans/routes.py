@@ -1,0 +1,163 @@
+"""Recurring visit plans: coordinators and admins plan which team visits which communes or sites and how often;
+everyone reads the plans of their area and the visits waiting to be made (overdue first)."""
+
+from datetime import UTC, datetime
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from field_app_api.visit_plans.schemas import (
+    PlannedVisitListSchema,
+    PlannedVisitQueryArgsSchema,
+    VersionSchema,
+    VisitPlanCreateSchema,
+    VisitPlanDetailSchema,
+    VisitPlanListSchema,
+    VisitPlanPatchSchema,
+    VisitPlanQueryArgsSchema,
+    VisitPlanSchema,
+)
+from server.auth import MANAGER_ROLES, current_scope, current_user, login_required, require_role
+from server.extensions import db
+from server.models import PlannedVisit, VisitPlan
+from server.services import visit_plans
+
+blp = Blueprint(
+    "visit_plans", __name__, url_prefix="/visit-plans", description="Recurring visit plans and the visits they ask for"
+)
+SECURITY = [{"bearerAuth": []}]
+CREATE_EXAMPLE = {
+    "team_id": 3,
+    "title": "Hỗ trợ dịch vụ công trực tuyến hằng tháng",
+    "every": 1,
+    "unit": "month",
+    "starts_on": "2026-12-01",
+    "communes": ["04603"],
+    "site_ids": [12],
+}
+
+
+def _plan(plan_id: int) -> VisitPlan:
+    return visit_plans.get_plan(db.session, current_user(), current_scope(), plan_id)
+
+
+def _detail(plan: VisitPlan):
+    plan.events = visit_plans.plan_events(db.session, plan)
+    return plan
+
+
+@blp.route("")
+class VisitPlans(MethodView):
+    decorators = [login_required()]
+
+    @blp.arguments(VisitPlanQueryArgsSchema, location="query")
+    @blp.response(200, VisitPlanListSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, args):
+        """The plans of your area (and your team's)."""
+        query = visit_plans.visible_plans(current_user(), current_scope())
+        if "team_id" in args:
+            query = query.where(VisitPlan.team_id == args["team_id"])
+        if "status" in args:
+            query = query.where(VisitPlan.status == args["status"])
+        return {"items": list(db.session.scalars(query.order_by(VisitPlan.id)))}
+
+    @require_role(*MANAGER_ROLES)
+    @blp.arguments(VisitPlanCreateSchema, example=CREATE_EXAMPLE)
+    @blp.response(201, VisitPlanDetailSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, data):
+        """Plan recurring visits (coordinators within their area, admins): the windows from `starts_on` to today
+        are made at once, so a plan that starts in the past shows its missed visits."""
+        plan = visit_plans.create_plan(db.session, current_user(), current_scope(), **data)
+        db.session.commit()
+        return _detail(plan)
+
+
+@blp.route("/<int:plan_id>")
+class VisitPlanDetail(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, VisitPlanDetailSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, plan_id):
+        """One plan with its audit trail."""
+        return _detail(_plan(plan_id))
+
+    @require_role(*MANAGER_ROLES)
+    @blp.arguments(VisitPlanPatchSchema, example={"version": 1, "every": 2, "unit": "week"})
+    @blp.response(200, VisitPlanDetailSchema)
+    @blp.doc(security=SECURITY)
+    def patch(self, data, plan_id):
+        """Change title, team, rhythm or places, naming the version (409 when stale). A new team or rhythm applies
+        from today; past visits keep their state."""
+        plan = visit_plans.update_plan(db.session, current_user(), current_scope(), _plan(plan_id), data)
+        db.session.commit()
+        return _detail(plan)
+
+
+def _set_paused(plan_id: int, version: int, paused: bool) -> VisitPlan:
+    plan = _plan(plan_id)
+    visit_plans.set_paused(db.session, current_user(), current_scope(), plan, paused, version)
+    db.session.commit()
+    return plan
+
+
+@blp.route("/<int:plan_id>/pause", methods=["POST"])
+@login_required(MANAGER_ROLES)
+@blp.arguments(VersionSchema, example={"version": 2})
+@blp.response(200, VisitPlanSchema)
+@blp.doc(security=SECURITY)
+def pause(data, plan_id):
+    """Pause a plan: the open visit is withdrawn and none is asked for until it resumes (idempotent)."""
+    return _set_paused(plan_id, data["version"], True)
+
+
+@blp.route("/<int:plan_id>/resume", methods=["POST"])
+@login_required(MANAGER_ROLES)
+@blp.arguments(VersionSchema, example={"version": 3})
+@blp.response(200, VisitPlanSchema)
+@blp.doc(security=SECURITY)
+def resume(data, plan_id):
+    """Resume a paused plan from today's window (idempotent)."""
+    return _set_paused(plan_id, data["version"], False)
+
+
+@blp.route("/<int:plan_id>/visits")
+@login_required()
+@blp.response(200, PlannedVisitListSchema)
+@blp.doc(security=SECURITY)
+def plan_visits(plan_id):
+    """Every window of one plan so far, newest first: due, fulfilled (with the visit), missed or cancelled."""
+    plan = _plan(plan_id)
+    now = datetime.now(UTC)
+    rows = list(
+        db.session.scalars(
+            select(PlannedVisit)
+            .where(PlannedVisit.plan_id == plan.id)
+            .order_by(PlannedVisit.window_start.desc(), PlannedVisit.target_key)
+            .limit(1000)
+        )
+    )
+    overdue = sum(row.status == "missed" or (row.status == "due" and row.ends_at <= now) for row in rows)
+    return {"items": rows, "total": len(rows), "overdue": overdue, "page": 1}
+
+
+@blp.route("/queue")
+@login_required()
+@blp.arguments(PlannedVisitQueryArgsSchema, location="query")
+@blp.response(200, PlannedVisitListSchema)
+@blp.doc(security=SECURITY)
+def queue(args):
+    """Visits waiting to be made in your area (or one team's, one commune's or province's): overdue first, then by
+    due date. A visit recorded there by that team within the window takes it off the queue."""
+    now = datetime.now(UTC)
+    query = visit_plans.queue_query(current_scope(), now, args.get("team_id"), args.get("admin_unit"))
+    counted = query.order_by(None).subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted))
+    overdue = db.session.scalar(
+        select(func.count()).select_from(query.where(visit_plans.overdue_condition(now)).order_by(None).subquery())
+    )
+    items = db.session.scalars(query.limit(args["limit"]).offset((args["page"] - 1) * args["limit"]))
+    return {"items": list(items), "total": total, "overdue": overdue, "page": args["page"]}
