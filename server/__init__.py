@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_db(app)
     configure_api(app)
     configure_cli(app)
+    configure_jobs(app)
     configure_assets(app)
     guard(app)
     return app
@@ -175,6 +176,13 @@ def _serve_swagger_assets(app: Flask) -> None:
 def configure_assets(app: Flask) -> None:
     """Content-hashed URLs and long cache lifetimes for static files; last, once every blueprint is in."""
     from server.assets import configure_assets as configure
+
+    configure(app)
+
+
+def configure_jobs(app: Flask) -> None:
+    """The job queue, or without a broker the runner thread of this process (see ``server.jobs``)."""
+    from server.jobs import configure_jobs as configure
 
     configure(app)
 

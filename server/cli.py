@@ -276,5 +276,8 @@ def escalate_overdue():
 
 
 def register_commands(app) -> None:
+    from server.jobs.cli import register as register_job_commands
+
     for group in (admin_units_cli, teams_cli, users_cli, tokens_cli, demo_cli, tickets_cli):
         app.cli.add_command(group)
+    register_job_commands(app)
