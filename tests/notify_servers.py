@@ -19,6 +19,7 @@ class MailBox:
         self.messages: list[email.message.EmailMessage] = []
         self.fail = 0
         self.stall_next = False
+        self.stall_after: int | None = None  # stall the message that arrives after this many were accepted
         self.stalled = threading.Event()
         self._release = threading.Event()
         self.lock = threading.Lock()
@@ -29,8 +30,8 @@ class MailBox:
         if self.fail > 0:
             self.fail -= 1
             return "451 Try again later"
-        if self.stall_next:
-            self.stall_next = False
+        if self.stall_next or (self.stall_after is not None and len(self.messages) == self.stall_after):
+            self.stall_next, self.stall_after = False, None
             self.stalled.set()
             while not self._release.is_set():
                 await asyncio.sleep(0.05)
