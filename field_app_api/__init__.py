@@ -5,6 +5,7 @@ def register(api) -> None:
     from field_app_api.admin_units.routes import blp as admin_units
     from field_app_api.attachments.routes import blp as attachments
     from field_app_api.me.routes import blp as me
+    from field_app_api.notifications.routes import blp as notifications
     from field_app_api.operators.routes import blp as operators
     from field_app_api.records.routes import blp as records
     from field_app_api.sites.routes import blp as sites
@@ -15,5 +16,18 @@ def register(api) -> None:
     from field_app_api.users.routes import blp as users
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (me, admin_units, operators, sites, teams, users, tokens, records, attachments, tickets, sync):
+    for blueprint in (
+        me,
+        admin_units,
+        operators,
+        sites,
+        teams,
+        users,
+        tokens,
+        records,
+        attachments,
+        tickets,
+        sync,
+        notifications,
+    ):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -112,7 +112,7 @@ def configure_api(app: Flask) -> None:
     field_app_api.register(api)
     _serve_swagger_assets(app)
 
-    from server.web import account, dashboard, people, queues, session, tickets
+    from server.web import account, dashboard, notifications, people, queues, session, tickets
 
     session.configure_sessions(app)
     app.register_blueprint(session.blp)
@@ -121,6 +121,7 @@ def configure_api(app: Flask) -> None:
     app.register_blueprint(queues.blp)
     app.register_blueprint(dashboard.blp)
     app.register_blueprint(tickets.blp)
+    app.register_blueprint(notifications.blp)
     configure_feature_packages(app, api)
 
 

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 BACKOFF = (30, 120, 600, 1800, 3600, 7200, 14400, 21600, 28800)
 MAX_ATTEMPTS = len(BACKOFF) + 1
 BATCH = 10  # claimed at once: sent well within the lease even when receivers time out
+ROUNDS = 100  # batches per run at most; the next run takes the rest
 
 
 def backoff(attempts: int) -> timedelta | None:
@@ -67,12 +68,15 @@ def send_due(
     clock = clock or (lambda: now)
     schedule = Schedule.from_config(config)
     lease = timedelta(seconds=config.get("JOBS_LEASE_SECONDS", 300))
-    with session_factory() as session:
-        ids = claim(session, now, lease, schedule)
-        session.commit()
     sent = 0
-    for delivery_id in ids:
-        sent += send_one(session_factory, config, delivery_id, clock())
+    for _round in range(ROUNDS):
+        with session_factory() as session:
+            ids = claim(session, now, lease, schedule)
+            session.commit()
+        if not ids:
+            break
+        for delivery_id in ids:
+            sent += send_one(session_factory, config, delivery_id, clock())
     return sent
 
 

@@ -45,7 +45,7 @@ def check_url(url: str, *, allow_private: bool, own_hosts: tuple[str, ...] = ())
         raise UnsafeUrl(_("A webhook URL may not hold a user name or password."))
     host = parts.hostname.lower().rstrip(".")
     port = port or (443 if parts.scheme == "https" else 80)
-    if any(host == own.lower().split(":")[0] for own in own_hosts if own):
+    if f"{host}:{port}" in {_netloc(own, parts.scheme) for own in own_hosts if own}:
         raise UnsafeUrl(_("A webhook may not point at this server."))
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -64,6 +64,13 @@ def check_url(url: str, *, allow_private: bool, own_hosts: tuple[str, ...] = ())
                     _("A webhook may not point at a private, local or reserved address (%(address)s).", address=address)
                 )
     return addresses
+
+
+def _netloc(own: str, scheme: str) -> str:
+    """``host:port`` of this server's name as a request or FIELDOPS_BASE_URL gives it (``host`` or ``host:port``)."""
+    parts = urlsplit(own if "//" in own else f"//{own}")
+    default = 443 if scheme == "https" else 80
+    return f"{(parts.hostname or '').lower().rstrip('.')}:{parts.port or default}"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
