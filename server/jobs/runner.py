@@ -57,10 +57,18 @@ class InProcessRunner:
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         self._ensure_started()
         self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current round and end the thread (tests; a web process just exits)."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def _ensure_started(self) -> None:
         # Started lazily (first commit or first request): a process forked by a server gets its own thread.
@@ -72,9 +80,11 @@ class InProcessRunner:
     def _loop(self) -> None:
         from server.jobs.tasks import run_job
 
-        while True:
+        while not self._stopping:
             woken = self._wake.wait(TICK)
             self._wake.clear()
+            if self._stopping:
+                return
             with self.app.app_context():
                 names = due_jobs(datetime.now(UTC))
                 if woken and "notifications.send" not in names:

@@ -241,3 +241,33 @@ def test_without_redis_the_change_succeeds_the_event_waits_and_readyz_says_so(
     monkeypatch.setitem(app.config, "BROKER_URL", f"{REDIS}/1")
     assert client.get("/readyz").get_json()["broker"] == "ok"
     app.extensions.pop("fieldops_redis", None)
+
+
+def test_without_a_broker_the_web_process_sends_right_after_the_commit(app, committed, monkeypatch):
+    """No FIELDOPS_BROKER_URL: the commit that records an event wakes the web process's runner thread, which sends
+    the e-mail (no Redis involved), and runs the periodic jobs once per period."""
+    from server.jobs.runner import InProcessRunner
+    from server.models import PeriodicRun
+
+    monkeypatch.setitem(app.config, "BROKER_URL", None)
+    runner = InProcessRunner(app)
+    monkeypatch.setitem(app.extensions, "fieldops_runner", runner)
+    with SmtpServer() as smtp:
+        monkeypatch.setitem(app.config, "SMTP_URL", smtp.url)
+        try:
+            with app.app_context():
+                record_event(_db.session, "visit_plan_missed", team_id=committed["team_id"], data={"title": "Thôn 9"})
+                _db.session.commit()
+                _db.session.remove()
+            messages = smtp.box.wait_for(1, timeout=30)
+        finally:
+            runner.stop()
+        assert [m["To"] for m in messages] == ["member@example.vn"]
+    with app.app_context():
+        runs = set(_db.session.scalars(select(PeriodicRun.name)))
+        _db.session.execute(delete(PeriodicRun))
+        _db.session.commit()
+        _db.session.remove()
+    from server.jobs.registry import PERIODIC_JOBS
+
+    assert runs == set(PERIODIC_JOBS)
