@@ -271,3 +271,32 @@ def test_without_a_broker_the_web_process_sends_right_after_the_commit(app, comm
     from server.jobs.registry import PERIODIC_JOBS
 
     assert runs == set(PERIODIC_JOBS)
+
+
+@pytest.mark.slow
+def test_two_workers_send_each_message_once(app, committed, monkeypatch):
+    """Two worker processes take jobs from the same queue at once: twenty events, twenty e-mails and twenty
+    webhook deliveries, none twice."""
+    redis_or_skip(1)
+    broker = f"{REDIS}/1"
+    monkeypatch.setitem(app.config, "BROKER_URL", broker)
+    with SmtpServer() as smtp, Receiver() as receiver:
+        env = process_env(app, broker, smtp.url)
+        with flask_process(app, env, "worker"), flask_process(app, env, "worker"):
+            with app.app_context():
+                _db.session.add(
+                    Webhook(area_code=None, url=receiver.url, secret="t" * 64, events=["visit_plan_missed"])
+                )
+                _db.session.commit()
+                for number in range(20):  # twenty commits, twenty jobs for the two workers to share
+                    record_event(
+                        _db.session, "visit_plan_missed", team_id=committed["team_id"], data={"title": str(number)}
+                    )
+                    _db.session.commit()
+                _db.session.remove()
+            wait_until(lambda: len(smtp.box.messages) >= 20 and len(receiver.requests) >= 20, 90, "every message")
+            time.sleep(1.5)
+        ids = [message["Message-ID"] for message in smtp.box.messages]
+        assert len(ids) == 20 and len(set(ids)) == 20
+        deliveries = [r["headers"][DELIVERY_HEADER] for r in receiver.requests]
+        assert len(deliveries) == 20 and len(set(deliveries)) == 20
