@@ -75,6 +75,7 @@ class InProcessRunner:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="fieldops-jobs", daemon=True)
+                self._wake.set()  # a first round at once: jobs that are due run at start-up
                 self._thread.start()
 
     def _loop(self) -> None:
