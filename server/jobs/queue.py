@@ -9,13 +9,12 @@ SOCKET_TIMEOUT = 2.0
 
 
 def connection(app) -> Redis:
-    found = app.extensions.get("fieldops_redis")
-    if found is None:
-        found = Redis.from_url(
-            app.config["BROKER_URL"], socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT
-        )
-        app.extensions["fieldops_redis"] = found
-    return found
+    url = app.config["BROKER_URL"]
+    cached = app.extensions.get("fieldops_redis")
+    if cached is None or cached[0] != url:
+        cached = (url, Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT))
+        app.extensions["fieldops_redis"] = cached
+    return cached[1]
 
 
 def queue(app) -> Queue:

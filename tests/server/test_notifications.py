@@ -400,3 +400,31 @@ def test_unsafe_webhook_urls_are_refused(db, world, monkeypatch, url):
             own_hosts=("fieldops.example.vn",),
         )
     assert list(refused.value.errors) == ["url"]
+
+
+def test_expired_and_revoked_tokens_are_purged_after_a_month(db, make_user):
+    """The daily job deletes tokens that expired or were revoked more than 30 days ago, and keeps the others."""
+    from server.models import ApiToken
+    from server.services.notifications.jobs import purge_expired_tokens
+
+    user, _ = make_user()
+    kept = select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id)
+    assert db.session.scalar(kept) == 1
+    for label, expires, revoked in (
+        ("old", MORNING - timedelta(days=40), None),
+        ("recent", MORNING - timedelta(days=10), None),
+        ("revoked", None, MORNING - timedelta(days=31)),
+    ):
+        db.session.add(
+            ApiToken(
+                user_id=user.id,
+                token_hash=label * 8,
+                prefix="fo_x",
+                label=label,
+                expires_at=expires,
+                revoked_at=revoked,
+            )
+        )
+    db.session.flush()
+    assert purge_expired_tokens(db.session, MORNING) == "2 expired tokens purged"
+    assert sorted(db.session.scalars(select(ApiToken.label).where(ApiToken.user_id == user.id))) == ["recent", "test"]
