@@ -62,6 +62,9 @@ FIELD_RULES = {
     "lat": "(0, 0) is no place: the phone had no position fix",
     "lon": "(0, 0) is no place: the phone had no position fix",
     "file": "a photo or PDF recognised by its content (JPEG, PNG, WebP, HEIC, PDF); an import takes an XLSForm",
+    "email": "an e-mail address (name@domain.tld), or empty",
+    "url": "a webhook URL is http(s) and reaches neither this server, localhost nor a private range",
+    "area_code": "must name a loaded province or commune of the caller's area",
 }
 OPERATION_RULES: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/api/v1/days-off/{day}"): {"day": "the path segment must be a date YYYY-MM-DD"},

@@ -42,9 +42,9 @@ def due_jobs(now: datetime) -> list[str]:
             if claim_period(db.session, job.name, job.every, now):
                 names.append(job.name)
         db.session.commit()
-    except Exception:
+    except Exception as error:  # e.g. a database not migrated yet: the next tick tries again
         db.session.rollback()
-        log.exception("could not read the periodic jobs' last runs")
+        log.warning("periodic jobs not run: could not read their last runs (%s)", type(error).__name__)
         return []
     finally:
         db.session.remove()
