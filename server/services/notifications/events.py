@@ -1,6 +1,19 @@
 """The one way to say that something happened which people should hear about: ``record_event`` adds a row to the
 outbox in the caller's transaction. It commits with the change that caused it, or not at all; once committed, the
-job runner is woken (``server.jobs.kick``) and the worker fans it out. Nothing is sent here."""
+job runner is woken (``server.jobs.kick``) and the worker fans it out. Nothing is sent here.
+
+The calls other features make (``data["title"]`` names the thing in messages, ``data["path"]`` is the page they
+link to when there is no ticket, ``data["due_at"]`` an ISO date-time)::
+
+    # a review marked has_issues: the author's team (and the author) hear about it
+    record_event(session, "review_has_issues", team_id=author.team_id, user_id=author.id, actor=reviewer,
+                 admin_unit_code=commune_code, province_code=province_code,
+                 data={"title": survey_title, "path": f"/surveys/responses/{response_id}"})
+    # a planned visit missed: the plan's team, once per plan and due date
+    record_event(session, "visit_plan_missed", team_id=plan.team_id, admin_unit_code=commune_code,
+                 province_code=province_code, data={"title": place_name, "due_at": due_at.isoformat()},
+                 dedupe_key=f"visit_plan_missed:{plan.id}:{due_at:%Y%m%d}")
+"""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
