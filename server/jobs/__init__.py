@@ -58,4 +58,4 @@ def kick() -> None:
 def start_runner_on_request(app) -> None:
     runner = app.extensions.get("fieldops_runner")
     if runner is not None:
-        app.before_request(runner._ensure_started)
+        app.before_request(runner.start)

@@ -60,8 +60,13 @@ class InProcessRunner:
         self._stopping = False
 
     def wake(self) -> None:
+        """After a commit that recorded events: run soon. Only in a process that serves requests (the thread is
+        started by the first one); a command-line process leaves its events to the server or the next tick."""
+        if self._thread is not None:
+            self._wake.set()
+
+    def start(self) -> None:
         self._ensure_started()
-        self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the current round and end the thread (tests; a web process just exits)."""

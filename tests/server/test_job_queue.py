@@ -249,6 +249,7 @@ def test_without_a_broker_the_web_process_sends_right_after_the_commit(app, comm
     monkeypatch.setitem(app.config, "BROKER_URL", None)
     runner = InProcessRunner(app)
     monkeypatch.setitem(app.extensions, "fieldops_runner", runner)
+    runner.start()  # what the first request of a web process does
     with SmtpServer() as smtp:
         monkeypatch.setitem(app.config, "SMTP_URL", smtp.url)
         try:

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.models import AdminUnit, Delivery, NotificationEvent, NotificationSetting, User, Webhook
+from server.models import Delivery, NotificationEvent, NotificationSetting, User, Webhook
 from server.services.calendar import VIETNAM
 
 # Events that go to webhooks: everything about tickets, reviews and plans, not the notice to a webhook's owner.
@@ -176,8 +176,3 @@ def matching_webhooks(session: Session, event: NotificationEvent) -> list[Webhoo
         select(Webhook).where(Webhook.deleted_at.is_(None), Webhook.paused_at.is_(None), area).order_by(Webhook.id)
     )
     return [hook for hook in hooks if event.kind in (hook.events or [])]
-
-
-def area_name(session: Session, code: str | None) -> str | None:
-    unit = session.get(AdminUnit, code) if code else None
-    return unit.name if unit is not None else None
