@@ -5,6 +5,7 @@ def register(api) -> None:
     from field_app_api.admin_units.routes import blp as admin_units
     from field_app_api.attachments.routes import blp as attachments
     from field_app_api.me.routes import blp as me
+    from field_app_api.notifications.routes import blp as notifications
     from field_app_api.operators.routes import blp as operators
     from field_app_api.records.routes import blp as records
     from field_app_api.sites.routes import blp as sites
@@ -31,5 +32,6 @@ def register(api) -> None:
         visit_plans,
         sync,
         speedtest,
+        notifications,
     ):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_db(app)
     configure_api(app)
     configure_cli(app)
+    configure_jobs(app)
     configure_assets(app)
     configure_storage(app)
     guard(app)
@@ -112,7 +113,7 @@ def configure_api(app: Flask) -> None:
     field_app_api.register(api)
     _serve_swagger_assets(app)
 
-    from server.web import account, dashboard, people, queues, session, tickets, visit_plans
+    from server.web import account, dashboard, notifications, people, queues, session, tickets, visit_plans
 
     session.configure_sessions(app)
     app.register_blueprint(session.blp)
@@ -122,6 +123,7 @@ def configure_api(app: Flask) -> None:
     app.register_blueprint(dashboard.blp)
     app.register_blueprint(tickets.blp)
     app.register_blueprint(visit_plans.blp)
+    app.register_blueprint(notifications.blp)
     configure_feature_packages(app, api)
 
 
@@ -184,6 +186,13 @@ def configure_assets(app: Flask) -> None:
 def configure_storage(app: Flask) -> None:
     """Where attachment bytes live (``server.storage``)."""
     from server.storage import configure_storage as configure
+
+    configure(app)
+
+
+def configure_jobs(app: Flask) -> None:
+    """The job queue, or without a broker the runner thread of this process (see ``server.jobs``)."""
+    from server.jobs import configure_jobs as configure
 
     configure(app)
 

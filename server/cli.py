@@ -282,9 +282,9 @@ def visit_plans_check():
     """Make the visits that plans ask for up to today and mark missed those whose window ended (idempotent)."""
     from datetime import UTC, datetime
 
-    from server.services.visit_plans import mark_missed_visits
+    from server.services.visit_plans import check_missed_job
 
-    missed = mark_missed_visits(db.session, datetime.now(UTC))
+    missed = check_missed_job(db.session, datetime.now(UTC))
     db.session.commit()
     for row in missed:
         click.echo(f"missed: plan {row.plan_id}, team {row.team_id}, {row.target_key}, due {row.due_on:%Y-%m-%d}")
@@ -347,6 +347,8 @@ def attachments_verify():
 
 
 def register_commands(app) -> None:
+    from server.jobs.cli import register as register_job_commands
+
     groups = (
         admin_units_cli,
         teams_cli,
@@ -359,3 +361,4 @@ def register_commands(app) -> None:
     )
     for group in groups:
         app.cli.add_command(group)
+    register_job_commands(app)

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import time
 from pathlib import Path
 
 from server.errors import ConfigError
@@ -72,6 +73,26 @@ def _choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str
     return value
 
 
+def _clock_time(env: dict, name: str, default: str) -> time:
+    raw = (env.get(name) or default).strip()
+    try:
+        return time.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a time of day such as 07:30, got {raw!r}") from exc
+
+
+def _quiet_hours(env: dict, name: str, default: str) -> tuple[time, time] | None:
+    """``21:00-07:00`` (Viet Nam time; may span midnight), or ``off``."""
+    raw = (env.get(name) or default).strip()
+    if raw.lower() in ("off", "0", "none"):
+        return None
+    start, _, end = raw.partition("-")
+    try:
+        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name} must look like 21:00-07:00 or be 'off', got {raw!r}") from exc
+
+
 # Map tiles a page may load (img-src of the Content-Security-Policy); folium's default layer is OpenStreetMap.
 DEFAULT_TILE_SOURCES = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
 
@@ -136,4 +157,17 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "S3_ENDPOINT_URL": env.get("FIELDOPS_S3_ENDPOINT_URL") or None,
         "STORAGE_SERVE": _choice(env, "FIELDOPS_STORAGE_SERVE", "redirect", ("redirect", "stream")),
         "STORAGE_URL_TTL_SECONDS": _int(env, "FIELDOPS_STORAGE_URL_TTL_SECONDS", 300),
+        # Jobs and notifications
+        "BROKER_URL": env.get("FIELDOPS_BROKER_URL") or None,
+        "JOBS_IN_PROCESS": env.get("FIELDOPS_JOBS_IN_PROCESS", "1") != "0",
+        "JOBS_LEASE_SECONDS": _int(env, "FIELDOPS_JOBS_LEASE_SECONDS", 300),
+        "SMTP_URL": env.get("FIELDOPS_SMTP_URL") or None,
+        "MAIL_FROM": env.get("FIELDOPS_MAIL_FROM") or "fieldops@localhost",
+        "BASE_URL": (env.get("FIELDOPS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "WEBHOOK_ALLOW_PRIVATE": env.get("FIELDOPS_WEBHOOK_ALLOW_PRIVATE", "0") == "1",
+        "WEBHOOK_TIMEOUT_SECONDS": _float(env, "FIELDOPS_WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        "WEBHOOK_PAUSE_AFTER": _int(env, "FIELDOPS_WEBHOOK_PAUSE_AFTER", 10),
+        "QUIET_HOURS": _quiet_hours(env, "FIELDOPS_QUIET_HOURS", "21:00-07:00"),
+        "DIGEST_TIME": _clock_time(env, "FIELDOPS_DIGEST_TIME", "07:30"),
+        "DUE_SOON_WORKING_DAYS": _int(env, "FIELDOPS_DUE_SOON_WORKING_DAYS", 2),
     }

@@ -1,7 +1,8 @@
 """Probes for load balancers and orchestrators, outside ``/api/v1`` and without authentication.
 
 ``/healthz``: the process answers (no database). ``/readyz``: the database answers ``SELECT 1`` in time; a
-503 problem document with ``Retry-After`` otherwise, so traffic goes elsewhere until the pool reconnects."""
+503 problem document with ``Retry-After`` otherwise, so traffic goes elsewhere until the pool reconnects. It also
+says how jobs run: ``broker`` is ``in-process``, ``ok`` or ``unreachable``."""
 
 import logging
 
@@ -30,4 +31,7 @@ def readyz():
         raise ServiceUnavailable(
             "The database does not answer.", current_app.config["DB_RETRY_AFTER_SECONDS"]
         ) from error
-    return jsonify(status="ready", database=db.engine.dialect.name)
+    from server.jobs.queue import broker_state
+
+    # A broker that is away does not make the web unready: the outbox keeps the work until it is back.
+    return jsonify(status="ready", database=db.engine.dialect.name, broker=broker_state(current_app))

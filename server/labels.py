@@ -160,6 +160,43 @@ VOCABULARIES: dict[str, dict[str, object]] = {
         "paused": _l("Plan paused"),
         "resumed": _l("Plan resumed"),
     },
+    # What notifications tell about (``NotificationEvent.kind``).
+    "notification_event": {
+        "ticket_assigned": _l("Ticket assigned"),
+        "ticket_due_soon": _l("Ticket due soon"),
+        "ticket_overdue": _l("Ticket overdue"),
+        "ticket_escalated": _l("Ticket escalated to the province"),
+        "ticket_resolved": _l("Ticket resolved: please verify"),
+        "ticket_verified": _l("Ticket verified"),
+        "ticket_reopened": _l("Ticket reopened"),
+        "review_has_issues": _l("Review found issues"),
+        "visit_plan_missed": _l("Planned visit missed"),
+        "webhook_paused": _l("Webhook paused"),
+    },
+    "delivery_status": {
+        "pending": _l("Waiting"),
+        "sent": _l("Sent"),
+        "failed": _l("Failed"),
+        "skipped": _l("Not sent"),
+    },
+    "channel": {
+        "email": _l("E-mail"),
+        "digest": _l("Daily digest e-mail"),
+        "webhook": _l("Webhook"),
+    },
+    "team_email_mode": {
+        "each": _l("One e-mail per event"),
+        "digest": _l("One digest e-mail a day"),
+        "off": _l("No e-mail"),
+    },
+    "notification_setting_action": {
+        "changed": _l("Notification settings changed"),
+        "webhook_created": _l("Webhook registered"),
+        "webhook_changed": _l("Webhook changed"),
+        "webhook_deleted": _l("Webhook deleted"),
+        "webhook_paused": _l("Webhook paused"),
+        "webhook_resumed": _l("Webhook resumed"),
+    },
 }
 # Ticket priorities use the same words as finding severities.
 VOCABULARIES["priority"] = VOCABULARIES["severity"]

@@ -27,13 +27,14 @@ import pytest
 from sqlalchemy import select
 
 from server import feature_modules
-from server.models import ApiToken, DayOff
+from server.models import ApiToken, DayOff, Webhook
 from server.services import tickets, visit_plans
 from server.services.calendar import WorkingCalendar
 from tests.records_factory import BUILDERS, assistance_log, equipment_check, finding, reading, visit, without_type
 
 ROLES = ("anonymous", "other member", "lead", "other coord", "admin")
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+PUBLIC_HOOK = "https://93.184.216.34/fieldops"  # a public address literal: no DNS needed
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 RECORD_PATHS = {
     "visits": "visit",
@@ -124,6 +125,27 @@ MATRIX = {
     # Account pages (CSRF is tested in tests/server/test_account_pages.py; here only who may act)
     "GET /account":                                     ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
     "POST /account":                                    ("302",     "302",        "302",         "302",          "302"),
+    # Notifications: everyone sets their own; a team's by its lead or a coordinator of its area; webhooks are
+    # coordinators' (their area) and admins'
+    "GET /settings/notifications":                      ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /settings/notifications":                     ("302",     "302",        "302",         "302",          "302"),
+    "GET /settings/teams/<int:team_id>/notifications":  ("302",     "403",        "2xx",         "404",          "2xx"),
+    "POST /settings/teams/<int:team_id>/notifications": ("302",     "403",        "302",         "404",          "302"),
+    "GET /settings/webhooks":                           ("302",     "403",        "403",         "2xx",          "2xx"),
+    "POST /settings/webhooks":                          ("302",     "403",        "403",         "302",          "302"),
+    "GET /settings/webhooks/<int:webhook_id>":          ("302",     "403",        "403",         "404",          "2xx"),
+    "POST /settings/webhooks/<int:webhook_id>/resume":  ("302",     "403",        "403",         "404",          "302"),
+    "POST /settings/webhooks/<int:webhook_id>/delete":  ("302",     "403",        "403",         "404",          "302"),
+    "GET /api/v1/me/notification-settings":             ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "PUT /api/v1/me/notification-settings":             ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/teams/<int:team_id>/notification-settings": ("401", "403",       "2xx",         "404",          "2xx"),
+    "PUT /api/v1/teams/<int:team_id>/notification-settings": ("401", "403",       "2xx",         "404",          "2xx"),
+    "GET /api/v1/webhooks":                             ("401",     "403",        "403",         "2xx",          "2xx"),
+    "POST /api/v1/webhooks":                            ("401",     "403",        "403",         "2xx",          "2xx"),
+    "GET /api/v1/webhooks/<int:webhook_id>":            ("401",     "403",        "403",         "404",          "2xx"),
+    "DELETE /api/v1/webhooks/<int:webhook_id>":         ("401",     "403",        "403",         "404",          "2xx"),
+    "POST /api/v1/webhooks/<int:webhook_id>/resume":    ("401",     "403",        "403",         "404",          "2xx"),
+    "GET /api/v1/webhooks/<int:webhook_id>/attempts":   ("401",     "403",        "403",         "404",          "2xx"),
     "GET /account/password":                            ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
     "POST /account/password":                           ("302",     "2xx",        "2xx",         "2xx",          "2xx"),
     # Visit plans: everyone reads their area's; coordinators (in their area) and admins plan, change and pause
@@ -189,6 +211,7 @@ class World:
     ticket_attachment_id: str
     day_off: str
     plan_id: int
+    webhook_id: int
 
 
 @pytest.fixture
@@ -234,6 +257,8 @@ def world(client, db, make_team, make_user, make_site) -> World:
     )
     assert ticket_photo.status_code == 201, ticket_photo.get_data(as_text=True)
     db.session.add(DayOff(day=date(2031, 1, 2), reason="flood", created_by_id=admin.id))
+    hook = Webhook(owner_id=admin.id, area_code="15", url=PUBLIC_HOOK, secret="s" * 64, events=["ticket_assigned"])
+    db.session.add(hook)
     db.session.flush()
     token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == member.id))
     plan = visit_plans.create_plan(
@@ -254,6 +279,7 @@ def world(client, db, make_team, make_user, make_site) -> World:
         ticket_attachment_id=ticket_photo.get_json()["id"],
         day_off="2031-01-02",
         plan_id=plan.id,
+        webhook_id=hook.id,
     )
 
 
@@ -273,6 +299,7 @@ def url_for_rule(rule: str, world: World | None) -> str:
         "version": "any",
         "action": "start",
         "plan_id": world.plan_id if world else 1,
+        "webhook_id": world.webhook_id if world else 1,
     }
     if world and rule.startswith("/tickets/"):
         values["attachment_id"] = world.ticket_attachment_id
@@ -347,6 +374,19 @@ def request_body(method: str, rule: str, role: str, world: World | None) -> dict
         "POST /people/<int:user_id>/password": {"data": {"password": LONG_PASSWORD}},
         "POST /people/<int:user_id>/devices": {"data": {"label": "new phone"}},
         "POST /teams": {"data": {"name": "team from a page", "kind": "working_group", "jurisdiction": "15"}},
+        "POST /settings/notifications": {"data": {"email": "me@example.org", "events": "ticket_assigned"}},
+        "POST /settings/teams/<int:team_id>/notifications": {
+            "data": {
+                "email": "team@example.org",
+                "team_email_mode": "digest",
+                "locale": "vi",
+                "events": "ticket_due_soon",
+            }
+        },
+        "POST /settings/webhooks": {"data": {"url": PUBLIC_HOOK, "area_code": "", "events": "ticket_assigned"}},
+        "PUT /api/v1/me/notification-settings": {"json": {"events": ["ticket_assigned"]}},
+        "PUT /api/v1/teams/<int:team_id>/notification-settings": {"json": {"team_email_mode": "digest"}},
+        "POST /api/v1/webhooks": {"json": {"url": PUBLIC_HOOK, "events": ["ticket_assigned"]}},
         "POST /teams/<int:team_id>": {"data": {"name": "renamed team", "kind": "working_group", "jurisdiction": "15"}},
     }
     key = f"{method} {rule}"

@@ -66,6 +66,9 @@ FIELD_RULES = {
     "site_ids": "must name sites inside the caller's and the team's area",
     "starts_on": "dates fall in the supported years (2000-2099)",
     "ends_on": "dates fall in the supported years (2000-2099), not before `starts_on`",
+    "email": "an e-mail address (name@domain.tld), or empty",
+    "url": "a webhook URL is http(s) and reaches neither this server, localhost nor a private range",
+    "area_code": "must name a loaded province or commune of the caller's area",
 }
 OPERATION_RULES: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/api/v1/days-off/{day}"): {"day": "the path segment must be a date YYYY-MM-DD"},

@@ -2,6 +2,15 @@
 
 from server.models.admin_units import AdminUnit, AdminUnitMove, HistoricalUnit, Succession
 from server.models.attachments import Attachment
+from server.models.notifications import (
+    Delivery,
+    NotificationEvent,
+    NotificationSetting,
+    NotificationSettingEvent,
+    PeriodicRun,
+    Webhook,
+    WebhookAttempt,
+)
 from server.models.operators import Operator
 from server.models.records import (
     RECORD_MODELS,
@@ -23,6 +32,13 @@ __all__ = [
     "AccountEvent",
     "AdminUnit",
     "AdminUnitMove",
+    "Delivery",
+    "NotificationEvent",
+    "NotificationSetting",
+    "NotificationSettingEvent",
+    "PeriodicRun",
+    "Webhook",
+    "WebhookAttempt",
     "HistoricalUnit",
     "Operator",
     "Succession",

@@ -569,6 +569,32 @@ def mark_missed_visits(session: Session, now: datetime) -> list[PlannedVisit]:
     return rows
 
 
+def check_missed_job(session: Session, now: datetime) -> list[PlannedVisit]:
+    """The periodic job (``server.jobs.registry``) and ``flask visit-plans check``: mark missed visits and record a
+    ``visit_plan_missed`` event for each, once (the marking returns each row to one caller only, and the event's
+    dedupe key holds even if the job is retried after a crash between the two)."""
+    from server.services.notifications.events import record_event
+
+    missed = mark_missed_visits(session, now)
+    for row in missed:
+        place = row.site.name if row.site is not None else row.admin_unit_code
+        record_event(
+            session,
+            "visit_plan_missed",
+            team_id=row.team_id,
+            admin_unit_code=row.admin_unit_code,
+            province_code=row.province_code,
+            data={
+                "title": f"{row.plan.title or row.plan_id} · {place}",
+                "due_on": row.due_on.isoformat(),
+                "due_at": row.ends_at.isoformat(),
+                "path": f"/visit-plans/{row.plan_id}",
+            },
+            dedupe_key=f"visit_plan_missed:{row.id}",
+        )
+    return missed
+
+
 def sites_of(session: Session, plan: VisitPlan) -> dict[int, Site]:
     ids = [t.site_id for t in plan.targets if t.site_id is not None]
     return {site.id: site for site in session.scalars(select(Site).where(Site.id.in_(ids)))} if ids else {}

@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from server.labels import VOCABULARIES
 from server.models.teams import TEAM_KINDS
@@ -147,3 +147,39 @@ class VisitPlanForm(FlaskForm):
     ends_on = DateField(lazy_gettext("Until (optional)"), validators=[Optional()])
     communes = SelectMultipleField(lazy_gettext("Communes to visit"), validate_choice=False)
     site_ids = SelectMultipleField(lazy_gettext("Sites to visit"), coerce=int, validate_choice=False)
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as check boxes (fits a phone better than a multiple select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _event_choices() -> list[SelectChoice]:
+    from server.models.notifications import SUBSCRIBABLE_KINDS
+
+    return [SelectChoice(kind, VOCABULARIES["notification_event"][kind]) for kind in SUBSCRIBABLE_KINDS]
+
+
+class NotificationSettingsForm(FlaskForm):
+    email = StringField(lazy_gettext("E-mail address"), validators=[Optional(), Length(max=254)])
+    events = CheckboxesField(lazy_gettext("Tell me about"), choices=_event_choices, validate_choice=True)
+
+
+class TeamNotificationSettingsForm(NotificationSettingsForm):
+    team_email_mode = SelectField(
+        lazy_gettext("E-mails to the team"),
+        choices=lambda: [SelectChoice(code, text) for code, text in VOCABULARIES["team_email_mode"].items()],
+    )
+    locale = SelectField(
+        lazy_gettext("Language of the e-mails"),
+        choices=[SelectChoice(code, VOCABULARIES["locale"][code]) for code in LOCALES],
+    )
+
+
+class WebhookForm(FlaskForm):
+    url = StringField(lazy_gettext("Receiver URL"), validators=[DataRequired(), Length(max=2000)])
+    events = CheckboxesField(lazy_gettext("Events"), choices=_event_choices, validate_choice=True)
+    area_code = SelectField(lazy_gettext("Area"))
+    description = StringField(lazy_gettext("Description"), validators=[Optional(), Length(max=200)])

@@ -87,6 +87,27 @@ def test_missed_windows_are_marked_once(db, planned):
     assert [row.status for row in _rows(db, plan)] == ["missed", "missed", "due"]
 
 
+def test_each_missed_window_is_announced_once_to_the_team(db, planned):
+    """The periodic job records one ``visit_plan_missed`` event per missed window for the planned team; a second run
+    (or a retried job) records none."""
+    from server.models.notifications import NotificationEvent
+
+    plan, team, *_ = planned
+    now = datetime.now(UTC)
+    missed = [row for row in visit_plans.check_missed_job(db.session, now) if row.plan_id == plan.id]
+    assert len(missed) == 2
+    visit_plans.check_missed_job(db.session, now)
+    events = db.session.scalars(
+        select(NotificationEvent).where(
+            NotificationEvent.kind == "visit_plan_missed",
+            NotificationEvent.dedupe_key.in_([f"visit_plan_missed:{row.id}" for row in missed]),
+        )
+    ).all()
+    assert len(events) == 2
+    assert {event.team_id for event in events} == {team.id}
+    assert all(event.data["path"] == f"/visit-plans/{plan.id}" for event in events)
+
+
 def test_a_late_synced_visit_still_fulfils_a_missed_window_and_rederive_agrees(db, client, planned):
     """A visit made within a past window but synced after it was marked missed fulfils it; re-deriving from the
     stored visits gives the same states."""

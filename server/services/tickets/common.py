@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from server.models import Ticket, TicketEvent, TicketRule, User
 from server.models.tickets import DEFAULT_RULES, PRIORITY_RANK
+from server.services.notifications.events import record_ticket_event
 from server.services.tickets.routing import Router
 
 
@@ -84,3 +85,4 @@ def escalate_to_province(
         changes={"before": before, "after": after},
         comment=comment,
     )
+    record_ticket_event(session, "ticket_escalated", ticket, actor, comment=comment)

@@ -16,6 +16,7 @@ from server.models import AdminUnit, Ticket, TicketEvent, User
 from server.models.tickets import ACTIVE_SQL, ACTIVE_STATUSES, DONE_STATUSES
 from server.services import access
 from server.services.calendar import WorkingCalendar
+from server.services.notifications.events import record_opened_tickets, record_ticket_event
 from server.services.tickets.common import add_event, all_rules, escalate_to_province, higher_priority, rule_for
 from server.services.tickets.permissions import COORDINATORS
 from server.services.tickets.routing import Router
@@ -179,6 +180,8 @@ def _create_many(
     )
     created = {key: (ticket_id, priority) for ticket_id, key, priority, _ in inserted}
     by_key = {signal.key: signal for signal in signals}
+    row_by_key = {row["dedupe_key"]: row for row in rows}
+    record_opened_tickets(session, [row_by_key[key] | {"id": ticket_id} for ticket_id, key, _, _ in inserted])
     _insert_events(
         session,
         [
@@ -275,6 +278,7 @@ def _reopen_by_rule(
         comment=failed_again_comment(),
         at=now,
     )
+    record_ticket_event(session, "ticket_reopened", ticket, comment=failed_again_comment())
     session.flush()
     return ticket
 
@@ -334,4 +338,6 @@ def create_ticket(
     session.add(ticket)
     add_event(session, ticket, user, "created", to_status="open")
     session.flush()
+    if owner_team is not None and owner_team != user.team_id:
+        record_ticket_event(session, "ticket_assigned", ticket, user)
     return ticket

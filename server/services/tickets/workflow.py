@@ -16,6 +16,7 @@ from server.models import Attachment, Ticket, TicketEvent, User
 from server.models.tickets import DONE_STATUSES
 from server.services import access
 from server.services.attachments import store_attachment
+from server.services.notifications.events import record_ticket_event
 from server.services.tickets.common import add_event, escalate_to_province
 from server.services.tickets.permissions import PERMISSIONS, NotPermitted, permits, relations, require
 from server.services.tickets.queues import overdue_condition
@@ -38,6 +39,13 @@ COMMENT_REQUIRED = {
     "escalate": lazy_gettext("Say why: a comment is required to escalate a ticket."),
 }
 NEEDS_COMMENT = tuple(COMMENT_REQUIRED)
+# The workflow steps people hear about (escalation is told by ``escalate_to_province``).
+NOTIFIED_ACTIONS = {
+    "assign": "ticket_assigned",
+    "resolve": "ticket_resolved",
+    "verify": "ticket_verified",
+    "reopen": "ticket_reopened",
+}
 
 
 class StaleVersion(ProblemError):
@@ -149,6 +157,8 @@ def transition(
     add_event(
         session, ticket, user, action, from_status=before_status, to_status=target, changes=changes, comment=comment
     )
+    if action in NOTIFIED_ACTIONS:
+        record_ticket_event(session, NOTIFIED_ACTIONS[action], ticket, user, comment=comment)
     session.flush()
     return ticket
 
