@@ -72,6 +72,10 @@ MATRIX = {
     "GET /api/v1/admin-units.geojson":                  ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /api/v1/admin-units/<code>":                   ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /api/v1/operators":                            ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    # Speed test: anyone signed in measures their link to the server
+    "GET /api/v1/speedtest/ping":                       ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "GET /api/v1/speedtest/download":                   ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
+    "POST /api/v1/speedtest/upload":                    ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     # Sites: read in scope; leads create and change; coordinators and admins delete
     "GET /api/v1/sites":                                ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     "POST /api/v1/sites":                               ("401",     "403",        "2xx",         "403",          "2xx"),
