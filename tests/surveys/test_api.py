@@ -44,10 +44,10 @@ def test_a_code_is_taken_once(client, make_user):
 def test_an_invalid_definition_is_a_422_naming_the_question(client, make_user):
     _, headers = make_user("admin")
     broken = copy.deepcopy(DEFINITION)
-    broken["questions"][1]["constraint"] = "regex(., '[0-9]')"
+    broken["questions"][1]["constraint"] = "jr:choice-name(., '${books}')"
     reply = client.post("/api/v1/surveys", json={"code": "library", "definition": broken}, headers=headers)
     errors = assert_problem(reply, 422)["errors"]
-    assert "regex() is not supported" in errors["definition"]["questions"]["books"]["constraint"][0]
+    assert "jr:choice-name() is not supported" in errors["definition"]["questions"]["books"]["constraint"][0]
 
 
 def test_new_content_is_a_new_version_and_old_versions_stay(client, make_user):
