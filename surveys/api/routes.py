@@ -1,5 +1,7 @@
 """Surveys: list, detail, versions, XLSForm import, and answers (one response at a time; phones also sync them)."""
 
+from pathlib import PurePath
+
 from flask import current_app
 from flask.views import MethodView
 from flask_babel import gettext
@@ -60,30 +62,28 @@ class Surveys(MethodView):
 @blp.alt_response(200, schema=XLSFormImportSchema, description="Same content as the latest version: nothing new")
 @blp.doc(security=SECURITY)
 def import_xlsform(files, args):
-    """Import an XLSForm (.xlsx) as a new survey, or as a new version of the survey with the same code.
+    """Import an XLSForm as a new survey, or as a new version of the survey with the same code.
 
-    Whatever cannot be imported is listed with its sheet, row and column; unless `skip_unsupported` is set,
-    any such item stops the import (422) so nothing is dropped unnoticed."""
+    pyxform judges the form: one it rejects is a 422 with its message and the sheet, row and column it names.
+    What fieldops cannot act on is imported as warnings kept with the version. The CSV file of a
+    select_one_from_file question is sent as `files` beside the form."""
     upload = files["file"]
+    extra = {PurePath(item.filename or "").name: item.read() for item in files.get("files", [])}
     try:
-        result = read_xlsform(upload.read(), upload.filename or "form.xlsx")
+        result = read_xlsform(upload.read(), upload.filename or "form.xlsx", extra)
     except XLSFormError as error:
         issues = [issue.as_dict() for issue in error.issues]
-        raise InvalidInput({"file": issues}, "The XLSForm cannot be imported.") from error
-    issues = [issue.as_dict() for issue in result.unsupported]
-    if issues and not args["skip_unsupported"]:
         raise InvalidInput(
-            {"file": issues},
-            f"{len(issues)} item(s) of the form are not supported; fix them, or send skip_unsupported=true "
-            "to import the rest.",
-        )
+            {"file": issues}, gettext("The XLSForm cannot be imported: %(reason)s", reason=issues[0]["message"])
+        ) from error
+    warnings = [issue.as_dict() for issue in result.warnings]
     code = args.get("code") or services.slugify(result.code)
     source_name = (upload.filename or "") + (f" (form version {result.form_version})" if result.form_version else "")
     version, created = services.save_by_code(
-        db.session, current_user(), code, result.definition, "xlsform", source_name, issues
+        db.session, current_user(), code, result.definition, "xlsform", source_name, warnings
     )
     db.session.commit()
-    return {"created": created, "version": version, "unsupported": issues}, 201 if created else 200
+    return {"created": created, "version": version, "warnings": warnings}, 201 if created else 200
 
 
 @blp.route("/surveys/<int:survey_id>")

@@ -27,7 +27,8 @@ class SurveyVersionSchema(SurveyVersionSummarySchema):
     code = ma.fields.String()
     definition = ma.fields.Dict(metadata={"description": "Questions, groups, repeats and mapping rules"})
     import_report = ma.fields.List(
-        ma.fields.Dict(), metadata={"description": "What an XLSForm import did not carry over (sheet, row, column)"}
+        ma.fields.Dict(),
+        metadata={"description": "Warnings of an XLSForm import: what was not imported (sheet, row, column)"},
     )
     updated_at = ma.fields.AwareDateTime()
 
@@ -78,7 +79,16 @@ class SurveyVersionListSchema(ma.Schema):
 
 
 class XLSFormUploadSchema(ma.Schema):
-    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    file = ma.fields.Raw(
+        required=True,
+        metadata={"type": "string", "format": "binary", "description": "The XLSForm (.xlsx, .xls, .csv or .md)"},
+    )
+    files = ma.fields.List(
+        ma.fields.Raw(metadata={"type": "string", "format": "binary"}),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "The CSV files of select_one_from_file questions, by their file names"},
+    )
 
 
 class XLSFormImportArgsSchema(ma.Schema):
@@ -88,13 +98,6 @@ class XLSFormImportArgsSchema(ma.Schema):
             validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,99}$", error="2-100 characters: a-z, 0-9, _ and -."),
         ],
         metadata={"description": "Survey to create or add a version to (default: the form_id setting)"},
-    )
-    skip_unsupported = ma.fields.Boolean(
-        load_default=False,
-        metadata={
-            "description": "Import what is supported and list the rest; by default anything unsupported "
-            "stops the import with the list"
-        },
     )
 
 
@@ -108,7 +111,10 @@ class ImportIssueSchema(ma.Schema):
 class XLSFormImportSchema(ma.Schema):
     created = ma.fields.Boolean(metadata={"description": "False when the content equals the latest version"})
     version = ma.fields.Nested(SurveyVersionSchema)
-    unsupported = ma.fields.List(ma.fields.Nested(ImportIssueSchema))
+    warnings = ma.fields.List(
+        ma.fields.Nested(ImportIssueSchema),
+        metadata={"description": "What fieldops could not act on and did not import (kept on the version)"},
+    )
 
 
 class SurveyResponseSchema(FieldRecordSchema):
