@@ -12,6 +12,7 @@ from server.models.records import (
     Finding,
     Visit,
 )
+from server.models.reviews import Review, ReviewEvent
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
 from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
@@ -33,6 +34,8 @@ __all__ = [
     "EquipmentCheck",
     "FieldRecord",
     "Finding",
+    "Review",
+    "ReviewEvent",
     "Site",
     "Team",
     "Ticket",

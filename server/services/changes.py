@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from server import cursors
 from server.auth import MANAGER_ROLES, Scope
-from server.models import Site, Ticket, User
+from server.models import Review, Site, Ticket, User
+from server.services.reviews import visible_reviews
 from server.services.sites import visible_sites
 from server.services.tickets import REPORTER_HEARS_CLOSE_FOR, visible_tickets
 
@@ -97,5 +98,6 @@ FEEDS.extend(
     [
         Feed("sites", Site, lambda user, scope: visible_sites(scope)),
         Feed("tickets", Ticket, _tickets_for),
+        Feed("reviews", Review, visible_reviews),
     ]
 )

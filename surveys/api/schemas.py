@@ -135,6 +135,12 @@ class SurveyResponseSchema(FieldRecordSchema):
     records = ma.fields.List(
         ma.fields.Dict(), dump_only=True, metadata={"description": "Field records made from the answers"}
     )
+    corrects = ma.fields.UUID(
+        attribute="corrects_id",
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The response this one corrects (after a review found issues): a new version"},
+    )
 
     @ma.validates_schema
     def lat_with_lon(self, data, **kwargs):
@@ -158,3 +164,22 @@ class SurveyResponseQueryArgsSchema(PageArgsSchema):
     admin_unit = ma.fields.String(validate=validate.Length(min=2, max=5))
     since = ma.fields.AwareDateTime(metadata={"description": "observed_at >= since"})
     until = ma.fields.AwareDateTime(metadata={"description": "observed_at < until"})
+
+
+class ReviewSchema(ma.Schema):
+    """``POST .../review``: the decision and the version it was made on."""
+
+    state = ma.fields.String(required=True, validate=validate.OneOf(("approved", "has_issues", "rejected")))
+    version = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    comment = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ReviewStateSchema(ma.Schema):
+    record_kind = ma.fields.String()
+    record_id = ma.fields.UUID()
+    state = ma.fields.String()
+    version = ma.fields.Integer()
+    comment = ma.fields.String()
+    reviewer_id = ma.fields.Integer(allow_none=True)
+    reviewed_at = ma.fields.AwareDateTime(allow_none=True)
+    superseded_by = ma.fields.UUID(allow_none=True)
