@@ -146,3 +146,21 @@ def test_a_rejected_field_record_is_kept_but_not_counted(client, db, member, sit
     third = equipment_check(site_id=site.id, condition="broken")
     client.post("/api/v1/sync", json={"records": [third]}, headers=headers)
     assert ids(False) == {second, third["id"]} and ids(True) == {second}
+
+
+def test_reports_count_reviewed_records_when_asked(client, member, site, make_user):
+    """The indicators leave rejected records out; reviewed_only=true counts approved ones only."""
+    _, headers = member
+    _, coordinator = make_user("coordinator", province="15")
+    records = [equipment_check(site_id=site.id, condition="working", asset_label=f"PC {n}") for n in range(3)]
+    assert client.post("/api/v1/sync", json={"records": records}, headers=headers).get_json()["created"] == 3
+    assert review(client, coordinator, records[0]["id"], "approved", 1, path="equipment-checks").status_code == 200
+    assert review(client, coordinator, records[1]["id"], "rejected", 1, "x", path="equipment-checks").status_code == 200
+
+    def assets(**args) -> int:
+        reply = client.get("/api/v1/reports/indicators", query_string={"commune": "04603", **args}, headers=coordinator)
+        assert reply.status_code == 200, reply.get_json()
+        return reply.get_json()["items"][0]["assets"]
+
+    assert assets() == 2
+    assert assets(reviewed_only="true") == 1
