@@ -143,6 +143,9 @@ def label_text(label: Any, language: str | None = None) -> str:
     if isinstance(label, dict):
         if language and language in label:
             return label[language]
+        for key, text in label.items():  # XLSForm's "Tiếng Việt (vi)", "English (en)"
+            if language and key.strip().endswith(f"({language})"):
+                return text
         return next(iter(label.values()), "")
     return label or ""
 
@@ -168,10 +171,13 @@ class _Checker:
         for key in sorted(set(definition) - TOP_KEYS):
             self.errors.setdefault(key, []).append("Unknown field.")
         title = definition.get("title")
-        if not isinstance(title, str) or not title.strip() or len(title) > 300:
-            self.errors["title"] = ["Must be a non-empty text of at most 300 characters."]
-        if not isinstance(definition.get("description", ""), str):
-            self.errors["description"] = ["Must be text."]
+        if not is_text(title) or any(
+            len(text) > 300 for text in ([title] if isinstance(title, str) else title.values())
+        ):
+            self.errors["title"] = ["Must be a non-empty text of at most 300 characters, or such texts by language."]
+        description = definition.get("description", "")
+        if description != "" and not is_text(description):
+            self.errors["description"] = ["Must be text, or texts by language."]
         questions = definition.get("questions")
         if not isinstance(questions, list) or not questions:
             self.errors["questions"] = ["Must be a non-empty list."]

@@ -66,7 +66,9 @@ class SurveyVersion(db.Model):
 
     @property
     def title(self) -> str:
-        return self.definition.get("title", "")
+        from surveys.definition import label_text
+
+        return label_text(self.definition.get("title", ""), "vi")
 
 
 class SurveyResponse(db.Model):

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import marshmallow as ma
-from flask_babel import gettext
+from flask import has_request_context
+from flask_babel import get_locale, gettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -79,7 +80,8 @@ def submit_response(
     if stored is not None:
         return ResponseOutcome("duplicate", stored)
     compiled = compiled_version(version)
-    answers, errors = validate_answers(compiled, data.get("answers"))
+    language = str(get_locale()) if has_request_context() else None
+    answers, errors = validate_answers(compiled, data.get("answers"), language)
     if errors:
         return _rejected({"answers": errors})
     corrected = _corrected(session, scope, version, data.get("corrects_id"))

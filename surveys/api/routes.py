@@ -2,7 +2,7 @@
 
 from pathlib import PurePath
 
-from flask import current_app
+from flask import Response, current_app, send_file, stream_with_context
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import Blueprint
@@ -13,8 +13,9 @@ from server.errors import Forbidden, InvalidInput
 from server.extensions import db
 from server.labels import label
 from server.services.ingest import IngestSettings
-from surveys import responses, services
+from surveys import exports, responses, services
 from surveys.api.schemas import (
+    ResponseExportArgsSchema,
     SurveyCreateSchema,
     SurveyListSchema,
     SurveyResponseListSchema,
@@ -28,8 +29,10 @@ from surveys.api.schemas import (
     XLSFormImportSchema,
     XLSFormUploadSchema,
 )
+from surveys.responses import compiled_version
 from surveys.xlsform import XLSFormError, read_xlsform
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 blp = Blueprint("surveys", __name__, description="Surveys and checklists: versions, XLSForm import, answers")
 SECURITY = [{"bearerAuth": []}]
 AUTHORS = MANAGER_ROLES
@@ -144,6 +147,38 @@ def submit(data, survey_id, number):
         raise InvalidInput(outcome.errors)
     db.session.commit()
     return outcome.response, 201 if outcome.status == "created" else 200
+
+
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+EXPORTS = {200: {"content": {"text/csv": _FILE, XLSX: _FILE}}}
+
+
+@blp.route("/surveys/<int:survey_id>/versions/<int:number>/export")
+@login_required()
+@blp.arguments(ResponseExportArgsSchema, location="query")
+@blp.response(200)
+@blp.doc(security=SECURITY, responses=EXPORTS)
+def export_responses(args, survey_id, number):
+    """The responses to one version in your jurisdiction as a file: a column per question, headers and chosen
+    answers in `language`; CSV (a repeat's entries with `repeat=`) or XLSX (a sheet per repeat). Streamed."""
+    version = services.get_version(db.session, survey_id, number)
+    scope = current_scope()
+    name = f"{version.survey.code}-v{version.number}"
+    if args["format"] == "xlsx":
+        if args.get("repeat"):
+            raise InvalidInput({"repeat": [gettext("Only with format=csv: the XLSX has a sheet per repeat.")]})
+        handle = exports.xlsx_file(db.session, scope, version, args["language"])
+        return send_file(handle, mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx")
+    repeat = args.get("repeat")
+    if repeat is not None and repeat not in compiled_version(version).repeats:
+        raise InvalidInput({"repeat": [gettext("No repeat %(name)s in this version.", name=repeat)]})
+    lines = exports.csv_lines(db.session, scope, version, args["language"], repeat)
+    filename = f"{name}-{repeat}.csv" if repeat else f"{name}.csv"
+    return Response(
+        stream_with_context(lines),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @blp.route("/surveys/<int:survey_id>/responses")

@@ -183,3 +183,22 @@ class ReviewStateSchema(ma.Schema):
     reviewer_id = ma.fields.Integer(allow_none=True)
     reviewed_at = ma.fields.AwareDateTime(allow_none=True)
     superseded_by = ma.fields.UUID(allow_none=True)
+
+
+class ResponseExportArgsSchema(ma.Schema):
+    format = ma.fields.String(
+        load_default="csv",
+        validate=validate.OneOf(("csv", "xlsx")),
+        metadata={
+            "description": "csv (default; UTF-8 with BOM) or xlsx (a sheet for the responses and one per repeat)"
+        },
+    )
+    language = ma.fields.String(
+        load_default="vi",
+        validate=validate.OneOf(("vi", "en")),
+        metadata={"description": "Language of the headers and of chosen answers"},
+    )
+    repeat = ma.fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "CSV only: the entries of this repeat, one row each"},
+    )
