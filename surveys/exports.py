@@ -198,7 +198,7 @@ def xlsx_file(session: Session, scope: Scope, version: SurveyVersion, language: 
         answers = response.answers or {}
         row(
             main,
-            _meta(response, team, state, language)
+            _meta(response, team, state, states)
             + [answer_text(c.question, answers.get(c.name), language) for c in top],
         )
         for name, columns in repeats.items():
