@@ -2,7 +2,7 @@
 
 import copy
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.demo import load_demo as load_core_demo
 from surveys import load_demo
@@ -115,3 +115,23 @@ def test_demo_data_has_synthetic_responses_that_made_records(db):
     assert responses and all(response.device_id == DEMO_DEVICE for response in responses)
     assert any(record["type"] == "equipment_check" for response in responses for record in response.records)
     assert "already loaded" in lines[0]
+
+
+def test_demo_data_has_reviewed_responses_in_every_state(db):
+    """Approved, has_issues, rejected and received demo responses, one corrected by its author; loading again
+    changes nothing."""
+    from server.models import Review, ReviewEvent
+
+    load_core_demo(db.session, seed=3)
+    states = {
+        response.id: db.session.scalar(select(Review.state).where(Review.record_id == response.id)) or "received"
+        for response in db.session.scalars(select(SurveyResponse))
+    }
+    assert {"received", "approved", "has_issues", "rejected"} <= set(states.values())
+    corrections = list(db.session.scalars(select(SurveyResponse).where(SurveyResponse.corrects_id.is_not(None))))
+    assert len(corrections) == 1
+    old = db.session.scalar(select(Review).where(Review.record_id == corrections[0].corrects_id))
+    assert old.state == "has_issues" and old.superseded_by == corrections[0].id
+    events = db.session.scalar(select(func.count()).select_from(ReviewEvent))
+    load_demo(db.session, seed=3)
+    assert db.session.scalar(select(func.count()).select_from(ReviewEvent)) == events
