@@ -5,7 +5,6 @@ chosen answers are labels in the chosen language; every text goes through the re
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -167,9 +166,8 @@ def csv_lines(
     return lines()
 
 
-def xlsx_file(session: Session, scope: Scope, version: SurveyVersion, language: str | None):
-    """An XLSX in a temporary file (written row by row in openpyxl's write-only mode): the responses, and a
-    sheet per repeat. The caller sends and closes it."""
+def xlsx_file(session: Session, scope: Scope, version: SurveyVersion, language: str | None) -> bytes:
+    """An XLSX (written row by row in openpyxl's write-only mode): the responses, and a sheet per repeat."""
     language = _language(language)
     top, repeats = question_columns(version.definition.get("questions", []), language)
     labels, states = _labels(language)
@@ -207,7 +205,6 @@ def xlsx_file(session: Session, scope: Scope, version: SurveyVersion, language: 
                     sheets[name],
                     [str(response.id), index] + [answer_text(c.question, entry.get(c.name), language) for c in columns],
                 )
-    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    book.save(handle)
-    handle.seek(0)
-    return handle
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
+from warnings import catch_warnings, simplefilter
 
 from flask_babel import gettext
 from pyxform.errors import PyXFormError
@@ -124,7 +125,9 @@ def read_xlsform(data: bytes, filename: str = "form.xlsx", files: dict[str, byte
     file_type = suffix if suffix in FILE_TYPES else ".xlsx"
     warnings: list[str] = []
     try:
-        result = convert(data, warnings=warnings, file_type=file_type, form_name="data")
+        with catch_warnings():  # openpyxl and xlrd warn about workbook features no form uses
+            simplefilter("ignore")
+            result = convert(data, warnings=warnings, file_type=file_type, form_name="data")
     except PyXFormError as error:
         raise XLSFormError([pyxform_issue(error)]) from error
     except RecursionError as error:
@@ -133,7 +136,10 @@ def read_xlsform(data: bytes, filename: str = "form.xlsx", files: dict[str, byte
         message = gettext("pyxform cannot read this file as an XLSForm: %(error)s", error=str(error)[:300])
         raise XLSFormError([Issue("", None, None, message)]) from error
     form = result._pyxform or {}
-    converter = _Converter(form, files or {}, _survey_rows(data, file_type))
+    with catch_warnings():
+        simplefilter("ignore")
+        rows = _survey_rows(data, file_type)
+    converter = _Converter(form, files or {}, rows)
     questions = converter.children(form.get("children", []), None)
     stem = PurePath(filename or "form.xlsx").stem
     title = str(form.get("title") or stem)

@@ -24,7 +24,6 @@ PATHS = {
     "assistance-logs": "assistance_log",
     "findings": "finding",
 }
-KIND_PATH = "<any(" + ", ".join(f'"{path}"' for path in PATHS) + "):path>"
 
 
 def load_subject(session, kind: str, record_id: uuid.UUID) -> reviews.Subject:
@@ -39,32 +38,42 @@ def state_of(kind: str, record_id: uuid.UUID, review) -> dict:
     return {"record_kind": kind, "record_id": record_id, **reviews.current(review)}
 
 
-@blp.route(f"/{KIND_PATH}/<uuid:record_id>/review", methods=["POST"])
-@login_required()
-@blp.arguments(ReviewSchema)
-@blp.response(200, ReviewStateSchema)
-@blp.doc(security=SECURITY)
-def review(data, path, record_id):
-    """Approve, send back with issues (a comment, which the author's team gets in its changes feed) or reject
-    (kept, left out of the indicators). Coordinators and team leads of the area; `version` must be the current
-    one (409 with the current state otherwise)."""
-    kind = PATHS[path]
-    subject = load_subject(db.session, kind, record_id)
-    row = reviews.set_review(
-        db.session, current_user(), current_scope(), subject, data["state"], data["version"], data["comment"]
+def _review_routes(path: str, kind: str) -> None:
+    """POST and GET ``/<path>/<uuid>/review`` for one kind of record."""
+
+    @blp.route(f"/{path}/<uuid:record_id>/review", methods=["POST"], endpoint=f"review_{kind}")
+    @login_required()
+    @blp.arguments(ReviewSchema)
+    @blp.response(200, ReviewStateSchema)
+    @blp.doc(
+        security=SECURITY,
+        summary=f"Review a {kind.replace('_', ' ')}",
+        description="Approve, send back with issues (a comment, which the author's team gets in its changes feed) "
+        "or reject (kept, left out of the indicators). Coordinators and team leads of the area; `version` must be "
+        "the current one (409 with the current state otherwise).",
     )
-    db.session.commit()
-    return state_of(kind, record_id, row)
+    def review(data, record_id):
+        subject = load_subject(db.session, kind, record_id)
+        row = reviews.set_review(
+            db.session, current_user(), current_scope(), subject, data["state"], data["version"], data["comment"]
+        )
+        db.session.commit()
+        return state_of(kind, record_id, row)
+
+    @blp.route(f"/{path}/<uuid:record_id>/review", methods=["GET"], endpoint=f"review_state_{kind}")
+    @login_required()
+    @blp.response(200, ReviewStateSchema)
+    @blp.doc(
+        security=SECURITY,
+        summary=f"The review state of a {kind.replace('_', ' ')}",
+        description="Received, version 1, until first reviewed; only in your jurisdiction.",
+    )
+    def review_state(record_id):
+        subject = load_subject(db.session, kind, record_id)
+        if not current_scope().covers_unit_codes(subject.admin_unit_code, subject.province_code):
+            raise NotFound(gettext("No such record in your area."))
+        return state_of(kind, record_id, reviews.review_of(db.session, kind, record_id))
 
 
-@blp.route(f"/{KIND_PATH}/<uuid:record_id>/review", methods=["GET"])
-@login_required()
-@blp.response(200, ReviewStateSchema)
-@blp.doc(security=SECURITY)
-def review_state(path, record_id):
-    """The review state of a response or record in your area (received, version 1, until first reviewed)."""
-    kind = PATHS[path]
-    subject = load_subject(db.session, kind, record_id)
-    if not current_scope().covers_unit_codes(subject.admin_unit_code, subject.province_code):
-        raise NotFound(gettext("No such record in your area."))
-    return state_of(kind, record_id, reviews.review_of(db.session, kind, record_id))
+for _path, _kind in PATHS.items():
+    _review_routes(_path, _kind)

@@ -2,7 +2,7 @@
 
 from pathlib import PurePath
 
-from flask import Response, current_app, send_file, stream_with_context
+from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import Blueprint
@@ -167,8 +167,8 @@ def export_responses(args, survey_id, number):
     if args["format"] == "xlsx":
         if args.get("repeat"):
             raise InvalidInput({"repeat": [gettext("Only with format=csv: the XLSX has a sheet per repeat.")]})
-        handle = exports.xlsx_file(db.session, scope, version, args["language"])
-        return send_file(handle, mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx")
+        data = exports.xlsx_file(db.session, scope, version, args["language"])
+        return Response(data, content_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     repeat = args.get("repeat")
     if repeat is not None and repeat not in compiled_version(version).repeats:
         raise InvalidInput({"repeat": [gettext("No repeat %(name)s in this version.", name=repeat)]})

@@ -2,6 +2,7 @@
 verdict when imported through the API, on both backends. A form pyxform converts is imported; one it rejects is a
 422 carrying pyxform's own message."""
 
+import warnings
 from io import BytesIO
 from pathlib import Path
 
@@ -29,7 +30,9 @@ NOT_IMPORTED = {
 def pyxform_verdict(path: Path) -> str | None:
     """None when pyxform converts the form, else its message."""
     try:
-        convert(path.read_bytes(), file_type=path.suffix)
+        with warnings.catch_warnings():  # openpyxl warns about workbook extensions; pyxform's verdict is the point
+            warnings.simplefilter("ignore")
+            convert(path.read_bytes(), file_type=path.suffix)
     except Exception as error:  # noqa: BLE001  (pyxform's verdict, whatever it raises)
         return str(error)
     return None

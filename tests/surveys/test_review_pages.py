@@ -57,7 +57,8 @@ def test_one_response_beside_its_photo_and_point(client, sent, make_user):
     assert "Số cán bộ được phân công" in html  # the question's Vietnamese label
     assert "<svg" in html and "21.72" in html
     photo = re.search(r'src="(/surveys/reviews/[^"]+/files/[^"]+)"', html).group(1)
-    assert client.get(photo, headers=lead).data == JPEG
+    with client.get(photo, headers=lead) as reply:
+        assert reply.data == JPEG
 
 
 def test_a_review_through_the_page(client, app, sent, make_user, monkeypatch):
