@@ -542,7 +542,8 @@ def _remove(entries: list, name: str, field_name: str) -> bool:
     """Drop one field of a question (or the question itself, for its name or type)."""
     for index, entry in enumerate(entries):
         if entry.get("name") == name:
-            if field_name in ("name", "type", "choices", "_schema", "questions", "calculation"):
+            whole = field_name in ("name", "type", "choices", "_schema", "questions")
+            if whole or (field_name == "calculation" and entry.get("type") == "calculate"):
                 del entries[index]
             else:
                 entry.pop(field_name, None)
