@@ -34,13 +34,15 @@ class Period:
 
 @dataclass(frozen=True)
 class Area:
-    """Where the report looks: one commune, one province, or (both None) the caller's whole jurisdiction."""
+    """Where the report looks: one commune, one province, or (both None) the caller's whole jurisdiction; with
+    ``reviewed_only``, only the records a reviewer approved count (rejected ones never count)."""
 
     province: str | None = None
     commune: str | None = None
+    reviewed_only: bool = False
 
     def as_dict(self) -> dict:
-        return {"province": self.province, "commune": self.commune}
+        return {"province": self.province, "commune": self.commune, "reviewed_only": self.reviewed_only}
 
 
 @dataclass(frozen=True)

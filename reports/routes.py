@@ -1,6 +1,7 @@
 """``/api/v1/reports/...``: thin views over the report computations, scoped by the caller's jurisdiction.
 ``format=csv|xlsx|geojson`` turns any table into a download; JSON is the default."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from flask import Response
@@ -67,7 +68,8 @@ SCORE_METHOD = (
 
 
 def _area(args: dict) -> Area:
-    return resolve_area(db.session, current_scope(), args.get("province"), args.get("commune"))
+    area = resolve_area(db.session, current_scope(), args.get("province"), args.get("commune"))
+    return replace(area, reviewed_only=args.get("reviewed_only", False))
 
 
 def _download(table: exports.Table, args: dict, area: Area, period: Period | None = None) -> Response:

@@ -33,6 +33,10 @@ class AreaArgsSchema(ma.Schema):
         validate=validate.OneOf(FORMATS),
         metadata={"description": "json (default), or a download: csv (UTF-8 with BOM), xlsx, geojson"},
     )
+    reviewed_only = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Count only field records a reviewer approved (rejected ones never count)"},
+    )
 
 
 class PeriodArgsSchema(AreaArgsSchema):
@@ -201,6 +205,7 @@ class PeriodSchema(ma.Schema):
 class AreaSchema(ma.Schema):
     province = ma.fields.String(allow_none=True)
     commune = ma.fields.String(allow_none=True)
+    reviewed_only = ma.fields.Boolean()
 
 
 def _figure_field(name: str) -> ma.fields.Field:

@@ -5,6 +5,8 @@ from sqlalchemy.orm import Session
 
 from reports.parameters import Area, Period
 from server.auth import Scope
+from server.models.reviews import REVIEWED_KINDS
+from server.services.reviews import counted
 
 LEVELS = ("commune", "province", "h3")
 BROADBAND_NETWORKS = ("fixed_broadband", "fiber")
@@ -23,9 +25,12 @@ def key_column(model, level: str):
 
 
 def place_conditions(model, scope: Scope, area: Area, level: str) -> list[ColumnElement[bool]]:
-    """Inside the caller's jurisdiction and the asked area. Commune rows leave out records placed only at
-    province level (their ``admin_unit_code`` is the province); H3 rows are made of exactly those records."""
+    """Inside the caller's jurisdiction and the asked area, and counted by their review (see
+    ``server.services.reviews.counted``). Commune rows leave out records placed only at province level (their
+    ``admin_unit_code`` is the province); H3 rows are made of exactly those records."""
     conditions = [scope.filter(model.admin_unit_code, model.province_code)]
+    if getattr(model, "kind", None) in REVIEWED_KINDS:  # field records: rejected ones never count
+        conditions.append(counted(model, model.kind, area.reviewed_only))
     if area.commune:
         conditions.append(model.admin_unit_code == area.commune)
     elif area.province:

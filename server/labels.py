@@ -93,6 +93,13 @@ VOCABULARIES: dict[str, dict[str, object]] = {
         "assistance_log": _l("Help given to citizens"),
         "finding": _l("Finding"),
         "ticket": _l("Ticket"),
+        "survey_response": _l("Survey response"),
+    },
+    "review_state": {
+        "received": _l("Received"),
+        "approved": _l("Approved"),
+        "has_issues": _l("Has issues"),
+        "rejected": _l("Rejected"),
     },
     "condition": {
         "working": _l("Working"),

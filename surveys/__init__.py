@@ -9,13 +9,16 @@ def register(app, api) -> None:
 
     import surveys.models  # noqa: F401  (register the tables on the shared metadata)
     from server.services.changes import Feed, register_feed
-    from surveys import pages
+    from surveys import pages, review_pages
+    from surveys.api.reviews import blp as reviews_blp
     from surveys.api.routes import blp
     from surveys.cli import surveys_cli
     from surveys.models import SurveyVersion
 
     api.register_blueprint(blp, url_prefix="/api/v1")
+    api.register_blueprint(reviews_blp, url_prefix="/api/v1")
     app.register_blueprint(pages.blp)
+    app.register_blueprint(review_pages.blp)
     app.cli.add_command(surveys_cli)
     register_feed(
         Feed(

@@ -1,20 +1,26 @@
 """Validating a set of answers against the survey version it answers, with errors per question.
 
 Answers are an object keyed by question name; a repeat's name holds a list of such objects. Each answer is
-checked for its type and choices, then, with all answers known, for relevance (an answer to a question that
-does not apply is an error, not silently kept), required questions, and constraints (checked only on answers
-given, as in XLSForm).
+checked for its type and choices; then calculations are recomputed in document order; then, with all answers
+known, relevance (an answer to a question that does not apply is an error, not silently kept), required
+questions, constraints (checked only on answers given, as in XLSForm), choice filters, read-only questions and
+the number of repetitions (``repeat_count``). surveys/FORMS.md states every rule.
 """
 
-from datetime import date
+import math
+import re
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext
 
 from surveys.definition import CompiledDefinition, Question, label_text
-from surveys.expressions import evaluate, is_empty, to_bool
+from surveys.expressions import evaluate, is_empty, to_bool, to_number, to_string
 
 MAX_TEXT = 5000
+MAX_POINTS = 5000
+TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)?$")
+FILE_NAME = re.compile(r"^[^/\\\x00-\x1f]{1,255}$")
 
 
 class AnswerError(ValueError):
@@ -26,6 +32,9 @@ def _coerce(question: Question, value: Any) -> Any:
     kind = question.type
     if kind == "note":
         raise AnswerError(gettext("A note takes no answer."))
+    coerce = _MORE_TYPES.get(kind)
+    if coerce is not None:
+        return coerce(question, value)
     if kind == "text":
         if not isinstance(value, str):
             raise AnswerError(gettext("Must be text."))
@@ -51,6 +60,8 @@ def _coerce(question: Question, value: Any) -> Any:
             raise AnswerError(gettext("Must be true or false."))
         return value
     if kind == "select_one":
+        if isinstance(value, int | float) and not isinstance(value, bool) and to_string(value) in question.choices:
+            value = to_string(value)  # a choice named 1 sent as a number
         if not isinstance(value, str) or value not in question.choices:
             raise AnswerError(gettext("Must be one of: %(choices)s.", choices=", ".join(question.choices)))
         return value
@@ -65,6 +76,111 @@ def _coerce(question: Question, value: Any) -> Any:
             raise AnswerError(gettext("Must be a date as YYYY-MM-DD."))
         return value
     return _coerce_geopoint(value)
+
+
+def _coerce_time(question: Question, value: Any) -> str:
+    if not isinstance(value, str) or not TIME.match(value):
+        raise AnswerError(gettext("Must be a time as HH:MM or HH:MM:SS."))
+    return value
+
+
+def _coerce_datetime(question: Question, value: Any) -> str:
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or not 1900 <= moment.year <= 2100:
+        raise AnswerError(gettext("Must be a date and time in ISO 8601 with its offset, e.g. 2026-11-20T09:30+07:00."))
+    return value
+
+
+def _coerce_points(question: Question, value: Any) -> dict:
+    shape = question.type == "geoshape"
+    points = value.get("points") if isinstance(value, dict) and set(value) == {"points"} else None
+    least = 4 if shape else 2
+    if not isinstance(points, list) or not least <= len(points) <= MAX_POINTS:
+        raise AnswerError(
+            gettext(
+                'Must be {"points": [[lon, lat], ...]} with %(least)s to %(most)s points.', least=least, most=MAX_POINTS
+            )
+        )
+    for point in points:
+        if (
+            not isinstance(point, list)
+            or not 2 <= len(point) <= 4
+            or not all(isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n) for n in point)
+            or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90)
+        ):
+            raise AnswerError(gettext("Each point is [lon, lat]: lon from -180 to 180, lat from -90 to 90."))
+    if shape and points[0][:2] != points[-1][:2]:
+        raise AnswerError(gettext("A shape is closed: its last point is its first."))
+    return value
+
+
+def _coerce_file(question: Question, value: Any) -> str:
+    if not isinstance(value, str) or not FILE_NAME.match(value):
+        raise AnswerError(gettext("Must be the file name of the attachment (no folders)."))
+    return value
+
+
+def _coerce_barcode(question: Question, value: Any) -> str:
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise AnswerError(gettext("Must be the text of the code (at most %(limit)s characters).", limit=MAX_TEXT))
+    return value
+
+
+def _coerce_acknowledge(question: Question, value: Any) -> bool:
+    if value is not True:
+        raise AnswerError(gettext("Is true when acknowledged, or left empty."))
+    return value
+
+
+def _coerce_range(question: Question, value: Any) -> int | float:
+    parameters = question.spec.get("parameters") or {"start": 0, "end": 10, "step": 1}
+    start, end, step = parameters["start"], parameters["end"], parameters["step"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise AnswerError(gettext("Must be a number."))
+    steps = (value - start) / step
+    if not min(start, end) <= value <= max(start, end) or abs(steps - round(steps)) > 1e-9:
+        raise AnswerError(
+            gettext("Must be from %(start)s to %(end)s in steps of %(step)s.", start=start, end=end, step=step)
+        )
+    return value
+
+
+def _coerce_rank(question: Question, value: Any) -> list[str]:
+    ranked = _coerce_multiple(question, value)
+    return ranked
+
+
+def _coerce_calculate(question: Question, value: Any) -> Any:
+    if isinstance(value, str) and len(value) <= MAX_TEXT:
+        return value
+    if isinstance(value, bool) or (isinstance(value, int | float) and math.isfinite(value)):
+        return value
+    raise AnswerError(gettext("Must be the value of the calculation: a text, a number or true/false."))
+
+
+_MORE_TYPES = {
+    "time": _coerce_time,
+    "datetime": _coerce_datetime,
+    "geotrace": _coerce_points,
+    "geoshape": _coerce_points,
+    "image": _coerce_file,
+    "barcode": _coerce_barcode,
+    "acknowledge": _coerce_acknowledge,
+    "range": _coerce_range,
+    "rank": _coerce_rank,
+    "calculate": _coerce_calculate,
+}
+
+
+def same_value(computed: Any, given: Any) -> bool:
+    """A calculation's value and the phone's answer agree: as numbers when both are, else as texts."""
+    a, b = to_number(computed), to_number(given)
+    if not (math.isnan(a) or math.isnan(b)) and not isinstance(computed, bool):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return to_string(computed) == to_string(given)
 
 
 def _coerce_multiple(question: Question, value: Any) -> list[str]:
@@ -107,12 +223,17 @@ def _coerce_geopoint(value: Any) -> dict:
 
 
 class _Validation:
+    """One validation run: answers are coerced per scope, calculations recomputed, then the rules checked."""
+
     def __init__(self, compiled: CompiledDefinition, language: str | None = None):
         self.compiled = compiled
         self.language = language
-        self.invalid: set[str] = set()  # answers with a type error: not checked further, nor used by others
+        self.invalid: set[str] = set()  # top-level answers with a type error: not checked further
+        self.top: dict = {}
+        self.items: dict[str, list[dict]] = {}  # repeat -> coerced entries
+        self.item_invalid: dict[str, list[set[str]]] = {}
 
-    def scope(self, names: list[str], given: dict, errors: dict) -> dict:
+    def scope(self, names: list[str], given: dict, errors: dict, invalid: set[str]) -> dict:
         """Type-check the answers of one scope (top level or one repetition) and drop unknown names."""
         clean = {}
         known = set(names)
@@ -132,12 +253,66 @@ class _Validation:
                 clean[name] = _coerce(self.compiled.questions[name], value)
             except AnswerError as error:
                 errors.setdefault(name, []).append(str(error))
-                self.invalid.add(name)
+                invalid.add(name)
                 clean[name] = None
         return clean
 
+    def lookup(self, item: dict | None):
+        """Answers as expressions see them: the same repetition's, the top level's, and from anywhere else the
+        list of a repeat question's answers."""
+        compiled = self.compiled
+
+        def find(name: str) -> Any:
+            question = compiled.questions.get(name)
+            if question is None or question.repeat is None:
+                return self.top.get(name)
+            if item is not None and name in item.get("__members__", ()):
+                return item.get(name)
+            return [entry.get(name) for entry in self.items.get(question.repeat, [])]
+
+        return find
+
+    def calculate(self, errors: dict) -> None:
+        """Recompute calculations in document order; a calculate's answer must agree (clock-based ones are kept
+        as sent: the phone's clock read them)."""
+        for name in self.compiled.order:
+            question = self.compiled.questions[name]
+            if question.calculation is None or (question.type != "calculate" and not question.spec.get("read_only")):
+                continue
+            if question.repeat is None:
+                self._calculate(question, self.top, self.lookup(None), errors, self.invalid)
+            else:
+                for index, item in enumerate(self.items.get(question.repeat, [])):
+                    item_errors = errors.setdefault(question.repeat, {}).setdefault(index, {})
+                    invalid = self.item_invalid[question.repeat][index]
+                    self._calculate(question, item, self.lookup(item), item_errors, invalid)
+
+    def _calculate(self, question: Question, answers: dict, lookup, errors: dict, invalid: set[str]) -> None:
+        name = question.name
+        if name in invalid or question.calculation.uses_clock or question.calculation.references & invalid:
+            return
+        if not all(to_bool(evaluate(condition, lookup)) for condition in question.conditions):
+            return  # not relevant: left empty (checked by the rules)
+        computed = evaluate(question.calculation, lookup)
+        if isinstance(computed, float) and not math.isfinite(computed):
+            computed = None
+        given = answers.get(name)
+        if is_empty(given):
+            answers[name] = None if is_empty(computed) else computed
+        elif is_empty(computed) or not same_value(computed, given):
+            shown = to_string(computed) if not is_empty(computed) else gettext("empty")
+            errors.setdefault(name, []).append(
+                gettext(
+                    "Does not match its calculation (%(expression)s = %(value)s).",
+                    expression=question.calculation.source,
+                    value=shown,
+                )
+            )
+            invalid.add(name)
+
     def rules(self, question: Question, value: Any, lookup, errors: dict, invalid: set[str]) -> None:
-        """Relevance, required and constraint; skipped where they would only echo a type error already reported."""
+        """Relevance, required, constraint, choice filter and read-only; skipped where they would only echo a
+        type error already reported."""
         depends = {name for condition in question.conditions for name in condition.references}
         if question.name in invalid or depends & invalid:
             return
@@ -153,11 +328,52 @@ class _Validation:
                 message = label_text(question.spec.get("required_message"), self.language) or "An answer is required."
                 errors.setdefault(name, []).append(message)
             return
+        if question.type in ("select_one", "select_multiple", "rank") and not self.choices_allowed(
+            question, value, lookup, errors
+        ):
+            return
+        if question.spec.get("read_only") and question.type != "calculate" and question.calculation is None:
+            default = question.spec.get("default")
+            if default is None or not same_value(default, value):
+                errors.setdefault(name, []).append(gettext("Is read-only: it keeps its default value."))
+                return
         if question.constraint is not None and question.constraint.references & invalid:
             return
         if question.constraint is not None and not to_bool(evaluate(question.constraint, lookup, value)):
             message = label_text(question.spec.get("constraint_message"), self.language)
             errors.setdefault(name, []).append(message or f"Does not meet the condition: {question.constraint.source}")
+
+    def choices_allowed(self, question: Question, value: Any, lookup, errors: dict) -> bool:
+        """Chosen names pass the choice filter; a rank orders every choice offered."""
+        offered = list(question.choices)
+        if question.choice_filter is not None:
+            if question.choice_filter.references & self.invalid:
+                return False
+            offered = [
+                name
+                for name in question.choices
+                if any(
+                    to_bool(evaluate(question.choice_filter, lookup, None, columns))
+                    for columns in question.choice_columns.get(name, [{}])
+                )
+            ]
+        chosen = value if isinstance(value, list) else [value]
+        refused = [name for name in chosen if name not in offered]
+        if refused:
+            errors.setdefault(question.name, []).append(
+                gettext(
+                    "Not offered by the choice filter (%(filter)s): %(refused)s.",
+                    filter=question.choice_filter.source if question.choice_filter else "",
+                    refused=", ".join(refused),
+                )
+            )
+            return False
+        if question.type == "rank" and sorted(chosen) != sorted(offered):
+            errors.setdefault(question.name, []).append(
+                gettext("A ranking orders every choice: %(choices)s.", choices=", ".join(offered))
+            )
+            return False
+        return True
 
 
 def validate_answers(compiled: CompiledDefinition, answers: Any, language: str | None = None) -> tuple[dict, dict]:
@@ -166,49 +382,78 @@ def validate_answers(compiled: CompiledDefinition, answers: Any, language: str |
         return {}, {"_schema": ["Answers are an object keyed by question name."]}
     validation = _Validation(compiled, language)
     errors: dict = {}
-    clean = validation.scope(compiled.top, answers, errors)
-
-    def top_lookup(name: str) -> Any:
-        return clean.get(name)
-
+    validation.top = clean = validation.scope(compiled.top, answers, errors, validation.invalid)
+    for name, repeat in compiled.repeats.items():
+        validation.items[name], validation.item_invalid[name] = _coerce_repeat(
+            validation, repeat, clean.get(name), errors
+        )
+    validation.calculate(errors)
+    top_lookup = validation.lookup(None)
     for name in compiled.top:
         if name in compiled.repeats:
-            clean[name] = _repeat(validation, compiled.repeats[name], clean.get(name), clean, errors)
+            clean[name] = _repeat(validation, compiled.repeats[name], errors)
         else:
             validation.rules(compiled.questions[name], clean.get(name), top_lookup, errors, validation.invalid)
+    for repeat_errors in [value for value in errors.values() if isinstance(value, dict)]:
+        for index in [key for key, value in repeat_errors.items() if isinstance(key, int) and not value]:
+            del repeat_errors[index]
+    errors = {name: value for name, value in errors.items() if value}
     return {name: value for name, value in clean.items() if not is_empty(value)}, errors
 
 
-def _repeat(validation: _Validation, repeat, items: Any, clean: dict, errors: dict) -> list | None:
-    relevant = all(to_bool(evaluate(condition, clean.get)) for condition in repeat.conditions)
+def _coerce_repeat(validation: _Validation, repeat, items: Any, errors: dict) -> tuple[list[dict], list[set]]:
     if is_empty(items):
-        return None
+        return [], []
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         errors.setdefault(repeat.name, {}).setdefault("_schema", []).append("Must be a list of objects.")
+        validation.invalid.add(repeat.name)
+        return [], []
+    if len(items) > repeat.max_repeats:
+        errors.setdefault(repeat.name, {}).setdefault("_schema", []).append(f"At most {repeat.max_repeats} entries.")
+        validation.invalid.add(repeat.name)
+        return [], []
+    entries, invalid = [], []
+    for index, item in enumerate(items):
+        item_errors: dict = {}
+        item_invalid: set[str] = set()
+        entry = validation.scope(repeat.members, item, item_errors, item_invalid)
+        entry["__members__"] = repeat.members
+        if item_errors:
+            errors.setdefault(repeat.name, {})[index] = item_errors
+        entries.append(entry)
+        invalid.append(item_invalid)
+    return entries, invalid
+
+
+def _repeat(validation: _Validation, repeat, errors: dict) -> list | None:
+    entries = validation.items.get(repeat.name, [])
+    if repeat.name in validation.invalid:
         return None
-    if not relevant:
+    top_lookup = validation.lookup(None)
+    relevant = all(to_bool(evaluate(condition, top_lookup)) for condition in repeat.conditions)
+    if entries and not relevant:
         condition = " and ".join(c.source for c in repeat.conditions)
         errors.setdefault(repeat.name, {}).setdefault("_schema", []).append(
             f"Must be left empty: this part does not apply ({condition})."
         )
         return None
-    if len(items) > repeat.max_repeats:
-        errors.setdefault(repeat.name, {}).setdefault("_schema", []).append(f"At most {repeat.max_repeats} entries.")
-        return None
+    if relevant and repeat.count is not None:
+        expected = repeat.count if isinstance(repeat.count, int) else to_number(evaluate(repeat.count, top_lookup))
+        expected = 0 if math.isnan(expected) else max(0, int(expected))
+        if len(entries) != expected:
+            errors.setdefault(repeat.name, {}).setdefault("_schema", []).append(
+                gettext(
+                    "Has %(given)s entries; repeat_count asks for %(expected)s.", given=len(entries), expected=expected
+                )
+            )
     result = []
-    for index, item in enumerate(items):
-        item_errors: dict = {}
-        top_invalid = set(validation.invalid)
-        item_clean = validation.scope(repeat.members, item, item_errors)
-        invalid, validation.invalid = validation.invalid, top_invalid
-
-        def lookup(name: str, item_clean=item_clean) -> Any:
-            question = validation.compiled.questions.get(name)
-            return item_clean.get(name) if question is not None and question.repeat else clean.get(name)
-
+    for index, entry in enumerate(entries):
+        item_errors = errors.setdefault(repeat.name, {}).setdefault(index, {})
+        lookup = validation.lookup(entry)
+        invalid = validation.item_invalid[repeat.name][index] | validation.invalid
         for name in repeat.members:
-            validation.rules(validation.compiled.questions[name], item_clean.get(name), lookup, item_errors, invalid)
-        if item_errors:
-            errors.setdefault(repeat.name, {})[index] = item_errors
-        result.append({name: value for name, value in item_clean.items() if not is_empty(value)})
-    return result
+            validation.rules(validation.compiled.questions[name], entry.get(name), lookup, item_errors, invalid)
+        result.append({name: value for name, value in entry.items() if name != "__members__" and not is_empty(value)})
+    if repeat.name in errors and not errors[repeat.name]:
+        del errors[repeat.name]
+    return result or None

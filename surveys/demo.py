@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.auth import scope_for
-from server.models import Site, Ticket, User
+from server.models import Review, Site, Ticket, User
+from server.services import reviews
 from server.services.ingest import IngestSettings
 from surveys.models import Survey, SurveyResponse
 from surveys.responses import submit_response
@@ -35,7 +36,7 @@ def load_demo(session: Session, seed: int = 7) -> list[str]:
     """Built-in templates, then (once per database) synthetic responses at demo sites by demo team members."""
     lines = [f"  survey {line}" for line in load_builtin(session)]
     if session.scalar(select(SurveyResponse.id).where(SurveyResponse.device_id == DEMO_DEVICE).limit(1)):
-        return ["surveys: built-in templates checked; demo responses already loaded", *lines]
+        return ["surveys: built-in templates checked; demo responses already loaded", *_reviews(session), *lines]
     pairs = _site_members(session)
     if not pairs:
         return ["surveys: built-in templates loaded; no demo sites or teams, so no demo responses", *lines]
@@ -81,8 +82,89 @@ def load_demo(session: Session, seed: int = 7) -> list[str]:
     return [
         f"surveys: {made} SYNTHETIC survey responses (device {DEMO_DEVICE}) making {records} field records "
         f"and {tickets} new ticket(s)",
+        *_reviews(session),
         *lines,
     ]
+
+
+# The review of the demo responses, in order of receipt: every state, and one correction round trip.
+REVIEW_PLAN = (
+    ("approved", ""),
+    ("has_issues", "[synthetic] Số cán bộ có mặt chưa khớp với sổ theo dõi: kiểm tra và gửi lại."),
+    ("rejected", "[synthetic] Gửi nhầm: phiếu này trùng với phiếu trước."),
+    ("has_issues", "[synthetic] Thiếu ảnh máy in hỏng: chụp và gửi lại."),
+    ("approved", ""),
+)
+
+
+def _reviews(session: Session) -> list[str]:
+    """Reviews of the SYNTHETIC responses by a coordinator of their province, once per database: approved,
+    has_issues, rejected, and received (left as they are); the first sent back is corrected by its author."""
+    responses = list(
+        session.scalars(
+            select(SurveyResponse)
+            .where(SurveyResponse.device_id == DEMO_DEVICE, SurveyResponse.corrects_id.is_(None))
+            .order_by(SurveyResponse.received_at, SurveyResponse.id)
+        )
+    )
+    ids = [response.id for response in responses]
+    if not ids or session.scalar(
+        select(Review.id).where(Review.record_kind == "survey_response", Review.record_id.in_(ids)).limit(1)
+    ):
+        return []
+    coordinators = [
+        (user, scope_for(user))
+        for user in session.scalars(
+            select(User).where(User.role == "coordinator", User.active.is_(True)).order_by(User.id)
+        )
+    ]
+    states: dict[str, int] = {}
+    corrected = False
+    settings = IngestSettings.from_config(current_app.config)
+    for response, (state, comment) in zip(responses, REVIEW_PLAN, strict=False):
+        reviewer = next(
+            (
+                user
+                for user, scope in coordinators
+                if scope.covers_unit_codes(response.admin_unit_code, response.province_code)
+            ),
+            None,
+        )
+        if reviewer is None:
+            continue
+        subject = reviews.subject_of(response, "survey_response")
+        reviews.set_review(session, reviewer, scope_for(reviewer), subject, state, 1, comment)
+        states[state] = states.get(state, 0) + 1
+        author = session.get(User, response.author_id) if response.author_id else None
+        if state == "has_issues" and not corrected and author is not None:
+            corrected = _correct(session, author, response, settings)
+    counts = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
+    left = len(responses) - sum(states.values())
+    return [f"surveys: SYNTHETIC reviews: {counts}, {left} received; {int(corrected)} correction sent"]
+
+
+def _correct(session: Session, author: User, response: SurveyResponse, settings: IngestSettings) -> bool:
+    """The author's correction of a response sent back: a new response linked to the old one."""
+    answers = dict(response.answers)
+    if "staff_present" in answers and "staff_assigned" in answers:
+        answers["staff_present"] = answers["staff_assigned"]
+    answers.pop("staff_trained_portal", None)
+    data = {
+        "id": uuid.uuid5(response.id, "correction"),
+        "observed_at": response.observed_at,
+        "lat": response.lat,
+        "lon": response.lon,
+        "site_id": response.site_id,
+        "visit_id": response.visit_id,
+        "team_id": response.team_id,
+        "device_id": DEMO_DEVICE,
+        "answers": answers,
+        "corrects_id": response.id,
+    }
+    outcome = submit_response(session, author, scope_for(author), response.version, data, settings, DEMO_DEVICE)
+    if outcome.status != "created":
+        raise RuntimeError(f"demo correction was {outcome.status}: {outcome.errors}")
+    return True
 
 
 def _site_members(session: Session) -> list[tuple[Site, User]]:

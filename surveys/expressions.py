@@ -1,14 +1,18 @@
 """A small, safe expression language for constraints, relevance conditions and mapping conditions.
 
-It is the subset of XLSForm (XPath) expressions that checklists use: ``.`` (this answer), ``${name}`` (another
-answer), numbers, 'strings', comparisons, ``+ - * div mod``, ``and``/``or``, parentheses and a few functions
-(``FUNCTIONS``). Expressions are parsed into a tree and interpreted; nothing is ever passed to ``eval``.
+It is the subset of XLSForm (XPath) expressions that forms use: ``.`` (this answer), ``${name}`` (another
+answer), numbers, 'strings', comparisons, ``+ - * div mod``, ``and``/``or``, parentheses and the functions of
+``FUNCTIONS``. Expressions are parsed into a tree and interpreted; nothing is ever passed to ``eval``. The rules
+are written down in surveys/FORMS.md; surveys/spec/expression_cases.json holds the cases both evaluators (this one
+and the field app's) must agree on. In a choice filter a bare name is a column of the choice being tested.
 """
 
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 
@@ -26,7 +30,26 @@ FUNCTIONS = {
     "string": (1, 1),
     "contains": (2, 2),
     "starts-with": (2, 2),
+    "today": (0, 0),
+    "now": (0, 0),
+    "round": (1, 2),
+    "int": (1, 1),
+    "concat": (1, 100),
+    "substr": (2, 3),
+    "regex": (2, 2),
+    "sum": (1, 1),
+    "count": (1, 1),
+    "min": (1, 100),
+    "max": (1, 100),
+    "selected-at": (2, 2),
+    "boolean": (1, 1),
+    "floor": (1, 1),
+    "ceiling": (1, 1),
+    "abs": (1, 1),
+    "pow": (2, 2),
 }
+CLOCK_FUNCTIONS = frozenset({"today", "now"})
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # today() and now() are read on the clock of Viet Nam
 MAX_LENGTH = 2000
 MAX_DEPTH = 200  # nested calls of the parser (about six per level of parentheses)
 
@@ -61,6 +84,12 @@ class Expression:
     tree: tuple
     references: frozenset[str]
     uses_self: bool
+    columns: frozenset[str] = frozenset()  # bare names of a choice filter: columns of the choice
+    functions: frozenset[str] = frozenset()
+
+    @property
+    def uses_clock(self) -> bool:
+        return bool(self.functions & CLOCK_FUNCTIONS)
 
 
 @dataclass(frozen=True)
@@ -98,10 +127,12 @@ class _Parser:
     """Recursive descent in XPath precedence: or < and < equality < relational < additive < multiplicative <
     unary minus < primary."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, columns: bool = False):
         self.tokens = _tokens(source)
         self.at = 0
         self.references: set[str] = set()
+        self.columns: set[str] | None = set() if columns else None
+        self.functions: set[str] = set()
         self.uses_self = False
         self.depth = 0
 
@@ -189,6 +220,9 @@ class _Parser:
             return self.call(token)
         if token.kind == "end":
             raise ExpressionError(gettext("The expression ends too early."))
+        if token.kind == "word" and self.columns is not None and NAME.match(token.text):
+            self.columns.add(token.text)
+            return ("col", token.text)
         if token.kind == "word":
             raise ExpressionError(
                 gettext(
@@ -221,6 +255,7 @@ class _Parser:
                 self.take()
                 args.append(self.binary(0))
         self.expect(")")
+        self.functions.add(name)
         low, high = FUNCTIONS[name]
         if not low <= len(args) <= high:
             raise ExpressionError(
@@ -229,15 +264,23 @@ class _Parser:
         return ("call", name, tuple(args))
 
 
-def parse(source: str) -> Expression:
-    """Parse an expression; raises ``ExpressionError`` saying what is wrong or unsupported."""
+def parse(source: str, columns: bool = False) -> Expression:
+    """Parse an expression; raises ``ExpressionError`` saying what is wrong or unsupported. With ``columns``
+    (choice filters) a bare name is a column of the choice being tested."""
     if not isinstance(source, str) or not source.strip():
         raise ExpressionError(gettext("Must be a non-empty expression."))
     if len(source) > MAX_LENGTH:
         raise ExpressionError(gettext("Longer than %(limit)s characters.", limit=MAX_LENGTH))
-    parser = _Parser(source)
+    parser = _Parser(source, columns)
     tree = parser.parse()
-    return Expression(source, tree, frozenset(parser.references), parser.uses_self)
+    return Expression(
+        source,
+        tree,
+        frozenset(parser.references),
+        parser.uses_self,
+        frozenset(parser.columns or ()),
+        frozenset(parser.functions),
+    )
 
 
 # Values: None (unanswered), str, int/float, bool, list[str] (select_multiple), dict (geopoint).
@@ -327,8 +370,17 @@ def _apply(op: str, a: float, b: float) -> float:
     return a / b if op == "div" else math.fmod(a, b)
 
 
-def evaluate(expression: Expression, lookup, current: Any = None) -> Any:
-    """The value of ``expression``; ``lookup(name)`` gives another answer, ``current`` is ``.``."""
+def evaluate(expression: Expression, lookup, current: Any = None, columns: dict | None = None) -> Any:
+    """The value of ``expression``; ``lookup(name)`` gives another answer, ``current`` is ``.``, ``columns`` the
+    columns of the choice a choice filter is testing (a missing column is empty)."""
+    if columns is not None:
+        inner = lookup
+
+        def lookup(name, inner=inner):
+            if isinstance(name, tuple):
+                return columns.get(name[1], "")
+            return inner(name)
+
     return _eval(expression.tree, lookup, current)
 
 
@@ -338,6 +390,8 @@ def _eval(node: tuple, lookup, current: Any) -> Any:
         return node[1]
     if kind == "ref":
         return lookup(node[1])
+    if kind == "col":
+        return lookup(node)
     if kind == "self":
         return current
     if kind == "neg":
@@ -384,6 +438,129 @@ def _call(name: str, args: list) -> Any:
         return to_string(args[1]) in to_string(args[0])
     if name == "starts-with":
         return to_string(args[0]).startswith(to_string(args[1]))
+    function = _MORE.get(name)
+    if function is not None:
+        return function(*args)
     raise ExpressionError(
         gettext("Function %(name)s() is not supported.", name=name), unsupported=True
     )  # pragma: no cover
+
+
+def _numbers(values) -> list[float]:
+    """The numbers of the arguments of min/max/sum: lists (repeat answers) are spread out."""
+    numbers = []
+    for value in values:
+        for item in value if isinstance(value, list) else [value]:
+            numbers.append(to_number(item))
+    return numbers
+
+
+def _round(value: Any, digits: Any = 0.0) -> float:
+    """Half away from zero, as ODK Collect does: round(2.5) = 3, round(-2.5) = -3."""
+    number, places = to_number(value), to_number(digits)
+    if math.isnan(places):
+        return math.nan
+    if math.isnan(number) or math.isinf(number):
+        return number
+    factor = 10.0 ** int(places)
+    scaled = abs(number) * factor
+    rounded = math.floor(scaled + 0.5) / factor
+    return math.copysign(rounded, number) if rounded else 0.0
+
+
+def _int(value: Any) -> float:
+    number = to_number(value)
+    return number if math.isnan(number) or math.isinf(number) else float(math.trunc(number))
+
+
+def _substr(text: Any, start: Any, end: Any = None) -> str:
+    """ODK's substr: positions from 0, ``end`` excluded; a negative position counts from the end."""
+    string = to_string(text)
+    first = to_number(start)
+    last = len(string) if end is None else to_number(end)
+    if math.isnan(first) or math.isnan(last):
+        return ""
+    return string[_position(first, len(string)) : _position(last, len(string))]
+
+
+def _position(number: float, length: int) -> int:
+    if math.isinf(number):
+        return length if number > 0 else 0
+    return int(number)
+
+
+def _regex(text: Any, pattern: Any) -> bool:
+    """True when the pattern matches somewhere in the text (anchor it with ^ and $ for the whole text)."""
+    try:
+        return re.search(to_string(pattern), to_string(text)) is not None
+    except re.error:
+        return False
+
+
+def _sum(value: Any) -> float:
+    """The sum of a list (repeat answers); an unanswered item makes it NaN, as in ODK."""
+    items = value if isinstance(value, list) else ([] if is_empty(value) else [value])
+    return float(sum(to_number(item) for item in items))
+
+
+def _count(value: Any) -> float:
+    if isinstance(value, list):
+        return float(len(value))
+    return 0.0 if is_empty(value) else 1.0
+
+
+def _extreme(pick):
+    def extreme(*values) -> float:
+        numbers = _numbers(values)
+        if not numbers or any(math.isnan(number) for number in numbers):
+            return math.nan
+        return float(pick(numbers))
+
+    return extreme
+
+
+def _selected_at(value: Any, index: Any) -> str:
+    items = [to_string(item) for item in value] if isinstance(value, list) else to_string(value).split()
+    position = to_number(index)
+    if math.isnan(position) or not 0 <= position < len(items):
+        return ""
+    return items[int(position)]
+
+
+def _unary(function):
+    def apply(value: Any) -> float:
+        number = to_number(value)
+        if math.isnan(number) or math.isinf(number):
+            return number
+        return float(function(number))
+
+    return apply
+
+
+def _pow(base: Any, exponent: Any) -> float:
+    try:
+        result = math.pow(to_number(base), to_number(exponent))
+    except (OverflowError, ValueError):
+        return math.nan
+    return result
+
+
+_MORE = {
+    "today": lambda: datetime.now(TIMEZONE).date().isoformat(),
+    "now": lambda: datetime.now(TIMEZONE).isoformat(timespec="seconds"),
+    "round": _round,
+    "int": _int,
+    "concat": lambda *values: "".join(to_string(value) for value in values),
+    "substr": _substr,
+    "regex": _regex,
+    "sum": _sum,
+    "count": _count,
+    "min": _extreme(min),
+    "max": _extreme(max),
+    "selected-at": _selected_at,
+    "boolean": to_bool,
+    "floor": _unary(math.floor),
+    "ceiling": _unary(math.ceil),
+    "abs": _unary(abs),
+    "pow": _pow,
+}

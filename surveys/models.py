@@ -66,7 +66,9 @@ class SurveyVersion(db.Model):
 
     @property
     def title(self) -> str:
-        return self.definition.get("title", "")
+        from surveys.definition import label_text
+
+        return label_text(self.definition.get("title", ""), "vi")
 
 
 class SurveyResponse(db.Model):
@@ -81,6 +83,7 @@ class SurveyResponse(db.Model):
         Index("ix_survey_responses_admin_unit_code_observed_at", "admin_unit_code", "observed_at"),
         Index("ix_survey_responses_province_code_observed_at", "province_code", "observed_at"),
         Index("ix_survey_responses_visit_id", "visit_id"),
+        Index("ix_survey_responses_corrects_id", "corrects_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -98,6 +101,7 @@ class SurveyResponse(db.Model):
     admin_unit_code: Mapped[str] = mapped_column(ForeignKey("admin_units.code"))
     province_code: Mapped[str] = mapped_column(ForeignKey("admin_units.code"))
     device_id: Mapped[str | None] = mapped_column(String(100))
+    corrects_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the response this one corrects (after review)
 
     version: Mapped[SurveyVersion] = relationship()
 

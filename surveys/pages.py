@@ -36,7 +36,10 @@ def index():
                 "questions": _count_questions(definition.get("questions", [])),
             }
         )
-    return render_template("surveys/index.html", rows=rows)
+    from server.auth import current_user
+    from server.services.reviews import REVIEWER_ROLES
+
+    return render_template("surveys/index.html", rows=rows, can_review=current_user().role in REVIEWER_ROLES)
 
 
 def _count_questions(questions: list) -> int:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import marshmallow as ma
-from flask_babel import gettext
+from flask import has_request_context
+from flask_babel import get_locale, gettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -20,7 +21,7 @@ from field_app_api.records.schemas import RECORD_SCHEMAS
 from server.auth import Scope
 from server.errors import InvalidInput, NotFound
 from server.models import User, Visit
-from server.services import access
+from server.services import access, reviews
 from server.services.ingest import Candidate, IngestSettings, ingest, insert_ignoring_duplicates
 from server.services.records import decode_cursor, encode_cursor  # noqa: F401  (same keyset as field records)
 from surveys.answers import validate_answers
@@ -79,14 +80,20 @@ def submit_response(
     if stored is not None:
         return ResponseOutcome("duplicate", stored)
     compiled = compiled_version(version)
-    answers, errors = validate_answers(compiled, data.get("answers"))
+    language = str(get_locale()) if has_request_context() else None
+    answers, errors = validate_answers(compiled, data.get("answers"), language)
     if errors:
         return _rejected({"answers": errors})
+    corrected = _corrected(session, scope, version, data.get("corrects_id"))
+    if isinstance(corrected, ResponseOutcome):
+        return corrected
     place = _place(session, scope, data)
     if isinstance(place, ResponseOutcome):
         return place
     savepoint = session.begin_nested()
     outcome = _store(session, user, scope, version, compiled, data, answers, place, settings, device_id, now)
+    if outcome.status == "created" and corrected is not None:
+        reviews.record_correction(session, user, reviews.subject_of(corrected, "survey_response"), data["id"])
     if outcome.status == "created":
         savepoint.commit()
         outcome.response = session.get(SurveyResponse, data["id"])
@@ -95,6 +102,25 @@ def submit_response(
         if outcome.status == "duplicate":
             outcome.response = session.get(SurveyResponse, data["id"])
     return outcome
+
+
+def _corrected(
+    session: Session, scope: Scope, version: SurveyVersion, old_id
+) -> SurveyResponse | ResponseOutcome | None:
+    """The response a correction replaces: of the same survey, in the caller's area, not corrected already."""
+    if old_id is None:
+        return None
+    old = session.get(SurveyResponse, old_id)
+    if old is None or not scope.covers_unit_codes(old.admin_unit_code, old.province_code):
+        return _rejected({"corrects": [gettext("No survey response %(id)s in your jurisdiction.", id=old_id)]})
+    if old.survey_id != version.survey_id:
+        return _rejected({"corrects": [gettext("A correction answers the same survey as the response it corrects.")]})
+    review = reviews.review_of(session, "survey_response", old.id)
+    if review is not None and review.superseded_by is not None:
+        return _rejected(
+            {"corrects": [gettext("Already corrected by %(id)s: correct that one.", id=review.superseded_by)]}
+        )
+    return old
 
 
 def _place(session: Session, scope: Scope, data: dict) -> dict | ResponseOutcome:
@@ -174,6 +200,7 @@ def _store(session, user, scope, version, compiled, data, answers, place, settin
         "admin_unit_code": visit.admin_unit_code,
         "province_code": visit.province_code,
         "device_id": data.get("device_id") or device_id,
+        "corrects_id": data.get("corrects_id"),
     }
     if not list(session.scalars(insert_ignoring_duplicates(session, SurveyResponse.__table__), [row])):
         return ResponseOutcome("duplicate")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from server.errors import Conflict, InvalidInput, NotFound
 from server.limits import ID_MAX
 from server.models import User
-from surveys.definition import DefinitionError, compile_definition
+from surveys.definition import DefinitionError, compile_definition, label_text
 from surveys.models import Survey, SurveyVersion
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -57,8 +57,8 @@ def create_survey(
     check(definition)
     survey = Survey(
         code=code,
-        title=definition["title"],
-        description=definition.get("description", ""),
+        title=label_text(definition["title"], "vi")[:300],
+        description=label_text(definition.get("description", ""), "vi"),
         created_by_id=user.id if user else None,
     )
     session.add(survey)
@@ -98,8 +98,8 @@ def add_version(
         created_by_id=user.id if user else None,
     )
     session.add(version)
-    survey.title = definition["title"]
-    survey.description = definition.get("description", "")
+    survey.title = label_text(definition["title"], "vi")[:300]
+    survey.description = label_text(definition.get("description", ""), "vi")
     session.flush()
     return version, True
 

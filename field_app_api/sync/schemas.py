@@ -42,6 +42,20 @@ class ChangesQueryArgsSchema(ma.Schema):
     limit = ma.fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
 
 
+class ReviewFeedSchema(ma.Schema):
+    """The review of one of the team's records: a has_issues comment tells the team what to correct."""
+
+    id = ma.fields.Integer()
+    record_kind = ma.fields.String()
+    record_id = ma.fields.UUID()
+    state = ma.fields.String(metadata={"description": "received, approved, has_issues or rejected"})
+    comment = ma.fields.String()
+    version = ma.fields.Integer()
+    superseded_by = ma.fields.UUID(allow_none=True, metadata={"description": "The correction that replaced it"})
+    reviewed_at = ma.fields.AwareDateTime(allow_none=True)
+    updated_at = ma.fields.AwareDateTime()
+
+
 class ChangesSchema(ma.Schema):
     cursor = ma.fields.String(metadata={"description": "Send it with the next pull"})
     has_more = ma.fields.Boolean(metadata={"description": "Pull again at once with the new cursor"})
@@ -55,3 +69,4 @@ class ChangesSchema(ma.Schema):
             "(a cancelled one is no longer asked for)"
         },
     )
+    reviews = ma.fields.List(ma.fields.Nested(ReviewFeedSchema))

@@ -21,6 +21,7 @@ from server.models.records import (
     Finding,
     Visit,
 )
+from server.models.reviews import Review, ReviewEvent
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
 from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
@@ -50,6 +51,8 @@ __all__ = [
     "EquipmentCheck",
     "FieldRecord",
     "Finding",
+    "Review",
+    "ReviewEvent",
     "Site",
     "Team",
     "Ticket",

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from server import cursors
 from server.auth import MANAGER_ROLES, Scope
-from server.models import PlannedVisit, Site, Ticket, User
+from server.models import PlannedVisit, Review, Site, Ticket, User
+from server.services.reviews import visible_reviews
 from server.services.sites import visible_sites
 from server.services.tickets import REPORTER_HEARS_CLOSE_FOR, visible_tickets
 from server.services.visit_plans import visible_planned_visits
@@ -107,5 +108,6 @@ FEEDS.extend(
         Feed("sites", Site, lambda user, scope: visible_sites(scope)),
         Feed("tickets", Ticket, _tickets_for),
         Feed("planned_visits", PlannedVisit, _planned_visits_for),
+        Feed("reviews", Review, visible_reviews),
     ]
 )

@@ -1,6 +1,8 @@
 """Surveys: list, detail, versions, XLSForm import, and answers (one response at a time; phones also sync them)."""
 
-from flask import current_app
+from pathlib import PurePath
+
+from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import Blueprint
@@ -11,8 +13,9 @@ from server.errors import Forbidden, InvalidInput
 from server.extensions import db
 from server.labels import label
 from server.services.ingest import IngestSettings
-from surveys import responses, services
+from surveys import exports, responses, services
 from surveys.api.schemas import (
+    ResponseExportArgsSchema,
     SurveyCreateSchema,
     SurveyListSchema,
     SurveyResponseListSchema,
@@ -26,8 +29,10 @@ from surveys.api.schemas import (
     XLSFormImportSchema,
     XLSFormUploadSchema,
 )
+from surveys.responses import compiled_version
 from surveys.xlsform import XLSFormError, read_xlsform
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 blp = Blueprint("surveys", __name__, description="Surveys and checklists: versions, XLSForm import, answers")
 SECURITY = [{"bearerAuth": []}]
 AUTHORS = MANAGER_ROLES
@@ -60,30 +65,28 @@ class Surveys(MethodView):
 @blp.alt_response(200, schema=XLSFormImportSchema, description="Same content as the latest version: nothing new")
 @blp.doc(security=SECURITY)
 def import_xlsform(files, args):
-    """Import an XLSForm (.xlsx) as a new survey, or as a new version of the survey with the same code.
+    """Import an XLSForm as a new survey, or as a new version of the survey with the same code.
 
-    Whatever cannot be imported is listed with its sheet, row and column; unless `skip_unsupported` is set,
-    any such item stops the import (422) so nothing is dropped unnoticed."""
+    pyxform judges the form: one it rejects is a 422 with its message and the sheet, row and column it names.
+    What fieldops cannot act on is imported as warnings kept with the version. The CSV file of a
+    select_one_from_file question is sent as `files` beside the form."""
     upload = files["file"]
+    extra = {PurePath(item.filename or "").name: item.read() for item in files.get("files", [])}
     try:
-        result = read_xlsform(upload.read(), upload.filename or "form.xlsx")
+        result = read_xlsform(upload.read(), upload.filename or "form.xlsx", extra)
     except XLSFormError as error:
         issues = [issue.as_dict() for issue in error.issues]
-        raise InvalidInput({"file": issues}, "The XLSForm cannot be imported.") from error
-    issues = [issue.as_dict() for issue in result.unsupported]
-    if issues and not args["skip_unsupported"]:
         raise InvalidInput(
-            {"file": issues},
-            f"{len(issues)} item(s) of the form are not supported; fix them, or send skip_unsupported=true "
-            "to import the rest.",
-        )
+            {"file": issues}, gettext("The XLSForm cannot be imported: %(reason)s", reason=issues[0]["message"])
+        ) from error
+    warnings = [issue.as_dict() for issue in result.warnings]
     code = args.get("code") or services.slugify(result.code)
     source_name = (upload.filename or "") + (f" (form version {result.form_version})" if result.form_version else "")
     version, created = services.save_by_code(
-        db.session, current_user(), code, result.definition, "xlsform", source_name, issues
+        db.session, current_user(), code, result.definition, "xlsform", source_name, warnings
     )
     db.session.commit()
-    return {"created": created, "version": version, "unsupported": issues}, 201 if created else 200
+    return {"created": created, "version": version, "warnings": warnings}, 201 if created else 200
 
 
 @blp.route("/surveys/<int:survey_id>")
@@ -144,6 +147,38 @@ def submit(data, survey_id, number):
         raise InvalidInput(outcome.errors)
     db.session.commit()
     return outcome.response, 201 if outcome.status == "created" else 200
+
+
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+EXPORTS = {200: {"content": {"text/csv": _FILE, XLSX: _FILE}}}
+
+
+@blp.route("/surveys/<int:survey_id>/versions/<int:number>/export")
+@login_required()
+@blp.arguments(ResponseExportArgsSchema, location="query")
+@blp.response(200)
+@blp.doc(security=SECURITY, responses=EXPORTS)
+def export_responses(args, survey_id, number):
+    """The responses to one version in your jurisdiction as a file: a column per question, headers and chosen
+    answers in `language`; CSV (a repeat's entries with `repeat=`) or XLSX (a sheet per repeat). Streamed."""
+    version = services.get_version(db.session, survey_id, number)
+    scope = current_scope()
+    name = f"{version.survey.code}-v{version.number}"
+    if args["format"] == "xlsx":
+        if args.get("repeat"):
+            raise InvalidInput({"repeat": [gettext("Only with format=csv: the XLSX has a sheet per repeat.")]})
+        data = exports.xlsx_file(db.session, scope, version, args["language"])
+        return Response(data, content_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    repeat = args.get("repeat")
+    if repeat is not None and repeat not in compiled_version(version).repeats:
+        raise InvalidInput({"repeat": [gettext("No repeat %(name)s in this version.", name=repeat)]})
+    lines = exports.csv_lines(db.session, scope, version, args["language"], repeat)
+    filename = f"{name}-{repeat}.csv" if repeat else f"{name}.csv"
+    return Response(
+        stream_with_context(lines),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @blp.route("/surveys/<int:survey_id>/responses")

@@ -27,7 +27,8 @@ class SurveyVersionSchema(SurveyVersionSummarySchema):
     code = ma.fields.String()
     definition = ma.fields.Dict(metadata={"description": "Questions, groups, repeats and mapping rules"})
     import_report = ma.fields.List(
-        ma.fields.Dict(), metadata={"description": "What an XLSForm import did not carry over (sheet, row, column)"}
+        ma.fields.Dict(),
+        metadata={"description": "Warnings of an XLSForm import: what was not imported (sheet, row, column)"},
     )
     updated_at = ma.fields.AwareDateTime()
 
@@ -78,7 +79,16 @@ class SurveyVersionListSchema(ma.Schema):
 
 
 class XLSFormUploadSchema(ma.Schema):
-    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    file = ma.fields.Raw(
+        required=True,
+        metadata={"type": "string", "format": "binary", "description": "The XLSForm (.xlsx, .xls, .csv or .md)"},
+    )
+    files = ma.fields.List(
+        ma.fields.Raw(metadata={"type": "string", "format": "binary"}),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "The CSV files of select_one_from_file questions, by their file names"},
+    )
 
 
 class XLSFormImportArgsSchema(ma.Schema):
@@ -88,13 +98,6 @@ class XLSFormImportArgsSchema(ma.Schema):
             validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,99}$", error="2-100 characters: a-z, 0-9, _ and -."),
         ],
         metadata={"description": "Survey to create or add a version to (default: the form_id setting)"},
-    )
-    skip_unsupported = ma.fields.Boolean(
-        load_default=False,
-        metadata={
-            "description": "Import what is supported and list the rest; by default anything unsupported "
-            "stops the import with the list"
-        },
     )
 
 
@@ -108,7 +111,10 @@ class ImportIssueSchema(ma.Schema):
 class XLSFormImportSchema(ma.Schema):
     created = ma.fields.Boolean(metadata={"description": "False when the content equals the latest version"})
     version = ma.fields.Nested(SurveyVersionSchema)
-    unsupported = ma.fields.List(ma.fields.Nested(ImportIssueSchema))
+    warnings = ma.fields.List(
+        ma.fields.Nested(ImportIssueSchema),
+        metadata={"description": "What fieldops could not act on and did not import (kept on the version)"},
+    )
 
 
 class SurveyResponseSchema(FieldRecordSchema):
@@ -128,6 +134,12 @@ class SurveyResponseSchema(FieldRecordSchema):
     version = ma.fields.Integer(attribute="version_number", dump_only=True)
     records = ma.fields.List(
         ma.fields.Dict(), dump_only=True, metadata={"description": "Field records made from the answers"}
+    )
+    corrects = ma.fields.UUID(
+        attribute="corrects_id",
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The response this one corrects (after a review found issues): a new version"},
     )
 
     @ma.validates_schema
@@ -152,3 +164,41 @@ class SurveyResponseQueryArgsSchema(PageArgsSchema):
     admin_unit = ma.fields.String(validate=validate.Length(min=2, max=5))
     since = ma.fields.AwareDateTime(metadata={"description": "observed_at >= since"})
     until = ma.fields.AwareDateTime(metadata={"description": "observed_at < until"})
+
+
+class ReviewSchema(ma.Schema):
+    """``POST .../review``: the decision and the version it was made on."""
+
+    state = ma.fields.String(required=True, validate=validate.OneOf(("approved", "has_issues", "rejected")))
+    version = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    comment = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ReviewStateSchema(ma.Schema):
+    record_kind = ma.fields.String()
+    record_id = ma.fields.UUID()
+    state = ma.fields.String()
+    version = ma.fields.Integer()
+    comment = ma.fields.String()
+    reviewer_id = ma.fields.Integer(allow_none=True)
+    reviewed_at = ma.fields.AwareDateTime(allow_none=True)
+    superseded_by = ma.fields.UUID(allow_none=True)
+
+
+class ResponseExportArgsSchema(ma.Schema):
+    format = ma.fields.String(
+        load_default="csv",
+        validate=validate.OneOf(("csv", "xlsx")),
+        metadata={
+            "description": "csv (default; UTF-8 with BOM) or xlsx (a sheet for the responses and one per repeat)"
+        },
+    )
+    language = ma.fields.String(
+        load_default="vi",
+        validate=validate.OneOf(("vi", "en")),
+        metadata={"description": "Language of the headers and of chosen answers"},
+    )
+    repeat = ma.fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "CSV only: the entries of this repeat, one row each"},
+    )

@@ -2,7 +2,7 @@
 
 import copy
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.demo import load_demo as load_core_demo
 from surveys import load_demo
@@ -44,10 +44,10 @@ def test_a_code_is_taken_once(client, make_user):
 def test_an_invalid_definition_is_a_422_naming_the_question(client, make_user):
     _, headers = make_user("admin")
     broken = copy.deepcopy(DEFINITION)
-    broken["questions"][1]["constraint"] = "regex(., '[0-9]')"
+    broken["questions"][1]["constraint"] = "jr:choice-name(., '${books}')"
     reply = client.post("/api/v1/surveys", json={"code": "library", "definition": broken}, headers=headers)
     errors = assert_problem(reply, 422)["errors"]
-    assert "regex() is not supported" in errors["definition"]["questions"]["books"]["constraint"][0]
+    assert "jr:choice-name() is not supported" in errors["definition"]["questions"]["books"]["constraint"][0]
 
 
 def test_new_content_is_a_new_version_and_old_versions_stay(client, make_user):
@@ -115,3 +115,23 @@ def test_demo_data_has_synthetic_responses_that_made_records(db):
     assert responses and all(response.device_id == DEMO_DEVICE for response in responses)
     assert any(record["type"] == "equipment_check" for response in responses for record in response.records)
     assert "already loaded" in lines[0]
+
+
+def test_demo_data_has_reviewed_responses_in_every_state(db):
+    """Approved, has_issues, rejected and received demo responses, one corrected by its author; loading again
+    changes nothing."""
+    from server.models import Review, ReviewEvent
+
+    load_core_demo(db.session, seed=3)
+    states = {
+        response.id: db.session.scalar(select(Review.state).where(Review.record_id == response.id)) or "received"
+        for response in db.session.scalars(select(SurveyResponse))
+    }
+    assert {"received", "approved", "has_issues", "rejected"} <= set(states.values())
+    corrections = list(db.session.scalars(select(SurveyResponse).where(SurveyResponse.corrects_id.is_not(None))))
+    assert len(corrections) == 1
+    old = db.session.scalar(select(Review).where(Review.record_id == corrections[0].corrects_id))
+    assert old.state == "has_issues" and old.superseded_by == corrections[0].id
+    events = db.session.scalar(select(func.count()).select_from(ReviewEvent))
+    load_demo(db.session, seed=3)
+    assert db.session.scalar(select(func.count()).select_from(ReviewEvent)) == events

@@ -43,12 +43,14 @@ def test_references_must_name_questions_in_reach():
         definition(
             {"name": "a", "type": "integer", "label": "A", "relevant": "${nope} > 1"},
             {"name": "r", "type": "repeat", "questions": [{"name": "x", "type": "integer", "label": "X"}]},
-            {"name": "b", "type": "integer", "label": "B", "constraint": ". < ${x}"},
+            {"name": "b", "type": "integer", "label": "B", "constraint": ". < sum(${x})"},
             {"name": "c", "type": "integer", "label": "C", "relevant": ". > 1"},
+            {"name": "d", "type": "calculate", "calculation": "${d} + 1"},
         )
     )["questions"]
     assert errors["a"]["relevant"] == ["${nope} is not a question of this survey."]
-    assert errors["b"]["constraint"] == ["${x} is inside repeat r."]
+    assert "b" not in errors  # from outside its repeat, ${x} is the list of its answers
+    assert errors["d"]["calculation"] == ["${d} refers to the question itself."]
     assert "only in a constraint" in errors["c"]["relevant"][0]
 
 

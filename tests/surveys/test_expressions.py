@@ -63,10 +63,11 @@ def test_references_and_self_are_known_after_parsing():
 @pytest.mark.parametrize(
     "source, fragment",
     [
-        ("regex(., '[0-9]+')", "regex() is not supported"),
+        ("jr:choice-name(., '${a}')", "jr:choice-name() is not supported"),
         ("/data/q = 1", "paths are not supported"),
         ("q = 1", "refer to answers as ${name}"),
         ("__import__('os')", "__import__() is not supported"),
+        ("round()", "takes 1 argument(s), not 0"),
         (". >= ", "ends too early"),
         ("(1 + 2", "Expected ')'"),
         ("selected(${a})", "takes 2 argument(s)"),
@@ -83,7 +84,7 @@ def test_bad_or_unsupported_expressions_are_refused(source, fragment):
 def test_unsupported_is_told_apart_from_malformed():
     """The importer reports unsupported functions as such (not as typos)."""
     with pytest.raises(ExpressionError) as caught:
-        parse("today() > ${d}")
+        parse("indexed-repeat(${d}, ${r}, 1) > 1")
     assert caught.value.unsupported
 
 

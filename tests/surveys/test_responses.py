@@ -110,7 +110,7 @@ def test_a_response_without_visit_gets_one(client, db, builtin, member, site):
     survey = builtin["commune_service_centre_checklist"]
     stored = submit(client, survey, headers, response(WORKING, site.id)).get_json()
     made = db.session.get(Visit, uuid.UUID(stored["visit_id"]))
-    assert made.site_id == site.id and made.purpose.startswith("Survey: Commune public-administration")
+    assert made.site_id == site.id and made.purpose.startswith("Survey: Bảng kiểm Trung tâm phục vụ hành chính công xã")
 
 
 def test_site_alone_places_the_response(client, builtin, member, site):

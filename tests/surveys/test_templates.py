@@ -84,3 +84,31 @@ def test_repeat_errors_are_keyed_by_entry(client, builtin, member, site):
     assert set(errors["readings"]["0"]) == {"signal_dbm"}
     assert set(errors["readings"]["1"]) == {"spot", "signal_dbm"}
     assert errors["colour"] == ["Not a question here."]
+
+
+TEXT_KEYS = ("title", "description", "label", "hint", "constraint_message", "required_message")
+SAME_IN_BOTH = {"Viettel", "VNPT", "FPT", "MobiFone", "VinaPhone", "Vietnamobile", "2G", "3G", "4G", "5G"}
+SAME_IN_BOTH |= {"Hmông", "Dao", "Tày", "Thái", "Nùng", "Mường", "Khmer"}
+
+
+def _texts(node, where=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in TEXT_KEYS:
+                yield f"{where}.{key}", value
+            if key != "maps_to":
+                yield from _texts(value, f"{where}.{node.get('name', key)}")
+    elif isinstance(node, list):
+        for item in node:
+            yield from _texts(item, where)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_text_of_the_templates_is_in_vietnamese_and_english(code):
+    """Every title, label, hint, message and choice of the built-in templates in both languages."""
+    texts = list(_texts(builtin_templates()[code]))
+    assert len(texts) > 20
+    for where, text in texts:
+        assert isinstance(text, dict) and set(text) == {"en", "vi"}, where
+        assert text["vi"].strip() and text["en"].strip(), where
+        assert text["vi"] != text["en"] or text["en"] in SAME_IN_BOTH, where

@@ -59,8 +59,14 @@ def workbook(survey_rows=SURVEY_ROWS, header=SURVEY_HEADER, choices=CHOICES, set
 UNSUPPORTED_HEADER = (*SURVEY_HEADER, "calculation")
 UNSUPPORTED_ROWS = [
     ("text", "village", "Village", "yes", "", "", "", ""),
-    ("integer", "households", "Households", "yes", "regex(., '^[0-9]+$')", "", "", ""),  # row 3, column E
-    ("calculate", "double", "", "", "", "", "", "${households} * 2"),  # row 4: type (A) and calculation (H)
-    ("image", "photo", "Photo of the centre", "", "", "", "", ""),  # row 5, column A
-    ("text", "comment", "Comment", "", "", "", "${double} > 10", ""),  # row 6, column G: refers to double
+    ("integer", "households", "Households", "yes", "jr:choice-name(., '${village}')", "", "", ""),  # row 3, E
+    ("calculate", "double", "", "", "", "", "", "indexed-repeat(${households}, ${village}, 1)"),  # row 4, H
+    ("audio", "voice", "Say the village name", "", "", "", "", ""),  # row 5, A
+    ("text", "comment", "Comment", "", "", "", "${double} > 10", ""),  # row 6, G: refers to double
+    ("start", "started", "", "", "", "", "", ""),  # row 7: metadata
 ]
+
+
+def survey_only(rows, choices=None) -> bytes:
+    """A workbook from its survey rows (the first is the header) and optional choice rows."""
+    return workbook(rows[1:], rows[0], choices=choices, settings=None)

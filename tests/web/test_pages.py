@@ -27,7 +27,7 @@ def test_every_vocabulary_has_a_label_for_each_code():
         "team_kind": TEAM_KINDS,
         "role": ROLES,
         "service": SERVICES,
-        "record_kind": (*RECORD_MODELS, "ticket"),
+        "record_kind": (*RECORD_MODELS, "ticket", "survey_response"),
         "condition": CONDITIONS,
         "severity": SEVERITIES,
         "priority": PRIORITIES,
