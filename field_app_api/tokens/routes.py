@@ -13,8 +13,8 @@ from field_app_api.tokens.schemas import (
     TokenSchema,
 )
 from server.auth import current_user, hash_token, login_required, token_ttl_days
-from server.errors import NotFound, Unauthorized
-from server.extensions import db
+from server.errors import NotFound, ProblemSchema, Unauthorized
+from server.extensions import PROBLEM_CONTENT_TYPE, db
 from server.models import ApiToken
 from server.security import check_sign_in_allowed, count_failed_sign_in
 from server.services.access import managed_user, may_manage
@@ -67,8 +67,19 @@ def revoke(token_id):
 @blp.route("/sign-in", methods=["POST"])
 @blp.arguments(DeviceSignInSchema)
 @blp.response(201, IssuedTokenSchema)
-@blp.alt_response(401, description="Wrong user name or password (one answer for every failure)")
-@blp.alt_response(429, description="Too many failed sign-ins for this account or address; see Retry-After")
+@blp.alt_response(
+    401,
+    schema=ProblemSchema,
+    content_type=PROBLEM_CONTENT_TYPE,
+    description="Wrong user name or password (one answer for every failure)",
+)
+@blp.alt_response(
+    429,
+    schema=ProblemSchema,
+    content_type=PROBLEM_CONTENT_TYPE,
+    description="Too many failed sign-ins for this account or address; see Retry-After",
+)
+@blp.doc(security=[])
 def device_sign_in(data):
     """A phone signs in with a user name and password and gets its own token (revocable on its own, listed
     with the person's devices). Failed attempts count like those of the sign-in page."""
