@@ -125,7 +125,7 @@ def server(request, tmp_path_factory):
         tickets.transition(db.session, coordinator, ticket, "assign", team_id=team.id, scope=scope_for(coordinator))
         _, admin_token = issue_token(db.session, admin, "test")
         db.session.commit()
-        ids = {"ticket": ticket.id, "team": team.id}
+        ids = {"ticket": ticket.id, "team": team.id, "member": member.id}
         db.session.remove()
     with served(app) as base:
         yield base, app, ids, {"Authorization": f"Bearer {admin_token}"}
@@ -341,6 +341,25 @@ def test_ticket_resolved_offline_syncs(server, browser):
         assert ticket["status"] == "resolved"
         resolved = [event for event in ticket["events"] if event["action"] == "resolve"]
         assert resolved and resolved[0]["comment"] == "Đã khởi động lại thiết bị"
+
+        # A record made offline, then the coordinator revokes the phone's tokens: the next sync says so and
+        # keeps the unsent record.
+        page.wait_for_selector("body[data-sync=done]", timeout=60_000)
+        context.set_offline(True)
+        open_form(page, "visit")
+        page.fill("input[name=purpose]", "Sau khi bị thu hồi")
+        save(page)
+        client = app.test_client()
+        for token in client.get(f"/api/v1/tokens?user_id={ids['member']}", headers=admin).get_json()["items"]:
+            if token["revoked_at"] is None:
+                assert client.delete(f"/api/v1/tokens/{token['id']}", headers=admin).status_code == 204
+        context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        page.wait_for_selector("#revoked", timeout=60_000)
+        with app.test_request_context(), force_locale("vi"):
+            signed_out = gettext("This phone was signed out by your coordinator.")
+        assert signed_out in page.inner_text("#revoked")
+        assert page.evaluate(OUTBOX_STATES).count("waiting") == 1, "the unsent record is kept"
         assert only_local(requests, base) == []
         assert errors == []
     finally:
