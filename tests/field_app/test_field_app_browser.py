@@ -364,3 +364,52 @@ def test_ticket_resolved_offline_syncs(server, browser):
         assert errors == []
     finally:
         context.close()
+
+
+def test_enrolment_qr_signs_in_and_sign_out_wipes(server, browser):
+    """A picture of the coordinator's enrolment QR code signs the phone in with that token; signing out with an
+    empty outbox revokes the token and leaves nothing of the person's data on the phone."""
+    import segno
+
+    base, app, ids, admin = server
+    client = app.test_client()
+    issued = client.post("/api/v1/tokens", json={"user_id": ids["member"], "label": "QR phone"}, headers=admin)
+    token = issued.get_json()["token"]
+    picture = io.BytesIO()
+    segno.make_qr(f'{{"server":"{base}","token":"{token}"}}').save(picture, kind="png", scale=8)
+    context, page, requests, errors = phone(browser, base)
+    try:
+        page.goto(f"{base}/app/")
+        page.set_input_files(
+            "input[name=qr_picture]", {"name": "qr.png", "mimeType": "image/png", "buffer": picture.getvalue()}
+        )
+        page.wait_for_selector("a.tile")
+        page.wait_for_selector("body[data-sync=done]", timeout=60_000)
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert page.evaluate(OUTBOX_STATES) == []
+        page.click("#sign-out")
+        page.wait_for_selector("input[name=username]")
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        left = page.evaluate(
+            """async () => {
+                const db = await new Promise((ok) => {
+                    const opening = indexedDB.open('fieldops');
+                    opening.onsuccess = () => ok(opening.result);
+                });
+                const count = (name) => new Promise((ok) => {
+                    const r = db.transaction(name).objectStore(name).count(); r.onsuccess = () => ok(r.result);
+                });
+                const result = {sites: await count('sites'), tickets: await count('tickets'), token: null};
+                result.token = await new Promise((ok) => {
+                    const r = db.transaction('meta').objectStore('meta').get('token');
+                    r.onsuccess = () => ok(r.result ?? null);
+                });
+                db.close();
+                return result;
+            }"""
+        )
+        assert left == {"sites": 0, "tickets": 0, "token": None}
+        assert only_local(requests, base) == []
+        assert errors == []
+    finally:
+        context.close()
