@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, redirect, request
 from flask_babel import force_locale, get_translations, gettext
 
 from server.assets import send_asset
@@ -129,6 +129,3 @@ def catalogue_json(locale: str):
     response.headers["Cache-Control"] = "public, no-cache"
     return response.make_conditional(request)
 
-
-def dist_folder() -> Path:
-    return Path(current_app.config.get("FIELD_APP_DIST", DIST))
