@@ -128,4 +128,3 @@ def catalogue_json(locale: str):
     response.set_etag(hashlib.sha256(body).hexdigest()[:16])
     response.headers["Cache-Control"] = "public, no-cache"
     return response.make_conditional(request)
-
