@@ -5,7 +5,7 @@ import { clear, h } from "./dom.js";
 import { LANGUAGES, _, formatDateTime, label, loadCatalogue, locale } from "./i18n.js";
 import { uuid } from "./geo.js";
 import { CONFLICT, RECORD, REJECTED, SENT, TICKET_ACTION, WAITING, newItem, resend, summary } from "./outbox.js";
-import { OUTBOX, PHOTOS, pushAll } from "./push.js";
+import { OUTBOX, PHOTOS, pruneSent, pushAll } from "./push.js";
 import { refreshWorkingSet } from "./working.js";
 import { recordForm, surveyForm } from "./ui/forms.js";
 import { sitesScreen } from "./ui/sites.js";
@@ -81,6 +81,7 @@ export async function syncNow() {
     if (status === 401) return signedOutByCoordinator();
     setStatus(status === 200 ? _("Up to date: %(time)s", { time: formatDateTime(Date.now()) }) : _("No link to the server."));
     if (status === 200) await pushAll({ store, api: app.api, deviceId: await getMeta("device_id") }); // ticket versions pulled
+    if (status === 200) await pruneSent({ store });
     document.body.dataset.sync = status === 200 ? "done" : "failed";
   } catch (error) {
     document.body.dataset.sync = "failed";

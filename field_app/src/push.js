@@ -190,3 +190,20 @@ export async function pushAll(options) {
   const tickets = await pushTicketActions(options);
   return { records, photos, tickets, stop: tickets.stop, retryAt: tickets.retryAt };
 }
+
+/** Forget what the server has had for a while (`keepMs`, a week by default): sent records and ticket actions,
+ *  and their photos. Nothing waiting, rejected or in conflict is ever removed here. */
+export async function pruneSent({ store, now = () => Date.now(), keepMs = 7 * 24 * 3600 * 1000 }) {
+  const cutoff = now() - keepMs;
+  const photos = await store.all(PHOTOS);
+  let removed = 0;
+  for (const item of await store.all(OUTBOX)) {
+    if (item.state !== SENT || !item.sent_at || item.sent_at > cutoff) continue;
+    const own = photos.filter((photo) => photo.record_id === item.id);
+    if (own.some((photo) => photo.state !== SENT)) continue; // a photo still to go keeps its record
+    for (const photo of own) await store.delete(PHOTOS, photo.id);
+    await store.delete(OUTBOX, item.id);
+    removed += 1;
+  }
+  return removed;
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { CONFLICT, RECORD, REJECTED, SENT, TICKET_ACTION, WAITING, newItem } from "../src/outbox.js";
-import { OUTBOX, PHOTOS, pushAll, pushPhotos, pushRecords, pushTicketActions } from "../src/push.js";
+import { OUTBOX, PHOTOS, pruneSent, pushAll, pushPhotos, pushRecords, pushTicketActions } from "../src/push.js";
 import { MemoryStore } from "./memory-store.js";
 
 let counter = 0;
@@ -220,4 +220,22 @@ test("actions queued one after another on a ticket each go out on the version th
   assert.equal(report.sent, 2);
   assert.equal(report.conflicts, 0);
   assert.deepEqual(ticket, { id: 9, status: "resolved", version: 5 });
+});
+
+test("sent records are forgotten after a week, never waiting ones nor records whose photos are still to go", async () => {
+  const store = new MemoryStore();
+  const day = 24 * 3600 * 1000;
+  const old = { ...newItem(RECORD, visit(), { now: 1 }), state: SENT, sent_at: 1 };
+  const oldWithPhoto = { ...newItem(RECORD, visit(), { now: 1 }), state: SENT, sent_at: 1 };
+  const recent = { ...newItem(RECORD, visit(), { now: 1 }), state: SENT, sent_at: 9 * day };
+  const waiting = newItem(RECORD, visit(), { now: 1 });
+  const rejected = { ...newItem(RECORD, visit(), { now: 1 }), state: REJECTED };
+  for (const item of [old, oldWithPhoto, recent, waiting, rejected]) await store.put(OUTBOX, item);
+  await store.put(PHOTOS, { id: uuid(), record_id: old.id, state: SENT, blob: null });
+  await store.put(PHOTOS, { id: uuid(), record_id: oldWithPhoto.id, state: WAITING, blob: "bytes" });
+  const removed = await pruneSent({ store, now: () => 10 * day });
+  assert.equal(removed, 1);
+  const left = (await store.all(OUTBOX)).map((item) => item.id).sort();
+  assert.deepEqual(left, [oldWithPhoto.id, recent.id, waiting.id, rejected.id].sort());
+  assert.equal((await store.all(PHOTOS)).length, 1);
 });

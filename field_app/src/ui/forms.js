@@ -353,7 +353,11 @@ export async function surveyForm(versionId, previous) {
     answers: body ? body.answers : {},
     onChange: () => {},
   });
-  if (previous && previous.errors && previous.errors.answers) survey.showErrors(previous.errors.answers);
+  if (previous && previous.errors && previous.errors.answers) {
+    // The server lists messages per question; the form engine shows one text per question.
+    const flat = (messages) => (Array.isArray(messages) ? messages.flat(Infinity).join(" ") : messages);
+    survey.showErrors(Object.fromEntries(Object.entries(previous.errors.answers).map(([name, messages]) => [name, flat(messages)])));
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const problems = survey.validate();
