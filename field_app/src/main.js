@@ -6,6 +6,7 @@ import { LANGUAGES, _, formatDateTime, label, loadCatalogue, locale } from "./i1
 import { uuid } from "./geo.js";
 import { CONFLICT, RECORD, REJECTED, SENT, TICKET_ACTION, WAITING, newItem, resend, summary } from "./outbox.js";
 import { OUTBOX, PHOTOS, pruneSent, pushAll } from "./push.js";
+import { describe, fieldLabel } from "./records.js";
 import { refreshWorkingSet } from "./working.js";
 import { recordForm, surveyForm } from "./ui/forms.js";
 import { sitesScreen } from "./ui/sites.js";
@@ -392,22 +393,30 @@ function itemTitle(item) {
   return label(item.body.type, "record_kind");
 }
 
-function errorList(errors) {
+/** The server's reasons, each after the label of its field (a field the app has no label for: the reason alone). */
+function errorList(errors, type = null) {
   if (!errors) return null;
   return h(
     "ul",
     { class: "errors" },
-    Object.entries(errors).map(([field, messages]) =>
-      h("li", {}, h("code", {}, field), ": ", Array.isArray(messages) ? messages.flat(Infinity).join(" ") : JSON.stringify(messages)),
-    ),
+    Object.entries(errors).map(([field, messages]) => {
+      const name = fieldLabel(type, field);
+      const text = Array.isArray(messages) ? messages.flat(Infinity).join(" ") : reasons(messages);
+      return h("li", {}, name ? `${name}: ` : "", text);
+    }),
   );
+}
+
+/** Nested reasons (survey answers per question) as one text. */
+function reasons(value) {
+  if (value && typeof value === "object") return Object.values(value).map(reasons).join(" ");
+  return String(value);
 }
 
 async function outboxScreen() {
   const items = (await store.all(OUTBOX)).sort((a, b) => b.created_at - a.created_at);
   const photos = await store.all(PHOTOS);
   const states = STATE_LABELS();
-  const { describe } = await import("./records.js");
   shell(
     _("Outbox"),
     items.length ? null : h("p", {}, _("Nothing recorded yet.")),
@@ -426,7 +435,7 @@ async function outboxScreen() {
           h("br"),
           h("small", {}, formatDateTime(item.created_at), " ", item.kind === RECORD ? describe(item.body, label) : ""),
           itemPhotos.length ? h("small", { class: "photos" }, " · ", _("Photos sent: %(sent)s of %(count)s", { sent: sentPhotos, count: itemPhotos.length })) : null,
-          item.state === REJECTED || item.state === CONFLICT ? errorList(item.errors) : null,
+          item.state === REJECTED || item.state === CONFLICT ? errorList(item.errors, item.body.type) : null,
           item.state === REJECTED && item.kind === RECORD
             ? h("a", { class: "button", href: `#/${item.body.type === "survey_response" ? "edit-survey" : "edit"}/${item.id}` }, _("Correct and send again"))
             : null,

@@ -121,3 +121,22 @@ export function describe(body, label) {
       return "";
   }
 }
+
+/** What people read for a field the server names in its errors (never the code). */
+export function fieldLabel(type, name) {
+  const field = KINDS[type] && KINDS[type].fields.find((candidate) => candidate.name === name);
+  if (field) return field.label();
+  const common = {
+    lat: () => _("Place"),
+    lon: () => _("Place"),
+    site_id: () => _("Site"),
+    visit_id: () => _("Visit"),
+    observed_at: () => _("Time"),
+    asset_kind: () => _("Kind of equipment"),
+    asset_label: () => _("Name or model"),
+    evidence: () => _("Evidence (a record of yours)"),
+    comment: () => _("Comment"),
+    answers: () => _("Answers"),
+  };
+  return common[name] ? common[name]() : "";
+}

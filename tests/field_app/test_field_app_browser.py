@@ -23,7 +23,7 @@ from server.services.operators import load_operators
 from server.services.teams import create_team
 from server.services.users import set_password
 from server.spatial import point
-from tests.browser import PHONE, require_chromium, served
+from tests.browser import PHONE, fits_the_screen, require_chromium, served
 from tests.conftest import reset_postgis_database
 
 require_chromium()
@@ -31,6 +31,7 @@ require_chromium()
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "field_app"  # screenshots, git-ignored
 DIST = ROOT / "field_app" / "dist" / "index.html"
 # The survey form engine (field_app/src/forms/) is built apart; the survey part runs once it is in the tree.
 FORMS_ENGINE = ROOT / "field_app" / "src" / "forms" / "index.js"
@@ -131,6 +132,10 @@ def server(request, tmp_path_factory):
         yield base, app, ids, {"Authorization": f"Bearer {admin_token}"}
 
 
+def request_backend(app) -> str:
+    return "postgis" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else "spatialite"
+
+
 def jpeg(width: int = 2400, height: int = 1800) -> bytes:
     from PIL import Image
 
@@ -162,6 +167,8 @@ def sign_in(page, base: str) -> None:
     page.wait_for_selector("a.tile")
     page.wait_for_selector("body[data-sync=done]", timeout=60_000)
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    assert fits_the_screen(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
 
 def open_form(page, kind: str) -> None:
@@ -279,10 +286,14 @@ def test_offline_records_reach_the_server_once(server, browser):
         with app.test_request_context(), force_locale("vi"):
             reason = gettext("Looks like a citizen identity number: record counts and services only.")
         assert reason in page.inner_text(f"li[data-id='{refused[0]}']")
+        assert fits_the_screen(page)
+        page.screenshot(path=str(ARTIFACTS / f"outbox-rejected-{request_backend(app)}.png"), full_page=True)
 
         page.click(f"li[data-id='{refused[0]}'] a.button")
         page.wait_for_selector("form[data-kind=assistance_log]")
         assert reason in page.inner_text("p.error[data-for=outcome]"), "the reason is shown next to its field"
+        assert fits_the_screen(page)
+        page.screenshot(path=str(ARTIFACTS / f"correct-record-{request_backend(app)}.png"), full_page=True)
         page.fill("input[name=outcome]", "Đã hướng dẫn cài VNeID")
         save(page)
         states = wait_until_sent(page, made)

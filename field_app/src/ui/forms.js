@@ -247,7 +247,7 @@ export async function recordForm(kind, previous) {
   }
   const rest = errors ? Object.fromEntries(Object.entries(errors).filter(([name]) => !handled.has(name))) : null;
   form.append(
-    ...[rest && Object.keys(rest).length ? errorList(rest) : null, ...parts].filter(Boolean),
+    ...[rest && Object.keys(rest).length ? errorList(rest, kind) : null, ...parts].filter(Boolean),
     h("button", { type: "submit", class: "primary" }, previous ? _("Save and send again") : _("Save")),
   );
   form.addEventListener("submit", async (event) => {
@@ -342,7 +342,9 @@ export async function surveyForm(versionId, previous) {
   const form = h(
     "form",
     { novalidate: true, class: "survey-form" },
-    previous ? errorList(Object.fromEntries(Object.entries(previous.errors || {}).filter(([name]) => name !== "answers"))) : "",
+    previous
+      ? errorList(Object.fromEntries(Object.entries(previous.errors || {}).filter(([name]) => name !== "answers")), "survey_response")
+      : "",
     place.node,
     container,
     h("button", { type: "submit", class: "primary" }, previous ? _("Save and send again") : _("Save")),

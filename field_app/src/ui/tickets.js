@@ -118,7 +118,7 @@ export async function ticketScreen(ticketId) {
                 label(item.body.action, "ticket_action"),
                 " · ",
                 states[item.state],
-                item.errors ? errorList(item.errors) : null,
+                item.errors ? errorList(item.errors, TICKET_ACTION) : null,
                 item.current
                   ? h("p", {}, _("The ticket changed meanwhile. Now: %(status)s (version %(version)s).", {
                       status: label(item.current.status, "ticket_status"),
