@@ -21,7 +21,7 @@ PORT ?= 5000
 
 export SPATIALITE_LIBRARY_PATH ?= mod_spatialite
 
-.PHONY: run test lint spatialite db venv translations
+.PHONY: run test lint spatialite db venv translations app node-check
 
 venv: $(VENV)/.installed
 
@@ -68,7 +68,32 @@ db: venv spatialite
 	$(FLASK) admin-units load
 	$(FLASK) admin-units load-operators
 
-run: db
+# The field app (field_app/): an npm project bundled by esbuild into field_app/dist (git-ignored), served under
+# /app/. Node.js 20+ and npm install its packages from the lock file and build it; rebuilt when a source changes.
+APP := field_app
+APP_SOURCES := $(shell find $(APP)/src -type f 2>/dev/null) $(APP)/build.mjs
+NODE_OK := const [major] = process.versions.node.split("."); process.exit(Number(major) >= 20 ? 0 : 1)
+
+node-check:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "The field app needs Node.js 20 or newer with npm, and found none." >&2; \
+	  echo "Install them (e.g. apt-get install nodejs npm on Debian 13, or from https://nodejs.org), then rerun make." >&2; \
+	  exit 1; \
+	elif ! node -e '$(NODE_OK)'; then \
+	  echo "The field app needs Node.js 20 or newer; found $$(node --version). Install a newer one, then rerun make." >&2; \
+	  exit 1; \
+	fi
+
+$(APP)/node_modules/.installed: $(APP)/package.json $(APP)/package-lock.json | node-check
+	cd $(APP) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(APP)/dist/index.html: $(APP)/node_modules/.installed $(APP_SOURCES)
+	cd $(APP) && npm run --silent build
+
+app: $(APP)/dist/index.html
+
+run: db app
 	@token="$$($(FLASK) demo load --token-for demo_admin)" && \
 	echo "" && \
 	echo "fieldops on http://$(HOST):$(PORT) (demo data is SYNTHETIC)" && \
@@ -77,13 +102,16 @@ run: db
 	echo "  OpenAPI   http://$(HOST):$(PORT)/api/v1/openapi.json" && \
 	echo "  demo admin token (valid 30 days): $$token" && \
 	echo "  try: curl -H 'Authorization: Bearer $$token' http://$(HOST):$(PORT)/api/v1/me" && \
+	echo "  field app http://$(HOST):$(PORT)/app/  (on a phone: HOST=0.0.0.0, see the README)" && \
 	echo "  sign in at http://$(HOST):$(PORT)/login as (user name, password, role):" && \
 	$(FLASK) demo sign-ins | sed 's/^/    /' && \
 	echo "" && \
 	exec $(FLASK) run --host $(HOST) --port $(PORT)
 
-# SpatiaLite always; PostGIS too when FIELDOPS_TEST_DATABASE_URL names a database (it is passed through).
-test: venv spatialite
+# The field app's unit tests (node's test runner), then pytest: SpatiaLite always; PostGIS too when
+# FIELDOPS_TEST_DATABASE_URL names a database (it is passed through). The browser tests use the built app.
+test: venv spatialite app
+	cd $(APP) && npm test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -67,6 +67,10 @@ MATRIX = {
     "GET /api/v1/tokens":                               ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     "POST /api/v1/tokens":                              ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     "DELETE /api/v1/tokens/<int:token_id>":             ("401",     "404",        "404",         "404",          "2xx"),
+    # A phone signing in with a password (no token needed; here without a password: refused by the schema) and
+    # signing out (revokes the token it carries)
+    "POST /api/v1/tokens/sign-in":                      ("422",     "422",        "422",         "422",          "422"),
+    "DELETE /api/v1/tokens/current":                    ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     # Reference data
     "GET /api/v1/admin-units":                          ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
     "GET /api/v1/admin-units.geojson":                  ("401",     "2xx",        "2xx",         "2xx",          "2xx"),
@@ -335,6 +339,7 @@ def request_body(method: str, rule: str, role: str, world: World | None) -> dict
         "POST /visit-plans/new": {"data": {**plan, "communes": "04603"}},
         "POST /visit-plans/<int:plan_id>": {"data": {**plan, "version": 1, "title": "Thăm", "communes": "04603"}},
         "POST /api/v1/tokens": {"json": {"label": "new phone"}},
+        "POST /api/v1/tokens/sign-in": {"json": {"username": "nobody"}},
         "POST /api/v1/sites": {
             "json": {"name": "Thôn 9", "kind": "village", "lat": 21.73, "lon": 104.9, "admin_unit_code": "04603"}
         },

@@ -163,3 +163,12 @@ export async function runSpeedTest({
     upload_mbps: upload !== null ? mbps(uploaded, uploadMs) : null,
   };
 }
+
+/** What the browser tells of the link (Chrome on Android): a guess for the network type, never a measurement. */
+export function connectionHint() {
+  const connection = globalThis.navigator?.connection;
+  if (!connection) return null;
+  if (connection.type === "wifi" || connection.type === "ethernet") return "fixed_broadband";
+  if (connection.type === "none") return "none";
+  return { "slow-2g": "2g", "2g": "2g", "3g": "3g", "4g": "4g" }[connection.effectiveType] || null;
+}

@@ -33,6 +33,12 @@ class FieldRecordSchema(LatLonMixin, ma.Schema):
     observed_at = AwareDateTime(required=True, metadata={"description": "When it was seen, with offset"})
     lat = lat_field(required=True)
     lon = lon_field(required=True)
+    accuracy_m = ma.fields.Float(
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(min=0, max=100_000),
+        metadata={"description": "Accuracy of the GPS fix in metres, as the phone reports it"},
+    )
     site_id = id_field(allow_none=True)
     visit_id = ma.fields.UUID(allow_none=True)
     team_id = id_field(allow_none=True, metadata={"description": "Default: the author's team"})

@@ -5,9 +5,11 @@ from marshmallow import validate
 from webargs.fields import DelimitedList
 
 from field_app_api.common import AwareDateTime, ChangeSchema, LatLonMixin, id_field, lat_field, lon_field
+from server.auth import current_user
 from server.errors import ProblemSchema
 from server.models.records import CATEGORIES
 from server.models.tickets import ACTIONS, ACTIVE_STATUSES, LEVELS, PRIORITIES, STATUSES
+from server.services.tickets import allowed_actions
 
 RECORD_KINDS = ("visit", "equipment_check", "connectivity_reading", "assistance_log", "finding")
 
@@ -81,6 +83,13 @@ class StaleTicketProblemSchema(ProblemSchema):
 
 class TicketDetailSchema(TicketSchema):
     events = ma.fields.List(ma.fields.Nested(TicketEventSchema))
+    allowed_actions = ma.fields.Method(
+        "_allowed_actions",
+        metadata={"description": "The actions the caller may take now (the workflow's permission table)"},
+    )
+
+    def _allowed_actions(self, ticket) -> list[str]:
+        return allowed_actions(current_user(), ticket)
 
 
 class TicketQueryArgsSchema(ma.Schema):

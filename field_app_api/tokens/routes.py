@@ -1,21 +1,24 @@
+from flask import request
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from field_app_api.tokens.schemas import (
+    DeviceSignInSchema,
     IssuedTokenSchema,
     TokenCreateSchema,
     TokenListSchema,
     TokenQueryArgsSchema,
     TokenSchema,
 )
-from server.auth import current_user, login_required, token_ttl_days
-from server.errors import NotFound
-from server.extensions import db
+from server.auth import current_user, hash_token, login_required, token_ttl_days
+from server.errors import NotFound, ProblemSchema, Unauthorized
+from server.extensions import PROBLEM_CONTENT_TYPE, db
 from server.models import ApiToken
+from server.security import check_sign_in_allowed, count_failed_sign_in
 from server.services.access import managed_user, may_manage
-from server.services.users import enrol_device, revoke_device
+from server.services.users import check_password, enrol_device, revoke_device
 
 blp = Blueprint("tokens", __name__, url_prefix="/tokens", description="API tokens: issue, list, revoke")
 SECURITY = [{"bearerAuth": []}]
@@ -58,4 +61,47 @@ def revoke(token_id):
     if token is None or (token.user_id != actor.id and not may_manage(actor, token.user)):
         raise NotFound(gettext("No such token of yours or of someone you manage."))
     revoke_device(db.session, actor, token)
+    db.session.commit()
+
+
+@blp.route("/sign-in", methods=["POST"])
+@blp.arguments(DeviceSignInSchema)
+@blp.response(201, IssuedTokenSchema)
+@blp.alt_response(
+    401,
+    schema=ProblemSchema,
+    content_type=PROBLEM_CONTENT_TYPE,
+    description="Wrong user name or password (one answer for every failure)",
+)
+@blp.alt_response(
+    429,
+    schema=ProblemSchema,
+    content_type=PROBLEM_CONTENT_TYPE,
+    description="Too many failed sign-ins for this account or address; see Retry-After",
+)
+@blp.doc(security=[])
+def device_sign_in(data):
+    """A phone signs in with a user name and password and gets its own token (revocable on its own, listed
+    with the person's devices). Failed attempts count like those of the sign-in page."""
+    username = data["username"].strip()
+    check_sign_in_allowed(username)
+    user = check_password(db.session, username, data["password"])
+    if user is None:
+        count_failed_sign_in(username)
+        raise Unauthorized(gettext("Sign-in failed: the user name, the password or the token is not right."))
+    label = data["label"] or gettext("Phone signed in with a password")
+    row, clear = enrol_device(db.session, user, user, label, token_ttl_days())
+    db.session.commit()
+    return {**{name: getattr(row, name) for name in TokenSchema().fields}, "token": clear}
+
+
+@blp.route("/current", methods=["DELETE"])
+@login_required()
+@blp.response(204)
+@blp.doc(security=SECURITY)
+def revoke_current():
+    """Revoke the token this request carries (a phone signing out)."""
+    clear = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(clear)))
+    revoke_device(db.session, current_user(), token)
     db.session.commit()

@@ -31,3 +31,11 @@ class TokenQueryArgsSchema(ma.Schema):
 
 class TokenListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(TokenSchema))
+
+
+class DeviceSignInSchema(ma.Schema):
+    username = ma.fields.String(required=True, validate=validate.Length(min=1, max=150))
+    password = ma.fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+    label = ma.fields.String(
+        load_default="", validate=validate.Length(max=120), metadata={"description": "The device, e.g. its model"}
+    )

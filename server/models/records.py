@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.extensions import db
@@ -40,6 +40,7 @@ class FieldRecord:
     received_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True, nullable=False))
     h3_cell: Mapped[str] = mapped_column(String(16))
+    accuracy_m: Mapped[float | None] = mapped_column(Float)  # of the phone's GPS fix (metres, as the phone says)
     device_id: Mapped[str | None] = mapped_column(String(100))
     visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
