@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from field_app_api.common import SUPPORTED_YEARS, supported_moment
-from reports.areas import resolve_area
 from reports.exports import FORMATS
 from reports.parameters import DEFAULT_PERIOD_DAYS, PARTS, Area, Costs, Period, RankingOptions, Weights
 from reports.routes import REPORTS, respond
@@ -20,6 +19,7 @@ from server.auth import current_scope
 from server.errors import InvalidInput, NotFound
 from server.extensions import db
 from server.i18n import local_datetime, number, percent
+from server.indicators.areas import resolve_area
 from server.models import AdminUnit, Ticket
 from server.models.tickets import ACTIVE_STATUSES
 from server.services.calendar import VIETNAM

@@ -9,10 +9,11 @@ from marshmallow import validate
 from webargs.fields import DelimitedList
 
 from field_app_api.common import AwareDateTime
-from reports import assistance, indicators, tickets
+from reports import indicators
 from reports.exports import FORMATS
 from reports.parameters import DEFAULT_PERIOD_DAYS, PARTS, Costs, Period, Weights
 from reports.priorities import FACT_FIELDS
+from server.indicators import assistance, tickets
 
 WEIGHT_FIELDS = tuple(f"weight_{part.name}" for part in PARTS)
 _DEFAULT_WEIGHTS = Weights()

@@ -7,9 +7,10 @@ import pytest
 from shapely.geometry import box
 
 from maps import aggregates
-from maps.filters import Area, MapFilters, resolve_area
+from maps.filters import MapFilters
 from server.auth import Scope
 from server.errors import InvalidInput, NotFound
+from server.indicators.areas import Area, resolve_area
 from tests.maps import factory
 from tests.maps.factory import KHAO_MANG, LAM_BINH, LAO_CAI, TU_LE, TUYEN_QUANG
 
@@ -18,7 +19,7 @@ LAO_CAI_ONLY = Scope(provinces=frozenset({LAO_CAI}))
 
 
 def lao_cai() -> MapFilters:
-    return MapFilters(area=Area("province", LAO_CAI, "Lào Cai", LAO_CAI))
+    return MapFilters(area=Area(LAO_CAI, name="Lào Cai"))
 
 
 def test_dead_spot_counts_group_by_cell(db):
@@ -49,7 +50,7 @@ def test_dead_spot_filters(db):
         return sum(row[1] for row in aggregates.dead_spot_counts(db.session, EVERYWHERE, filters))
 
     assert total(MapFilters()) == 3
-    assert total(MapFilters(area=Area("commune", KHAO_MANG, "Khao Mang", LAO_CAI))) == 2
+    assert total(MapFilters(area=Area(LAO_CAI, KHAO_MANG, "Khao Mang"))) == 2
     assert total(MapFilters(since=now - timedelta(days=7))) == 2
     assert total(MapFilters(until=now - timedelta(days=7))) == 1
     assert total(MapFilters(network="3g")) == 1
@@ -176,7 +177,7 @@ def test_open_tickets_filters_and_limit(db):
 
     found = aggregates.open_tickets(db.session, EVERYWHERE, MapFilters(category="connectivity"), now, limit=2)
     assert len(found.tickets) == 2 and found.truncated and found.total == 4 and found.overdue == 4
-    commune = MapFilters(area=Area("commune", TU_LE, "Tú Lệ", LAO_CAI))
+    commune = MapFilters(area=Area(LAO_CAI, TU_LE, "Tú Lệ"))
     assert [t.title for t in aggregates.open_tickets(db.session, EVERYWHERE, commune, now).tickets] == ["power"]
 
 
@@ -226,7 +227,7 @@ def test_province_level_tickets_count_for_their_commune(db, make_site):
     result = aggregates.commune_indicators(db.session, EVERYWHERE, lao_cai(), now, "overdue_tickets")
     communes = {c.code: c for c in result.communes}
     assert communes[TU_LE].overdue_tickets == 1 and communes[KHAO_MANG].overdue_tickets == 1
-    commune = MapFilters(area=Area("commune", KHAO_MANG, "Khao Mang", LAO_CAI))
+    commune = MapFilters(area=Area(LAO_CAI, KHAO_MANG, "Khao Mang"))
     titles = [t.title for t in aggregates.open_tickets(db.session, EVERYWHERE, commune, now).tickets]
     assert titles == ["dead-spot cluster"]
     assert aggregates.open_tickets(db.session, EVERYWHERE, lao_cai(), now).total == 3

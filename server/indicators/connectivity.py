@@ -5,12 +5,12 @@ A site's status comes from the readings taken at it (``site_id``) in the period:
 no service = every reading was a dead spot; no fixed broadband = no reading on fixed broadband or fibre;
 no power = some reading said the power was off and none said it was on."""
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import Session
 
-from reports.parameters import Area, Period
-from reports.sql import BROADBAND_NETWORKS, count_if, in_period, key_column, place_conditions, ratio
 from server.auth import Scope
+from server.indicators.areas import Area, Period
+from server.indicators.sql import BROADBAND_NETWORKS, count_if, in_period, key_column, place_conditions, ratio
 from server.models import ConnectivityReading, Operator, Site
 
 R = ConnectivityReading
@@ -27,7 +27,7 @@ FIELDS = (
 )
 
 
-def _per_site(session: Session, scope: Scope, area: Area, period: Period, level: str):
+def _per_site(session: Session, scope: Scope, area: Area, period: Period, level: str, network: str | None = None):
     key = key_column(R, level)
     return (
         select(
@@ -39,15 +39,22 @@ def _per_site(session: Session, scope: Scope, area: Area, period: Period, level:
             count_if(R.power_available.is_(False)).label("power_off"),
             count_if(R.power_available.is_(True)).label("power_on"),
         )
-        .where(*place_conditions(R, scope, area, level), in_period(R.observed_at, period))
+        .where(
+            *place_conditions(R, scope, area, level),
+            in_period(R.observed_at, period),
+            R.network == network if network else true(),
+        )
         .group_by(key, R.site_id)
         .subquery("per_site")
     )
 
 
-def connectivity_by(session: Session, scope: Scope, area: Area, period: Period, level: str) -> dict[str, dict]:
-    """Per commune, province or H3 cell: the connectivity figures, in one pass over the readings."""
-    per_site = _per_site(session, scope, area, period, level)
+def connectivity_by(
+    session: Session, scope: Scope, area: Area, period: Period, level: str, network: str | None = None
+) -> dict[str, dict]:
+    """Per commune, province or H3 cell: readings, dead-spot readings, dead-spot share (dead / readings, None
+    without readings), fixed-broadband readings and the sites measured (with a reading at them) and lacking."""
+    per_site = _per_site(session, scope, area, period, level, network)
     s = per_site.c
     at_site = s.site_id.isnot(None)
     no_service = and_(at_site, s.dead == s.readings)

@@ -4,9 +4,9 @@ language support (counts only: the logs hold no citizen's identity)."""
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reports.parameters import Area, Period
-from reports.sql import in_period, key_column, place_conditions, ratio, week_start
 from server.auth import Scope
+from server.indicators.areas import Area, Period
+from server.indicators.sql import in_period, key_column, place_conditions, ratio, week_start
 from server.models import AdminUnit, AssistanceLog, Team
 
 A = AssistanceLog

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from reports.parameters import Area, Period
-from reports.sql import count_if, in_period, key_column, place_conditions, ratio
 from server.auth import Scope
+from server.indicators.areas import Area, Period, communes_in
+from server.indicators.sql import count_if, in_period, key_column, place_conditions, ratio
 from server.models import AdminUnit, Visit
 
 V = Visit
@@ -19,23 +19,13 @@ def visits_by(session: Session, scope: Scope, area: Area, period: Period, level:
     key = key_column(V, level)
     query = (
         select(key, count_if(in_period(V.observed_at, period)), func.max(V.observed_at))
-        .where(*place_conditions(V, scope, area, level), V.observed_at < period.until)
+        .where(*place_conditions(V, scope, area, level), period.before_end(V.observed_at))
         .group_by(key)
     )
     return {
         key_value: {"visits": int(count or 0), "last_visit_at": last}
         for key_value, count, last in session.execute(query)
     }
-
-
-def communes_in(scope: Scope, area: Area):
-    """SQL condition: the communes of the area that lie in the caller's jurisdiction."""
-    conditions = [AdminUnit.level == "commune", scope.unit_filter()]
-    if area.commune:
-        conditions.append(AdminUnit.code == area.commune)
-    elif area.province:
-        conditions.append(AdminUnit.parent_code == area.province)
-    return conditions
 
 
 def unvisited(session: Session, scope: Scope, area: Area, as_of: datetime, days: int) -> dict:

@@ -1,10 +1,10 @@
-"""SQL pieces the reports share, written once for PostgreSQL and SQLite."""
+"""SQL pieces the indicators share, written once for PostgreSQL and SQLite."""
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func
+from sqlalchemy import ColumnElement, Float, case, cast, func
 from sqlalchemy.orm import Session
 
-from reports.parameters import Area, Period
 from server.auth import Scope
+from server.indicators.areas import Area, Period
 
 LEVELS = ("commune", "province", "h3")
 BROADBAND_NETWORKS = ("fixed_broadband", "fiber")
@@ -44,7 +44,7 @@ def count_if(condition):
 
 
 def in_period(column, period: Period) -> ColumnElement[bool]:
-    return and_(column >= period.since, column < period.until)
+    return period.contains(column)
 
 
 def seconds_between(session: Session, start, end):
@@ -62,7 +62,8 @@ def week_start(session: Session, column):
 
 
 def ratio(numerator, denominator) -> float | None:
-    """``numerator / denominator`` rounded to 6 places; None when there is nothing to divide by."""
+    """``numerator / denominator`` rounded to 6 places; None when there is nothing to divide by. Every share
+    (dead-spot share, share working, on-time rate...) is this, so every page shows the same digits."""
     if not denominator:
         return None
     return round(numerator / denominator, 6)
