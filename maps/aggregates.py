@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import h3
 from flask_babel import lazy_gettext as _l
 from geoalchemy2.shape import to_shape
 from shapely.geometry import Point
@@ -16,11 +17,11 @@ from sqlalchemy.orm import Session
 from maps import hexes
 from maps.filters import MapFilters
 from server.auth import Scope
-from server.indicators import equipment, tickets
+from server.indicators import connectivity, equipment, tickets
 from server.indicators.areas import visible_units
 from server.indicators.figures import empty_figures, figures_by
 from server.indicators.sql import ratio
-from server.models import AdminUnit, ConnectivityReading, Site, Ticket
+from server.models import AdminUnit, Site, Ticket
 from server.models.records import CONDITIONS
 from server.models.tickets import ACTIVE_STATUSES
 from server.services.tickets import overdue_condition, queue_query
@@ -53,22 +54,18 @@ class DeadSpotGrid:
 
 
 def dead_spot_counts(session: Session, scope: Scope, filters: MapFilters) -> list[tuple[str, int, int]]:
-    """(H3 cell at the stored resolution, readings, dead spots) for the readings matching the filters."""
-    reading = ConnectivityReading
-    query = (
-        select(reading.h3_cell, func.count(), func.sum(case((reading.dead_spot, 1), else_=0)))
-        .where(
-            scope.filter(reading.admin_unit_code, reading.province_code),
-            filters.area.filter(reading.admin_unit_code, reading.province_code),
-            filters.period(reading.observed_at),
-        )
-        .group_by(reading.h3_cell)
-    )
-    if filters.network:
-        query = query.where(reading.network == filters.network)
+    """(H3 cell at the stored resolution, readings, dead spots) for the readings matching the filters, from the
+    indicator core; a box keeps the cells whose centre lies in it."""
+    rows = connectivity.dead_spots_by_cell(session, scope, filters.area, filters.days, filters.network)
     if filters.bbox:
-        query = query.where(within_bbox(session, reading.geom, filters.bbox))
-    return [(cell, int(count), int(dead or 0)) for cell, count, dead in session.execute(query)]
+        west, south, east, north = filters.bbox
+        rows = [row for row in rows if _inside(h3.cell_to_latlng(row[0]), west, south, east, north)]
+    return rows
+
+
+def _inside(point: tuple[float, float], west: float, south: float, east: float, north: float) -> bool:
+    lat, lon = point
+    return south <= lat <= north and west <= lon <= east
 
 
 def choose_resolution(

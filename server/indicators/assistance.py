@@ -1,15 +1,16 @@
 """Assistance to citizens: how many were helped, by service, team and week, and the share who needed
-language support (counts only: the logs hold no citizen's identity)."""
+language support (counts only: the logs hold no citizen's identity). Read from the daily rollup of assistance
+logs (``AssistanceRollup``)."""
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.indicators.areas import Area, Period
-from server.indicators.sql import in_period, key_column, place_conditions, ratio, week_start
-from server.models import AdminUnit, AssistanceLog, Team
+from server.indicators.sql import key_column, place_conditions, ratio, week_start
+from server.models import AdminUnit, AssistanceRollup, Team
 
-A = AssistanceLog
+A = AssistanceRollup
 GROUPS = ("week", "team", "service", "province", "commune")
 DEFAULT_GROUPS = ("week", "team", "service")
 FIELDS = ("assistance_logs", "citizens_helped", "language_support", "language_support_share")
@@ -19,8 +20,8 @@ def assistance_by(session: Session, scope: Scope, area: Area, period: Period, le
     """Per commune, province or H3 cell: citizens helped and the share needing language support."""
     key = key_column(A, level)
     query = (
-        select(key, func.count(), func.sum(A.citizens_helped), func.sum(A.language_support))
-        .where(*place_conditions(A, scope, area, level), in_period(A.observed_at, period))
+        select(key, func.sum(A.logs), func.sum(A.citizens_helped), func.sum(A.language_support))
+        .where(*place_conditions(A, scope, area, level), period.contains_day(A.day))
         .group_by(key)
     )
     return {key_value: _figures(logs, helped, language) for key_value, logs, helped, language in session.execute(query)}
@@ -42,7 +43,7 @@ def assistance_table(
     """Citizens helped grouped by any of week, team, service, commune and province, in that column order."""
     groups = tuple(name for name in GROUPS if name in groups) or DEFAULT_GROUPS
     columns = {
-        "week": week_start(session, A.observed_at),
+        "week": week_start(session, A.day),
         "team": A.team_id,
         "service": A.service,
         "commune": A.admin_unit_code,
@@ -50,13 +51,13 @@ def assistance_table(
     }
     keys = [columns[name].label(name) for name in groups]
     query = (
-        select(*keys, func.count(), func.sum(A.citizens_helped), func.sum(A.language_support))
-        .where(*place_conditions(A, scope, area, "province"), in_period(A.observed_at, period))
+        select(*keys, func.sum(A.logs), func.sum(A.citizens_helped), func.sum(A.language_support))
+        .where(*place_conditions(A, scope, area, "province"), period.contains_day(A.day))
         .group_by(*keys)
         .order_by(*keys)
     )
     raw = list(session.execute(query))
-    team_ids = {row._mapping["team"] for row in raw if "team" in groups} - {None}
+    team_ids = {row._mapping["team"] for row in raw if "team" in groups} - {None, 0}
     teams = dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))).all()) if team_ids else {}
     codes = {row._mapping[name] for row in raw for name in ("commune", "province") if name in groups}
     names = dict(session.execute(select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))).all())
@@ -67,7 +68,7 @@ def assistance_table(
         if "week" in groups:
             item["week"] = str(values["week"])
         if "team" in groups:
-            item["team_id"] = values["team"]
+            item["team_id"] = values["team"] or None
             item["team_name"] = teams.get(values["team"], "(no team)")
         if "service" in groups:
             item["service"] = values["service"]

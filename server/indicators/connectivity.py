@@ -1,6 +1,8 @@
 """Connectivity indicators: readings, dead-spot share, and the sites (villages, schools...) found with no
 service, no fixed broadband or no power in the period.
 
+Read from the daily rollup of readings (``ReadingRollup``), never from the raw readings.
+
 A site's status comes from the readings taken at it (``site_id``) in the period:
 no service = every reading was a dead spot; no fixed broadband = no reading on fixed broadband or fibre;
 no power = some reading said the power was off and none said it was on."""
@@ -10,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.indicators.areas import Area, Period
-from server.indicators.sql import BROADBAND_NETWORKS, count_if, in_period, key_column, place_conditions, ratio
-from server.models import ConnectivityReading, Operator, Site
+from server.indicators.sql import count_if, key_column, place_conditions, ratio
+from server.models import Operator, ReadingRollup, Site
 
-R = ConnectivityReading
+R = ReadingRollup
 FIELDS = (
     "readings",
     "dead_spot_readings",
@@ -33,15 +35,15 @@ def _per_site(session: Session, scope: Scope, area: Area, period: Period, level:
         select(
             key.label("key"),
             R.site_id.label("site_id"),
-            func.count().label("readings"),
-            count_if(R.dead_spot).label("dead"),
-            count_if(R.network.in_(BROADBAND_NETWORKS)).label("broadband"),
-            count_if(R.power_available.is_(False)).label("power_off"),
-            count_if(R.power_available.is_(True)).label("power_on"),
+            func.sum(R.readings).label("readings"),
+            func.sum(R.dead_spots).label("dead"),
+            func.sum(R.broadband).label("broadband"),
+            func.sum(R.power_off).label("power_off"),
+            func.sum(R.power_on).label("power_on"),
         )
         .where(
             *place_conditions(R, scope, area, level),
-            in_period(R.observed_at, period),
+            period.contains_day(R.day),
             R.network == network if network else true(),
         )
         .group_by(key, R.site_id)
@@ -56,7 +58,7 @@ def connectivity_by(
     without readings), fixed-broadband readings and the sites measured (with a reading at them) and lacking."""
     per_site = _per_site(session, scope, area, period, level, network)
     s = per_site.c
-    at_site = s.site_id.isnot(None)
+    at_site = s.site_id != 0
     no_service = and_(at_site, s.dead == s.readings)
     query = (
         select(
@@ -135,15 +137,15 @@ def connectivity_by_operator(session: Session, scope: Scope, area: Area, period:
     """Per mobile operator (``operator_code``, named from the operator table): readings and dead-spot share.
     Readings without a code form one row with a null code."""
     query = (
-        select(R.operator_code, Operator.name, func.count(), count_if(R.dead_spot))
+        select(R.operator_code, Operator.name, func.sum(R.readings), func.sum(R.dead_spots))
         .outerjoin(Operator, Operator.code == R.operator_code)
-        .where(*place_conditions(R, scope, area, "province"), in_period(R.observed_at, period))
+        .where(*place_conditions(R, scope, area, "province"), period.contains_day(R.day))
         .group_by(R.operator_code, Operator.name)
         .order_by(R.operator_code)
     )
     return [
         {
-            "operator_code": code,
+            "operator_code": code or None,
             "operator_name": name,
             "readings": int(readings),
             "dead_spot_readings": int(dead or 0),
@@ -151,3 +153,22 @@ def connectivity_by_operator(session: Session, scope: Scope, area: Area, period:
         }
         for code, name, readings, dead in session.execute(query)
     ]
+
+
+def dead_spots_by_cell(
+    session: Session, scope: Scope, area: Area, period: Period, network: str | None = None
+) -> list[tuple[str, int, int]]:
+    """(H3 cell at the stored resolution, readings, dead-spot readings) for every cell of the area with readings
+    in the period: what the dead-spot map draws, coarsened as it needs."""
+    query = (
+        select(R.h3_cell, func.sum(R.readings), func.sum(R.dead_spots))
+        .where(
+            scope.filter(R.admin_unit_code, R.province_code),
+            area.filter(R.admin_unit_code, R.province_code),
+            period.contains_day(R.day),
+            R.network == network if network else true(),
+            R.h3_cell != "",
+        )
+        .group_by(R.h3_cell)
+    )
+    return [(cell, int(readings), int(dead or 0)) for cell, readings, dead in session.execute(query)]

@@ -1,6 +1,6 @@
 """SQL pieces the indicators share, written once for PostgreSQL and SQLite."""
 
-from sqlalchemy import ColumnElement, Float, case, cast, func
+from sqlalchemy import ColumnElement, DateTime, Float, case, cast, func
 from sqlalchemy.orm import Session
 
 from server.auth import Scope
@@ -34,7 +34,7 @@ def place_conditions(model, scope: Scope, area: Area, level: str) -> list[Column
         conditions.append(model.admin_unit_code != model.province_code)
     elif level == "h3":
         conditions.append(model.admin_unit_code == model.province_code)
-        conditions.append(model.h3_cell.isnot(None))
+        conditions.append(func.coalesce(model.h3_cell, "") != "")
     return conditions
 
 
@@ -54,11 +54,11 @@ def seconds_between(session: Session, start, end):
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
-def week_start(session: Session, column):
-    """The Monday (Viet Nam time, UTC+7 all year) of the week a timestamp falls in, as a date."""
+def week_start(session: Session, day):
+    """The Monday of the week a day (a date column: rollups count in Viet Nam days) falls in, as a date."""
     if is_postgres(session):
-        return func.date(func.date_trunc("week", func.timezone("Asia/Ho_Chi_Minh", column)))
-    return func.date(column, "+7 hours", "-6 days", "weekday 1")
+        return func.date(func.date_trunc("week", cast(day, DateTime)))
+    return func.date(day, "-6 days", "weekday 1")
 
 
 def ratio(numerator, denominator) -> float | None:

@@ -12,6 +12,7 @@ from server.models.records import (
     Finding,
     Visit,
 )
+from server.models.rollups import AssistanceRollup, ReadingRollup, VisitRollup
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
 from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
@@ -27,6 +28,9 @@ __all__ = [
     "Succession",
     "ApiToken",
     "AssistanceLog",
+    "AssistanceRollup",
+    "ReadingRollup",
+    "VisitRollup",
     "Attachment",
     "ConnectivityReading",
     "DayOff",

@@ -3,6 +3,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from server.indicators import rollups
 from server.models import RECORD_MODELS, ConnectivityReading, Ticket, TicketEvent
 from tests.helpers import assert_problem
 from tests.records_factory import mixed_batch, reading, visit
@@ -171,6 +172,7 @@ def committed_member(app):
         real_db.session.execute(Site.__table__.delete().where(Site.id == site_id))
         real_db.session.execute(User.__table__.delete().where(User.id == user_id))
         real_db.session.execute(Team.__table__.delete().where(Team.id == team_id))
+        rollups.rebuild(real_db.session)  # the rollups without the records just removed
         real_db.session.commit()
         real_db.session.remove()
 
