@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from server.auth import Scope
 from server.indicators.areas import Area, Period
 from server.indicators.sql import count_if, in_period, key_column, ratio, seconds_between
-from server.models import AdminUnit, ConnectivityReading, Site, Team
+from server.models import AdminUnit, ReadingRollup, Site, Team
 from server.models.tickets import ACTIVE_STATUSES, DONE_STATUSES, Ticket
 from server.services.tickets.queues import overdue_condition
 
@@ -39,9 +39,10 @@ FIELDS = (
 
 def ticket_commune():
     """SQL for the commune a ticket is about: its own unit; for a ticket placed at province level (opened by the
-    province, or a dead-spot cluster), its site's commune, else the commune of the readings in its H3 cell; None
-    when it has none of these."""
-    site, reading = aliased(Site), aliased(ConnectivityReading)
+        province, or a dead-spot cluster), its site's commune, else the commune of the readings in its H3 cell (from
+    the readings rollup); None
+        when it has none of these."""
+    site, reading = aliased(Site), aliased(ReadingRollup)
     site_commune = select(site.admin_unit_code).where(site.id == T.site_id).correlate(T).scalar_subquery()
     cell_commune = (
         select(reading.admin_unit_code)

@@ -23,6 +23,7 @@ class ReadingRollup(db.Model):
         UniqueConstraint("day", "admin_unit_code", "h3_cell", "operator_code", "network", "site_id"),
         Index("ix_rollup_readings_daily_admin_unit_code_day", "admin_unit_code", "day"),
         Index("ix_rollup_readings_daily_province_code_day", "province_code", "day"),
+        Index("ix_rollup_readings_daily_h3_cell", "h3_cell"),
     )
     KEY = ("day", "admin_unit_code", "h3_cell", "operator_code", "network", "site_id")
     SUMS = ("readings", "dead_spots", "broadband", "power_off", "power_on")

@@ -48,6 +48,7 @@ def upgrade():
                         name=op.f('uq_rollup_readings_daily_day')),
     )
     _indexes('rollup_readings_daily')
+    op.create_index('ix_rollup_readings_daily_h3_cell', 'rollup_readings_daily', ['h3_cell'], unique=False)
     op.create_table('rollup_assistance_daily',
     *_key_columns(
         sa.Column('team_id', sa.Integer(), nullable=False),
@@ -109,6 +110,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_rollup_readings_daily_h3_cell', table_name='rollup_readings_daily')
     for table in ('rollup_visits_daily', 'rollup_assistance_daily', 'rollup_readings_daily'):
         op.drop_index(f'ix_{table}_province_code_day', table_name=table)
         op.drop_index(f'ix_{table}_admin_unit_code_day', table_name=table)
