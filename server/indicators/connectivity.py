@@ -1,7 +1,8 @@
 """Connectivity indicators: readings, dead-spot share, and the sites (villages, schools...) found with no
 service, no fixed broadband or no power in the period.
 
-Read from the daily rollup of readings (``ReadingRollup``), never from the raw readings.
+Read from the daily rollups of readings (per commune and site ``ReadingRollup``, per H3 cell ``CellRollup``, per
+operator ``OperatorRollup``), never from the raw readings.
 
 A site's status comes from the readings taken at it (``site_id``) in the period:
 no service = every reading was a dead spot; no fixed broadband = no reading on fixed broadband or fibre;
@@ -13,9 +14,10 @@ from sqlalchemy.orm import Session
 from server.auth import Scope
 from server.indicators.areas import Area, Period
 from server.indicators.sql import count_if, key_column, place_conditions, ratio
-from server.models import Operator, ReadingRollup, Site
+from server.models import CellRollup, Operator, OperatorRollup, ReadingRollup, Site
 
 R = ReadingRollup
+C = CellRollup
 FIELDS = (
     "readings",
     "dead_spot_readings",
@@ -56,6 +58,8 @@ def connectivity_by(
 ) -> dict[str, dict]:
     """Per commune, province or H3 cell: readings, dead-spot readings, dead-spot share (dead / readings, None
     without readings), fixed-broadband readings and the sites measured (with a reading at them) and lacking."""
+    if level == "h3":
+        return _by_cell(session, scope, area, period, network)
     per_site = _per_site(session, scope, area, period, level, network)
     s = per_site.c
     at_site = s.site_id != 0
@@ -88,6 +92,32 @@ def connectivity_by(
             "villages_no_service": int(villages or 0),
             "sites_no_fixed_broadband": int(no_bb or 0),
             "sites_no_power": int(no_power or 0),
+        }
+    return result
+
+
+def _by_cell(session: Session, scope: Scope, area: Area, period: Period, network: str | None) -> dict[str, dict]:
+    """Per ``province:cell`` of the readings placed at province level only (no site figures: a reading at a site
+    is placed in the site's commune)."""
+    key = key_column(C, "h3")
+    query = (
+        select(key, func.sum(C.readings), func.sum(C.dead_spots), func.sum(C.broadband))
+        .where(
+            *place_conditions(C, scope, area, "h3"),
+            period.contains_day(C.day),
+            C.network == network if network else true(),
+        )
+        .group_by(key)
+    )
+    result = {}
+    for key_value, readings, dead, broadband in session.execute(query):
+        readings, dead = int(readings or 0), int(dead or 0)
+        result[key_value] = {
+            "readings": readings,
+            "dead_spot_readings": dead,
+            "dead_spot_share": ratio(dead, readings),
+            "fixed_broadband_readings": int(broadband or 0),
+            **dict.fromkeys(FIELDS[4:], 0),
         }
     return result
 
@@ -136,12 +166,13 @@ OPERATOR_FIELDS = ("operator_code", "operator_name", "readings", "dead_spot_read
 def connectivity_by_operator(session: Session, scope: Scope, area: Area, period: Period) -> list[dict]:
     """Per mobile operator (``operator_code``, named from the operator table): readings and dead-spot share.
     Readings without a code form one row with a null code."""
+    o = OperatorRollup
     query = (
-        select(R.operator_code, Operator.name, func.sum(R.readings), func.sum(R.dead_spots))
-        .outerjoin(Operator, Operator.code == R.operator_code)
-        .where(*place_conditions(R, scope, area, "province"), period.contains_day(R.day))
-        .group_by(R.operator_code, Operator.name)
-        .order_by(R.operator_code)
+        select(o.operator_code, Operator.name, func.sum(o.readings), func.sum(o.dead_spots))
+        .outerjoin(Operator, Operator.code == o.operator_code)
+        .where(*place_conditions(o, scope, area, "province"), period.contains_day(o.day))
+        .group_by(o.operator_code, Operator.name)
+        .order_by(o.operator_code)
     )
     return [
         {
@@ -161,14 +192,14 @@ def dead_spots_by_cell(
     """(H3 cell at the stored resolution, readings, dead-spot readings) for every cell of the area with readings
     in the period: what the dead-spot map draws, coarsened as it needs."""
     query = (
-        select(R.h3_cell, func.sum(R.readings), func.sum(R.dead_spots))
+        select(C.h3_cell, func.sum(C.readings), func.sum(C.dead_spots))
         .where(
-            scope.filter(R.admin_unit_code, R.province_code),
-            area.filter(R.admin_unit_code, R.province_code),
-            period.contains_day(R.day),
-            R.network == network if network else true(),
-            R.h3_cell != "",
+            scope.filter(C.admin_unit_code, C.province_code),
+            area.filter(C.admin_unit_code, C.province_code),
+            period.contains_day(C.day),
+            C.network == network if network else true(),
+            C.h3_cell != "",
         )
-        .group_by(R.h3_cell)
+        .group_by(C.h3_cell)
     )
     return [(cell, int(readings), int(dead or 0)) for cell, readings, dead in session.execute(query)]

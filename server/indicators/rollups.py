@@ -13,38 +13,62 @@ table), from a day on or entirely; its result must equal the incremental one (te
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import case, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.indicators.areas import day_start, local_day
 from server.indicators.sql import BROADBAND_NETWORKS, count_if, is_postgres
 from server.models import AssistanceLog, ConnectivityReading, FieldRecord, Visit
-from server.models.rollups import ROLLUP_MODELS, AssistanceRollup, ReadingRollup, VisitRollup
+from server.models.rollups import ROLLUP_KINDS, ROLLUPS, CellRollup, VisitRollup
 
 
-def _key_values(kind: str, row: dict) -> tuple:
-    common = (local_day(row["observed_at"]), row["admin_unit_code"], row.get("h3_cell") or "")
-    if kind == "connectivity_reading":
-        return (*common, row.get("operator_code") or "", row["network"], row.get("site_id") or 0)
-    if kind == "assistance_log":
-        return (*common, row.get("team_id") or 0, row["service"])
-    return (*common, row.get("team_id") or 0)
+def _province_level(row: dict) -> bool:
+    return row["admin_unit_code"] == row["province_code"]
 
 
-def _sums(kind: str, row: dict) -> tuple:
-    if kind == "connectivity_reading":
-        power = row.get("power_available")
-        return (
-            1,
-            int(bool(row["dead_spot"])),
-            int(row["network"] in BROADBAND_NETWORKS),
-            int(power is False),
-            int(power is True),
-        )
-    if kind == "assistance_log":
-        return (1, int(row["citizens_helped"]), int(row.get("language_support") or 0))
-    return (1,)
+# Each rollup column as a pair: its value for one record (a dict of the record's columns, as ingest inserts them)
+# and the same in SQL over the raw table (for rebuild). Keys first, then sums; one definition for both paths.
+def _columns(session: Session | None, model) -> dict[str, tuple]:
+    def raw(name):
+        return lambda table: getattr(table, name)
+
+    day = (lambda row: local_day(row["observed_at"]), lambda t: day_of(session, t.observed_at))
+    cell = (lambda row: row.get("h3_cell") or "", lambda t: func.coalesce(t.h3_cell, ""))
+    cell_if_unplaced = (
+        lambda row: (row.get("h3_cell") or "") if _province_level(row) else "",
+        lambda t: case((t.admin_unit_code == t.province_code, func.coalesce(t.h3_cell, "")), else_=""),
+    )
+    common = {
+        "day": day,
+        "admin_unit_code": (lambda row: row["admin_unit_code"], raw("admin_unit_code")),
+        "network": (lambda row: row["network"], raw("network")),
+        "site_id": (lambda row: row.get("site_id") or 0, lambda t: func.coalesce(t.site_id, 0)),
+        "team_id": (lambda row: row.get("team_id") or 0, lambda t: func.coalesce(t.team_id, 0)),
+        "operator_code": (lambda row: row.get("operator_code") or "", lambda t: func.coalesce(t.operator_code, "")),
+        "service": (lambda row: row["service"], raw("service")),
+        "h3_cell": cell if model is CellRollup else cell_if_unplaced,
+        # sums
+        "readings": (lambda row: 1, lambda t: func.count()),
+        "logs": (lambda row: 1, lambda t: func.count()),
+        "visits": (lambda row: 1, lambda t: func.count()),
+        "dead_spots": (lambda row: int(bool(row["dead_spot"])), lambda t: count_if(t.dead_spot)),
+        "broadband": (
+            lambda row: int(row["network"] in BROADBAND_NETWORKS),
+            lambda t: count_if(t.network.in_(BROADBAND_NETWORKS)),
+        ),
+        "power_off": (
+            lambda row: int(row.get("power_available") is False),
+            lambda t: count_if(t.power_available.is_(False)),
+        ),
+        "power_on": (
+            lambda row: int(row.get("power_available") is True),
+            lambda t: count_if(t.power_available.is_(True)),
+        ),
+        "citizens_helped": (lambda row: int(row["citizens_helped"]), lambda t: func.sum(t.citizens_helped)),
+        "language_support": (lambda row: int(row.get("language_support") or 0), lambda t: func.sum(t.language_support)),
+    }
+    return {name: common[name] for name in (*model.KEY, *model.SUMS)}
 
 
 def _upsert(session: Session, model, values: list[dict]) -> None:
@@ -62,25 +86,27 @@ def apply_records(session: Session, rows_by_kind: dict[str, list[dict]]) -> None
     ``assistance_log``, ``visit``; others are ignored) to the rows just inserted, each a dict with the record's
     columns (``observed_at`` aware; ``admin_unit_code``, ``province_code``, ``h3_cell`` as stored). Call it
     only with rows the insert reported as new, in the transaction that inserted them."""
-    for kind, model in ROLLUP_MODELS.items():  # always the same table order: concurrent batches never deadlock
+    for kind, model in ROLLUPS:  # always the same table order, and keys in order: concurrent batches never deadlock
         rows = rows_by_kind.get(kind)
         if not rows:
             continue
+        columns = _columns(session, model)
+        keys = [columns[name][0] for name in model.KEY]
+        sums = [columns[name][0] for name in model.SUMS]
         totals: dict[tuple, list] = {}
         for row in rows:
-            key = _key_values(kind, row)
+            key = tuple(value(row) for value in keys)
             entry = totals.get(key)
-            sums = _sums(kind, row)
             if entry is None:
-                totals[key] = [row["province_code"], list(sums), row["observed_at"]]
+                totals[key] = [row["province_code"], [value(row) for value in sums], row["observed_at"]]
             else:
-                entry[1] = [a + b for a, b in zip(entry[1], sums, strict=True)]
+                entry[1] = [total + value(row) for total, value in zip(entry[1], sums, strict=True)]
                 entry[2] = max(entry[2], row["observed_at"])
         values = []
         for key in sorted(totals):
-            province_code, sums, latest = totals[key]
+            province_code, totals_of_key, latest = totals[key]
             value = dict(zip(model.KEY, key, strict=True))
-            value.update(zip(model.SUMS, sums, strict=True))
+            value.update(zip(model.SUMS, totals_of_key, strict=True))
             value["province_code"] = province_code
             if model is VisitRollup:
                 value["last_visit_at"] = latest
@@ -97,7 +123,7 @@ def _roll_up_flushed_records(session: Session, _context) -> None:
     """Records added through the ORM reach the rollups as ingest's do (ingest itself inserts with SQL)."""
     rows: dict[str, list[dict]] = {}
     for record in session.new:
-        if isinstance(record, FieldRecord) and record.kind in ROLLUP_MODELS:
+        if isinstance(record, FieldRecord) and record.kind in ROLLUP_KINDS:
             rows.setdefault(record.kind, []).append(_record_row(record))
     if rows:
         apply_records(session, rows)
@@ -113,64 +139,32 @@ def day_of(session: Session, column):
     return func.date(column, "+7 hours")
 
 
-def _rebuild_query(session: Session, kind: str):
-    if kind == "connectivity_reading":
-        r = ConnectivityReading
-        keys = (
-            day_of(session, r.observed_at),
-            r.admin_unit_code,
-            func.coalesce(r.h3_cell, ""),
-            func.coalesce(r.operator_code, ""),
-            r.network,
-            func.coalesce(r.site_id, 0),
-        )
-        sums = (
-            func.count(),
-            count_if(r.dead_spot),
-            count_if(r.network.in_(BROADBAND_NETWORKS)),
-            count_if(r.power_available.is_(False)),
-            count_if(r.power_available.is_(True)),
-        )
-        return r, keys, sums, ()
-    if kind == "assistance_log":
-        a = AssistanceLog
-        keys = (
-            day_of(session, a.observed_at),
-            a.admin_unit_code,
-            func.coalesce(a.h3_cell, ""),
-            func.coalesce(a.team_id, 0),
-            a.service,
-        )
-        return a, keys, (func.count(), func.sum(a.citizens_helped), func.sum(a.language_support)), ()
-    v = Visit
-    keys = (
-        day_of(session, v.observed_at),
-        v.admin_unit_code,
-        func.coalesce(v.h3_cell, ""),
-        func.coalesce(v.team_id, 0),
-    )
-    return v, keys, (func.count(),), (func.max(v.observed_at),)
+RAW_TABLES = {"connectivity_reading": ConnectivityReading, "assistance_log": AssistanceLog, "visit": Visit}
 
 
 def rebuild(session: Session, since: date | None = None) -> dict[str, int]:
     """Recompute every rollup from the raw records (only days from ``since`` on, when given); returns the number
-    of rollup rows written per table."""
+    of rollup rows per table."""
     written = {}
-    for kind, model in ROLLUP_MODELS.items():
-        raw, keys, sums, extra = _rebuild_query(session, kind)
-        cleared = delete(model)
+    for kind, model in ROLLUPS:
+        raw = RAW_TABLES[kind]
+        columns = _columns(session, model)
+        keys = [columns[name][1](raw) for name in model.KEY]
+        sums = [columns[name][1](raw) for name in model.SUMS]
+        extra = [func.max(raw.observed_at)] if model is VisitRollup else []
         query = select(*keys, func.max(raw.province_code), *sums, *extra).group_by(*keys)
+        cleared = delete(model)
         if since is not None:
             cleared = cleared.where(model.day >= since)
             query = query.where(raw.observed_at >= day_start(since))
         session.execute(cleared)
-        columns = [*model.KEY, "province_code", *model.SUMS, *(["last_visit_at"] if extra else [])]
-        session.execute(model.__table__.insert().from_select(columns, query))
+        names = [*model.KEY, "province_code", *model.SUMS, *(["last_visit_at"] if extra else [])]
+        session.execute(model.__table__.insert().from_select(names, query))
         written[model.__tablename__] = session.scalar(select(func.count()).select_from(model)) or 0
     return written
 
 
-def snapshot(session: Session, models: Iterable = (ReadingRollup, AssistanceRollup, VisitRollup)) -> dict:
+def snapshot(session: Session, models: Iterable = tuple(model for _, model in ROLLUPS)) -> dict:
     """Every rollup row by table, without ids and in key order: what two ways of building them must agree on."""
     result = {}
     for model in models:

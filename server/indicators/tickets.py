@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from server.auth import Scope
 from server.indicators.areas import Area, Period
 from server.indicators.sql import count_if, in_period, key_column, ratio, seconds_between
-from server.models import AdminUnit, ReadingRollup, Site, Team
+from server.models import AdminUnit, CellRollup, Site, Team
 from server.models.tickets import ACTIVE_STATUSES, DONE_STATUSES, Ticket
 from server.services.tickets.queues import overdue_condition
 
@@ -42,7 +42,7 @@ def ticket_commune():
         province, or a dead-spot cluster), its site's commune, else the commune of the readings in its H3 cell (from
     the readings rollup); None
         when it has none of these."""
-    site, reading = aliased(Site), aliased(ReadingRollup)
+    site, reading = aliased(Site), aliased(CellRollup)
     site_commune = select(site.admin_unit_code).where(site.id == T.site_id).correlate(T).scalar_subquery()
     cell_commune = (
         select(reading.admin_unit_code)

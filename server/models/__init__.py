@@ -12,7 +12,7 @@ from server.models.records import (
     Finding,
     Visit,
 )
-from server.models.rollups import AssistanceRollup, ReadingRollup, VisitRollup
+from server.models.rollups import AssistanceRollup, CellRollup, OperatorRollup, ReadingRollup, VisitRollup
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
 from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
@@ -29,6 +29,8 @@ __all__ = [
     "ApiToken",
     "AssistanceLog",
     "AssistanceRollup",
+    "CellRollup",
+    "OperatorRollup",
     "ReadingRollup",
     "VisitRollup",
     "Attachment",

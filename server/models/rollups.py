@@ -2,9 +2,11 @@
 
 One row per day (Viet Nam time) and key, holding sums that only ever grow as records arrive, so a batch adds to
 them with one upsert and concurrent batches cannot lose each other's counts. Keys never hold NULL (a unique
-index treats NULLs as distinct): no operator is ``''``, no site or team is ``0``. The H3 cell is the record's
-stored cell (resolution ``FIELDOPS_H3_RESOLUTION``, 8 by default). Maintained by ``server.indicators.rollups``;
-rebuilt from the raw records by ``flask --app wsgi rollups rebuild``."""
+index treats NULLs as distinct): no operator is ``''``, no site or team is ``0``. Each table has just the key its
+indicators group by, so its size is bounded by places x days, not by the number of records. The H3 cell is the
+record's stored cell (resolution ``FIELDOPS_H3_RESOLUTION``, 8 by default); assistance and visits keep it only for
+records placed at province level (the only ones ranked by cell), ``''`` otherwise. Maintained by
+``server.indicators.rollups``; rebuilt from the raw records by ``flask --app wsgi rollups rebuild``."""
 
 from datetime import date, datetime
 
@@ -16,31 +18,74 @@ from server.models.common import Timestamp
 
 
 class ReadingRollup(db.Model):
-    """Connectivity readings per day, commune, H3 cell, operator, network and site."""
+    """Connectivity readings per day, commune, site and network: the commune, province and site figures."""
 
     __tablename__ = "rollup_readings_daily"
     __table_args__ = (
-        UniqueConstraint("day", "admin_unit_code", "h3_cell", "operator_code", "network", "site_id"),
+        UniqueConstraint("day", "admin_unit_code", "site_id", "network"),
         Index("ix_rollup_readings_daily_admin_unit_code_day", "admin_unit_code", "day"),
         Index("ix_rollup_readings_daily_province_code_day", "province_code", "day"),
-        Index("ix_rollup_readings_daily_h3_cell", "h3_cell"),
     )
-    KEY = ("day", "admin_unit_code", "h3_cell", "operator_code", "network", "site_id")
+    KEY = ("day", "admin_unit_code", "site_id", "network")
     SUMS = ("readings", "dead_spots", "broadband", "power_off", "power_on")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
     admin_unit_code: Mapped[str] = mapped_column(String(5))
     province_code: Mapped[str] = mapped_column(String(5))
-    h3_cell: Mapped[str] = mapped_column(String(16))
-    operator_code: Mapped[str] = mapped_column(String(7))
-    network: Mapped[str] = mapped_column(String(20))
     site_id: Mapped[int] = mapped_column(Integer)
+    network: Mapped[str] = mapped_column(String(20))
     readings: Mapped[int] = mapped_column(default=0)
     dead_spots: Mapped[int] = mapped_column(default=0)
     broadband: Mapped[int] = mapped_column(default=0)  # on fixed broadband or fibre
     power_off: Mapped[int] = mapped_column(default=0)  # the power was said to be off
     power_on: Mapped[int] = mapped_column(default=0)
+
+
+class CellRollup(db.Model):
+    """Connectivity readings per day, H3 cell, commune and network: the dead-spot map and the cells ranked."""
+
+    __tablename__ = "rollup_cells_daily"
+    __table_args__ = (
+        UniqueConstraint("day", "h3_cell", "admin_unit_code", "network"),
+        Index("ix_rollup_cells_daily_admin_unit_code_day", "admin_unit_code", "day"),
+        Index("ix_rollup_cells_daily_province_code_day", "province_code", "day"),
+        Index("ix_rollup_cells_daily_h3_cell", "h3_cell"),
+    )
+    KEY = ("day", "h3_cell", "admin_unit_code", "network")
+    SUMS = ("readings", "dead_spots", "broadband")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    h3_cell: Mapped[str] = mapped_column(String(16))
+    admin_unit_code: Mapped[str] = mapped_column(String(5))
+    province_code: Mapped[str] = mapped_column(String(5))
+    network: Mapped[str] = mapped_column(String(20))
+    readings: Mapped[int] = mapped_column(default=0)
+    dead_spots: Mapped[int] = mapped_column(default=0)
+    broadband: Mapped[int] = mapped_column(default=0)
+
+
+class OperatorRollup(db.Model):
+    """Connectivity readings per day, commune, operator and network: the figures per operator."""
+
+    __tablename__ = "rollup_operators_daily"
+    __table_args__ = (
+        UniqueConstraint("day", "admin_unit_code", "operator_code", "network"),
+        Index("ix_rollup_operators_daily_admin_unit_code_day", "admin_unit_code", "day"),
+        Index("ix_rollup_operators_daily_province_code_day", "province_code", "day"),
+    )
+    KEY = ("day", "admin_unit_code", "operator_code", "network")
+    SUMS = ("readings", "dead_spots")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    admin_unit_code: Mapped[str] = mapped_column(String(5))
+    province_code: Mapped[str] = mapped_column(String(5))
+    operator_code: Mapped[str] = mapped_column(String(7))
+    network: Mapped[str] = mapped_column(String(20))
+    readings: Mapped[int] = mapped_column(default=0)
+    dead_spots: Mapped[int] = mapped_column(default=0)
 
 
 class AssistanceRollup(db.Model):
@@ -89,8 +134,12 @@ class VisitRollup(db.Model):
     last_visit_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
-ROLLUP_MODELS = {
-    "connectivity_reading": ReadingRollup,
-    "assistance_log": AssistanceRollup,
-    "visit": VisitRollup,
-}
+# Record kind -> its rollups, in the one order every batch updates them (so concurrent batches cannot deadlock).
+ROLLUPS = (
+    ("connectivity_reading", ReadingRollup),
+    ("connectivity_reading", CellRollup),
+    ("connectivity_reading", OperatorRollup),
+    ("assistance_log", AssistanceRollup),
+    ("visit", VisitRollup),
+)
+ROLLUP_KINDS = frozenset(kind for kind, _ in ROLLUPS)
