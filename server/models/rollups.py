@@ -11,28 +11,42 @@ records placed at province level (the only ones ranked by cell), ``''`` otherwis
 from datetime import date, datetime
 
 from sqlalchemy import Date, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.extensions import db
 from server.models.common import Timestamp
 
 
-class ReadingRollup(db.Model):
-    """Connectivity readings per day, commune, site and network: the commune, province and site figures."""
+class DailyRollup:
+    """What every rollup has: the day, the commune (or the province, for records placed only there), and a unique
+    key (``KEY``) whose rows hold the sums ``SUMS``; indexed by commune and by province, then day."""
 
-    __tablename__ = "rollup_readings_daily"
-    __table_args__ = (
-        UniqueConstraint("day", "admin_unit_code", "site_id", "network"),
-        Index("ix_rollup_readings_daily_admin_unit_code_day", "admin_unit_code", "day"),
-        Index("ix_rollup_readings_daily_province_code_day", "province_code", "day"),
-    )
-    KEY = ("day", "admin_unit_code", "site_id", "network")
-    SUMS = ("readings", "dead_spots", "broadband", "power_off", "power_on")
+    KEY: tuple[str, ...] = ()
+    SUMS: tuple[str, ...] = ()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
     admin_unit_code: Mapped[str] = mapped_column(String(5))
     province_code: Mapped[str] = mapped_column(String(5))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        name = cls.__tablename__
+        return (
+            UniqueConstraint(*cls.KEY),
+            Index(f"ix_{name}_admin_unit_code_day", "admin_unit_code", "day"),
+            Index(f"ix_{name}_province_code_day", "province_code", "day"),
+            *getattr(cls, "__extra_table_args__", ()),
+        )
+
+
+class ReadingRollup(DailyRollup, db.Model):
+    """Connectivity readings per day, commune, site and network: the commune, province and site figures."""
+
+    __tablename__ = "rollup_readings_daily"
+    KEY = ("day", "admin_unit_code", "site_id", "network")
+    SUMS = ("readings", "dead_spots", "broadband", "power_off", "power_on")
+
     site_id: Mapped[int] = mapped_column(Integer)
     network: Mapped[str] = mapped_column(String(20))
     readings: Mapped[int] = mapped_column(default=0)
@@ -42,68 +56,41 @@ class ReadingRollup(db.Model):
     power_on: Mapped[int] = mapped_column(default=0)
 
 
-class CellRollup(db.Model):
+class CellRollup(DailyRollup, db.Model):
     """Connectivity readings per day, H3 cell, commune and network: the dead-spot map and the cells ranked."""
 
     __tablename__ = "rollup_cells_daily"
-    __table_args__ = (
-        UniqueConstraint("day", "h3_cell", "admin_unit_code", "network"),
-        Index("ix_rollup_cells_daily_admin_unit_code_day", "admin_unit_code", "day"),
-        Index("ix_rollup_cells_daily_province_code_day", "province_code", "day"),
-        Index("ix_rollup_cells_daily_h3_cell", "h3_cell"),
-    )
+    __extra_table_args__ = (Index("ix_rollup_cells_daily_h3_cell", "h3_cell"),)
     KEY = ("day", "h3_cell", "admin_unit_code", "network")
     SUMS = ("readings", "dead_spots", "broadband")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
     h3_cell: Mapped[str] = mapped_column(String(16))
-    admin_unit_code: Mapped[str] = mapped_column(String(5))
-    province_code: Mapped[str] = mapped_column(String(5))
     network: Mapped[str] = mapped_column(String(20))
     readings: Mapped[int] = mapped_column(default=0)
     dead_spots: Mapped[int] = mapped_column(default=0)
     broadband: Mapped[int] = mapped_column(default=0)
 
 
-class OperatorRollup(db.Model):
+class OperatorRollup(DailyRollup, db.Model):
     """Connectivity readings per day, commune, operator and network: the figures per operator."""
 
     __tablename__ = "rollup_operators_daily"
-    __table_args__ = (
-        UniqueConstraint("day", "admin_unit_code", "operator_code", "network"),
-        Index("ix_rollup_operators_daily_admin_unit_code_day", "admin_unit_code", "day"),
-        Index("ix_rollup_operators_daily_province_code_day", "province_code", "day"),
-    )
     KEY = ("day", "admin_unit_code", "operator_code", "network")
     SUMS = ("readings", "dead_spots")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    admin_unit_code: Mapped[str] = mapped_column(String(5))
-    province_code: Mapped[str] = mapped_column(String(5))
     operator_code: Mapped[str] = mapped_column(String(7))
     network: Mapped[str] = mapped_column(String(20))
     readings: Mapped[int] = mapped_column(default=0)
     dead_spots: Mapped[int] = mapped_column(default=0)
 
 
-class AssistanceRollup(db.Model):
-    """Assistance logs per day, commune, H3 cell, team and service."""
+class AssistanceRollup(DailyRollup, db.Model):
+    """Assistance logs per day, commune, H3 cell (placed at province level only), team and service."""
 
     __tablename__ = "rollup_assistance_daily"
-    __table_args__ = (
-        UniqueConstraint("day", "admin_unit_code", "h3_cell", "team_id", "service"),
-        Index("ix_rollup_assistance_daily_admin_unit_code_day", "admin_unit_code", "day"),
-        Index("ix_rollup_assistance_daily_province_code_day", "province_code", "day"),
-    )
     KEY = ("day", "admin_unit_code", "h3_cell", "team_id", "service")
     SUMS = ("logs", "citizens_helped", "language_support")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    admin_unit_code: Mapped[str] = mapped_column(String(5))
-    province_code: Mapped[str] = mapped_column(String(5))
     h3_cell: Mapped[str] = mapped_column(String(16))
     team_id: Mapped[int] = mapped_column(Integer)
     service: Mapped[str] = mapped_column(String(30))
@@ -112,22 +99,13 @@ class AssistanceRollup(db.Model):
     language_support: Mapped[int] = mapped_column(default=0)
 
 
-class VisitRollup(db.Model):
-    """Visits per day, commune, H3 cell and team, with the latest visit of the day."""
+class VisitRollup(DailyRollup, db.Model):
+    """Visits per day, commune, H3 cell (placed at province level only) and team, with the day's latest visit."""
 
     __tablename__ = "rollup_visits_daily"
-    __table_args__ = (
-        UniqueConstraint("day", "admin_unit_code", "h3_cell", "team_id"),
-        Index("ix_rollup_visits_daily_admin_unit_code_day", "admin_unit_code", "day"),
-        Index("ix_rollup_visits_daily_province_code_day", "province_code", "day"),
-    )
     KEY = ("day", "admin_unit_code", "h3_cell", "team_id")
     SUMS = ("visits",)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    admin_unit_code: Mapped[str] = mapped_column(String(5))
-    province_code: Mapped[str] = mapped_column(String(5))
     h3_cell: Mapped[str] = mapped_column(String(16))
     team_id: Mapped[int] = mapped_column(Integer)
     visits: Mapped[int] = mapped_column(default=0)

@@ -11,47 +11,12 @@ from sqlalchemy import func, select, update
 
 from server.extensions import db as real_db
 from server.indicators import rollups
-from server.models import RECORD_MODELS, ConnectivityReading, ReadingRollup, Site, Team, Ticket, TicketEvent, User
+from server.models import ConnectivityReading, ReadingRollup
 from tests.records_factory import LAT, LON, assistance_log, reading, visit
 
 THREADS = 4
 BATCHES = 6
 BATCH_SIZE = 60
-
-
-@pytest.fixture
-def committed_member(app):
-    """A team, member and site committed for real (concurrent requests need separate connections); removed
-    afterwards with the member's records, and the rollups rebuilt without them."""
-    from server.auth import Scope, issue_token
-    from server.services.teams import create_team
-    from server.spatial import point
-
-    with app.app_context():
-        team = create_team(
-            real_db.session, Scope(everywhere=True), name="rollup storm", kind="working_group", jurisdiction=["15"]
-        )
-        user = User(username="rollup_member", role="field_member", team=team)
-        site = Site(name="Thôn 8", kind="village", geom=point(LON, LAT), admin_unit_code="04603", province_code="15")
-        real_db.session.add_all([user, site])
-        real_db.session.flush()
-        _, token = issue_token(real_db.session, user)
-        real_db.session.commit()
-        ids = (team.id, user.id, site.id)
-        real_db.session.remove()
-    yield {"Authorization": f"Bearer {token}"}, ids[2]
-    with app.app_context():
-        team_id, user_id, site_id = ids
-        real_db.session.execute(TicketEvent.__table__.delete())
-        real_db.session.execute(Ticket.__table__.delete())
-        for model in RECORD_MODELS.values():
-            real_db.session.execute(model.__table__.delete().where(model.author_id == user_id))
-        real_db.session.execute(Site.__table__.delete().where(Site.id == site_id))
-        real_db.session.execute(User.__table__.delete().where(User.id == user_id))
-        real_db.session.execute(Team.__table__.delete().where(Team.id == team_id))
-        rollups.rebuild(real_db.session)
-        real_db.session.commit()
-        real_db.session.remove()
 
 
 def _batch(rng: random.Random, site_id: int) -> list[dict]:
@@ -95,7 +60,7 @@ def test_rebuild_equals_incremental_after_a_storm_of_concurrent_retried_batches(
     """Four clients on their own connections send six batches each, every batch twice, and half of them also
     another client's batch (the same record ids racing): each record is stored once and counted once, and
     rebuilding the rollups from the raw records gives exactly the rollups ingest kept up."""
-    headers, site_id = committed_member
+    headers, site_id = committed_member.headers, committed_member.site_id
     rng = random.Random(15)
     batches = [[_batch(rng, site_id) for _ in range(BATCHES)] for _ in range(THREADS)]
     failures: list = []
