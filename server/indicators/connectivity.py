@@ -1,8 +1,8 @@
 """Connectivity indicators: readings, dead-spot share, and the sites (villages, schools...) found with no
 service, no fixed broadband or no power in the period.
 
-Read from the daily rollups of readings (per commune and site ``ReadingRollup``, per H3 cell ``CellRollup``, per
-operator ``OperatorRollup``), never from the raw readings.
+Read from the daily rollups of readings (per commune and site ``ReadingRollup``, per H3 cell and network
+``CellRollup``, per operator and network ``OperatorRollup``), never from the raw readings.
 
 A site's status comes from the readings taken at it (``site_id``) in the period:
 no service = every reading was a dead spot; no fixed broadband = no reading on fixed broadband or fibre;
@@ -31,7 +31,7 @@ FIELDS = (
 )
 
 
-def _per_site(session: Session, scope: Scope, area: Area, period: Period, level: str, network: str | None = None):
+def _per_site(session: Session, scope: Scope, area: Area, period: Period, level: str):
     key = key_column(R, level)
     return (
         select(
@@ -43,24 +43,35 @@ def _per_site(session: Session, scope: Scope, area: Area, period: Period, level:
             func.sum(R.power_off).label("power_off"),
             func.sum(R.power_on).label("power_on"),
         )
-        .where(
-            *place_conditions(R, scope, area, level),
-            period.contains_day(R.day),
-            R.network == network if network else true(),
-        )
+        .where(*place_conditions(R, scope, area, level), period.contains_day(R.day))
         .group_by(key, R.site_id)
         .subquery("per_site")
     )
+
+
+def _on_network(session: Session, scope: Scope, area: Area, period: Period, level: str, network: str) -> dict:
+    """Readings, dead spots and fixed broadband on one network, per commune or province (from the cells)."""
+    key = key_column(C, level)
+    query = (
+        select(key, func.sum(C.readings), func.sum(C.dead_spots), func.sum(C.broadband))
+        .where(*place_conditions(C, scope, area, level), period.contains_day(C.day), C.network == network)
+        .group_by(key)
+    )
+    return {
+        key_value: (int(readings or 0), int(dead or 0), int(broadband or 0))
+        for key_value, readings, dead, broadband in session.execute(query)
+    }
 
 
 def connectivity_by(
     session: Session, scope: Scope, area: Area, period: Period, level: str, network: str | None = None
 ) -> dict[str, dict]:
     """Per commune, province or H3 cell: readings, dead-spot readings, dead-spot share (dead / readings, None
-    without readings), fixed-broadband readings and the sites measured (with a reading at them) and lacking."""
+    without readings), fixed-broadband readings and the sites measured (with a reading at them) and lacking.
+    ``network`` narrows the readings, dead spots and fixed broadband; the site figures stay over every network."""
     if level == "h3":
         return _by_cell(session, scope, area, period, network)
-    per_site = _per_site(session, scope, area, period, level, network)
+    per_site = _per_site(session, scope, area, period, level)
     s = per_site.c
     at_site = s.site_id != 0
     no_service = and_(at_site, s.dead == s.readings)
@@ -80,8 +91,11 @@ def connectivity_by(
         .group_by(s.key)
     )
     result = {}
+    on_network = _on_network(session, scope, area, period, level, network) if network else None
     for key, readings, dead, broadband, measured, no_svc, villages, no_bb, no_power in session.execute(query):
         readings, dead = int(readings or 0), int(dead or 0)
+        if on_network is not None:
+            readings, dead, broadband = on_network.get(key, (0, 0, 0))
         result[key] = {
             "readings": readings,
             "dead_spot_readings": dead,

@@ -41,14 +41,14 @@ class DailyRollup:
 
 
 class ReadingRollup(DailyRollup, db.Model):
-    """Connectivity readings per day, commune, site and network: the commune, province and site figures."""
+    """Connectivity readings per day, commune and site: the commune, province and site figures (at most communes
+    x sites x days rows, however many readings)."""
 
     __tablename__ = "rollup_readings_daily"
-    KEY = ("day", "admin_unit_code", "site_id", "network")
+    KEY = ("day", "admin_unit_code", "site_id")
     SUMS = ("readings", "dead_spots", "broadband", "power_off", "power_on")
 
     site_id: Mapped[int] = mapped_column(Integer)
-    network: Mapped[str] = mapped_column(String(20))
     readings: Mapped[int] = mapped_column(default=0)
     dead_spots: Mapped[int] = mapped_column(default=0)
     broadband: Mapped[int] = mapped_column(default=0)  # on fixed broadband or fibre

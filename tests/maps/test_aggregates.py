@@ -57,6 +57,13 @@ def test_dead_spot_filters(db):
     west, south = factory.PLACES[TU_LE][1] - 0.01, factory.PLACES[TU_LE][0] - 0.01
     assert total(MapFilters(bbox=(west, south, west + 0.02, south + 0.02))) == 1
 
+    def commune_readings(filters):
+        found = aggregates.commune_indicators(db.session, EVERYWHERE, filters, now, "dead_spot_share")
+        return {c.code: (c.readings, c.dead_spots) for c in found.communes if c.readings}
+
+    assert commune_readings(lao_cai()) == {KHAO_MANG: (2, 1), TU_LE: (1, 0)}
+    assert commune_readings(MapFilters(area=lao_cai().area, network="3g")) == {KHAO_MANG: (1, 0)}
+
 
 def test_dead_spot_grid_rolls_up_to_the_area_resolution(db):
     """A province is drawn at resolution 7: stored cells sum into their parents."""

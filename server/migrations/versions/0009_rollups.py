@@ -1,4 +1,4 @@
-"""daily rollups of readings (per commune and site, per H3 cell, per operator), assistance and visits, built from
+"""daily rollups of readings (per commune and site, per H3 cell and network, per operator and network), assistance and visits, built from
 the records already stored
 
 Revision ID: 0009
@@ -38,9 +38,8 @@ def _count(name):
 
 
 def upgrade():
-    _table('rollup_readings_daily', ('day', 'admin_unit_code', 'site_id', 'network'), [
+    _table('rollup_readings_daily', ('day', 'admin_unit_code', 'site_id'), [
         sa.Column('site_id', sa.Integer(), nullable=False),
-        sa.Column('network', sa.String(length=20), nullable=False),
         *map(_count, ('readings', 'dead_spots', 'broadband', 'power_off', 'power_on')),
     ])
     _table('rollup_cells_daily', ('day', 'h3_cell', 'admin_unit_code', 'network'), [
@@ -77,12 +76,12 @@ def upgrade():
     dead = "sum(CASE WHEN dead_spot THEN 1 ELSE 0 END)"
     broadband = "sum(CASE WHEN network IN ('fixed_broadband', 'fiber') THEN 1 ELSE 0 END)"
     op.execute(f"""
-        INSERT INTO rollup_readings_daily (day, admin_unit_code, site_id, network, province_code,
+        INSERT INTO rollup_readings_daily (day, admin_unit_code, site_id, province_code,
             readings, dead_spots, broadband, power_off, power_on)
-        SELECT {day}, admin_unit_code, coalesce(site_id, 0), network, max(province_code), count(*), {dead},
+        SELECT {day}, admin_unit_code, coalesce(site_id, 0), max(province_code), count(*), {dead},
             {broadband}, sum(CASE WHEN power_available = false THEN 1 ELSE 0 END),
             sum(CASE WHEN power_available = true THEN 1 ELSE 0 END)
-        FROM connectivity_readings GROUP BY {day}, admin_unit_code, coalesce(site_id, 0), network
+        FROM connectivity_readings GROUP BY {day}, admin_unit_code, coalesce(site_id, 0)
     """)
     op.execute(f"""
         INSERT INTO rollup_cells_daily (day, h3_cell, admin_unit_code, network, province_code,
