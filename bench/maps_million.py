@@ -37,6 +37,7 @@ from bench.database import conninfo, rebuild
 from server import create_app
 from server.auth import Scope, issue_token
 from server.extensions import db
+from server.indicators import rollups
 from server.models import AdminUnit, User
 from server.services.admin_units import load_official_units
 
@@ -358,6 +359,10 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, **settings})
     token, communes, centres = set_up(app)
     copy_seconds = generate_and_copy(args.database_url, args.readings, args.seed, communes, centres)
+    with app.app_context():  # COPY bypasses ingest, which keeps the rollups the map reads
+        rollups.rebuild(db.session)
+        db.session.commit()
+        db.session.remove()
     with psycopg.connect(conninfo(args.database_url)) as conn:
         versions = "PostgreSQL {}, PostGIS {}".format(
             conn.execute("SHOW server_version").fetchone()[0],

@@ -6,18 +6,23 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import h3
 from flask_babel import lazy_gettext as _l
 from geoalchemy2.shape import to_shape
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from maps import hexes
-from maps.filters import MapFilters, visible_units
+from maps.filters import MapFilters
 from server.auth import Scope
-from server.models import AdminUnit, ConnectivityReading, EquipmentCheck, Site, Ticket
-from server.models.records import CONDITIONS, FAILED_CONDITIONS
+from server.indicators import connectivity, equipment, tickets
+from server.indicators.areas import visible_units
+from server.indicators.figures import empty_figures, figures_by
+from server.indicators.sql import ratio
+from server.models import AdminUnit, Site, Ticket
+from server.models.records import CONDITIONS
 from server.models.tickets import ACTIVE_STATUSES
 from server.services.tickets import overdue_condition, queue_query
 from server.spatial import within_bbox
@@ -49,22 +54,18 @@ class DeadSpotGrid:
 
 
 def dead_spot_counts(session: Session, scope: Scope, filters: MapFilters) -> list[tuple[str, int, int]]:
-    """(H3 cell at the stored resolution, readings, dead spots) for the readings matching the filters."""
-    reading = ConnectivityReading
-    query = (
-        select(reading.h3_cell, func.count(), func.sum(case((reading.dead_spot, 1), else_=0)))
-        .where(
-            scope.filter(reading.admin_unit_code, reading.province_code),
-            filters.area.filter(reading.admin_unit_code, reading.province_code),
-            filters.period(reading.observed_at),
-        )
-        .group_by(reading.h3_cell)
-    )
-    if filters.network:
-        query = query.where(reading.network == filters.network)
+    """(H3 cell at the stored resolution, readings, dead spots) for the readings matching the filters, from the
+    indicator core; a box keeps the cells whose centre lies in it."""
+    rows = connectivity.dead_spots_by_cell(session, scope, filters.area, filters.days, filters.network)
     if filters.bbox:
-        query = query.where(within_bbox(session, reading.geom, filters.bbox))
-    return [(cell, int(count), int(dead or 0)) for cell, count, dead in session.execute(query)]
+        west, south, east, north = filters.bbox
+        rows = [row for row in rows if _inside(h3.cell_to_latlng(row[0]), west, south, east, north)]
+    return rows
+
+
+def _inside(point: tuple[float, float], west: float, south: float, east: float, north: float) -> bool:
+    lat, lon = point
+    return south <= lat <= north and west <= lon <= east
 
 
 def choose_resolution(
@@ -171,38 +172,6 @@ def _sites_in(scope: Scope, filters: MapFilters, session: Session):
     return query
 
 
-def latest_checks_query(scope: Scope, filters: MapFilters, site_ids):
-    """The latest check of each (site, asset kind, asset label) in the period: one row per asset."""
-    check = EquipmentCheck
-    position = (
-        func.row_number()
-        .over(
-            partition_by=(check.site_id, check.asset_kind, check.asset_label),
-            order_by=(check.observed_at.desc(), check.id.desc()),
-        )
-        .label("position")
-    )
-    ranked = select(
-        check.site_id,
-        check.admin_unit_code,
-        check.asset_kind,
-        check.asset_label,
-        check.condition,
-        check.observed_at,
-        check.notes,
-        check.age_years,
-        position,
-    ).where(
-        check.site_id.in_(site_ids),
-        scope.filter(check.admin_unit_code, check.province_code),
-        filters.period(check.observed_at),
-    )
-    if filters.asset_kind:
-        ranked = ranked.where(check.asset_kind == filters.asset_kind)
-    ranked = ranked.subquery("ranked")
-    return select(ranked).where(ranked.c.position == 1)
-
-
 def equipment_status(session: Session, scope: Scope, filters: MapFilters, limit: int = MAX_SITES) -> EquipmentStatus:
     """Sites in the area with the latest condition of each of their assets (sites never checked have none)."""
     site_ids = _sites_in(scope, filters, session).order_by(Site.id).limit(limit + 1)
@@ -215,16 +184,20 @@ def equipment_status(session: Session, scope: Scope, filters: MapFilters, limit:
     sites = {
         row[0]: SiteEquipment(row[0], row[1], row[2], row[3], float(row[4]), float(row[5])) for row in rows[:limit]
     }
-    latest = latest_checks_query(scope, filters, list(sites)).subquery("latest")
-    query = select(
-        latest.c.site_id,
-        latest.c.asset_kind,
-        latest.c.asset_label,
-        latest.c.condition,
-        latest.c.observed_at,
-        latest.c.notes,
-        latest.c.age_years,
-    ).order_by(latest.c.site_id, latest.c.asset_kind, latest.c.asset_label)
+    latest = equipment.assets_query(scope, filters.area, filters.days, "province", filters.asset_kind)
+    query = (
+        select(
+            latest.c.site_id,
+            latest.c.asset_kind,
+            latest.c.asset_label,
+            latest.c.condition,
+            latest.c.last_checked_at,
+            latest.c.notes,
+            latest.c.age_years,
+        )
+        .where(latest.c.site_id.in_(list(sites)))
+        .order_by(latest.c.site_id, latest.c.asset_kind, latest.c.asset_label)
+    )
     for site_id, kind, label, condition, observed_at, notes, age in session.execute(query):
         sites[site_id].assets.append(AssetStatus(kind, label, condition, observed_at, notes or "", age))
     return EquipmentStatus(list(sites.values()), truncated)
@@ -233,27 +206,9 @@ def equipment_status(session: Session, scope: Scope, filters: MapFilters, limit:
 # --- Tickets ---------------------------------------------------------------------------------------------
 
 
-def ticket_commune():
-    """SQL for the commune a ticket is about: its own unit; for a province-level ticket (escalated, or owned by
-    the province), its site's commune, else the commune of the readings in its H3 cell (dead-spot tickets)."""
-    site, reading = aliased(Site), aliased(ConnectivityReading)
-    site_commune = select(site.admin_unit_code).where(site.id == Ticket.site_id).correlate(Ticket).scalar_subquery()
-    cell_commune = (
-        select(reading.admin_unit_code)
-        .where(reading.h3_cell == Ticket.h3_cell)
-        .correlate(Ticket)
-        .limit(1)
-        .scalar_subquery()
-    )
-    return case(
-        (Ticket.admin_unit_code != Ticket.province_code, Ticket.admin_unit_code),
-        else_=func.coalesce(site_commune, cell_commune),
-    )
-
-
 def ticket_area_filter(filters: MapFilters):
     if filters.area.level == "commune":
-        return ticket_commune() == filters.area.code
+        return tickets.ticket_commune() == filters.area.code
     return filters.area.filter(Ticket.admin_unit_code, Ticket.province_code)
 
 
@@ -358,6 +313,7 @@ class CommuneIndicators:
     geometry: BaseGeometry | None = None
     geometry_source: str | None = None  # boundary, centroid, sites (mean position of the commune's sites)
     area_km2: float | None = None
+    figures: dict = field(default_factory=dict)  # every indicator of the commune, from the indicator core
 
     @property
     def radius_m(self) -> float | None:
@@ -366,7 +322,7 @@ class CommuneIndicators:
 
     @property
     def dead_spot_share(self) -> float | None:
-        return round(self.dead_spots / self.readings, 4) if self.readings else None
+        return ratio(self.dead_spots, self.readings)
 
     def value(self, indicator: str) -> float | int | None:
         return getattr(self, indicator)
@@ -384,8 +340,10 @@ class CommuneMap:
 def commune_indicators(
     session: Session, scope: Scope, filters: MapFilters, now: datetime, indicator: str
 ) -> CommuneMap:
-    """The three indicators for every commune in the area (zero where nothing was recorded), each with the best
-    geometry known: its boundary, its centroid, or the mean position of its sites."""
+    """The three indicators for every commune in the area (zero where nothing was recorded), as the indicator
+    core defines them (broken equipment: assets whose latest check found them broken or missing; overdue
+    tickets: overdue now), each with the best geometry known: its boundary, its centroid, or the mean position
+    of its sites."""
     units = visible_units(session, scope, filters.area, "commune")
     communes = {unit.code: CommuneIndicators(unit.code, unit.name, area_km2=unit.area_km2) for unit in units}
     for unit in units:
@@ -394,45 +352,23 @@ def commune_indicators(
         elif unit.centroid is not None:
             communes[unit.code].geometry, communes[unit.code].geometry_source = to_shape(unit.centroid), "centroid"
 
-    reading = ConnectivityReading
-    readings = (
-        select(reading.admin_unit_code, func.count(), func.sum(case((reading.dead_spot, 1), else_=0)))
-        .where(
-            scope.filter(reading.admin_unit_code, reading.province_code),
-            filters.area.filter(reading.admin_unit_code, reading.province_code),
-            filters.period(reading.observed_at),
-        )
-        .group_by(reading.admin_unit_code)
+    every = figures_by(
+        session,
+        scope,
+        filters.area,
+        filters.days,
+        "commune",
+        now,
+        network=filters.network,
+        asset_kind=filters.asset_kind,
+        category=filters.category,
     )
-    if filters.network:
-        readings = readings.where(reading.network == filters.network)
-    for code, count, dead in session.execute(readings):
-        if code in communes:
-            communes[code].readings, communes[code].dead_spots = int(count), int(dead or 0)
-
-    latest = latest_checks_query(scope, filters, _sites_in(scope, filters, session)).subquery("latest")
-    broken = (
-        select(latest.c.admin_unit_code, func.count())
-        .where(latest.c.condition.in_(FAILED_CONDITIONS))
-        .group_by(latest.c.admin_unit_code)
-    )
-    for code, count in session.execute(broken):
-        if code in communes:
-            communes[code].broken_equipment = int(count)
-
-    overdue_tickets = select(ticket_commune().label("commune")).where(
-        scope.filter(Ticket.admin_unit_code, Ticket.province_code),
-        ticket_area_filter(filters),
-        filters.period(Ticket.created_at),
-        overdue_condition(now),
-    )
-    if filters.category:
-        overdue_tickets = overdue_tickets.where(Ticket.category == filters.category)
-    overdue_tickets = overdue_tickets.subquery("overdue_tickets")
-    overdue = select(overdue_tickets.c.commune, func.count()).group_by(overdue_tickets.c.commune)
-    for code, count in session.execute(overdue):
-        if code in communes:
-            communes[code].overdue_tickets = int(count)
+    for code, commune in communes.items():
+        figures = every.get(code) or empty_figures()
+        commune.figures = figures
+        commune.readings, commune.dead_spots = figures["readings"], figures["dead_spot_readings"]
+        commune.broken_equipment = figures["assets_broken"] + figures["assets_missing"]
+        commune.overdue_tickets = figures["tickets_overdue_now"]
 
     unplaced = {code for code, commune in communes.items() if commune.geometry is None}
     if unplaced:

@@ -129,6 +129,7 @@ def commune_collection(communes: CommuneMap, area_level: str) -> dict:
             "id": commune.code,
             "geometry": commune_geometry(commune, area_level),
             "properties": {
+                **{name: _iso(value) if name == "last_visit_at" else value for name, value in commune.figures.items()},
                 "code": commune.code,
                 "name": commune.name,
                 "value": commune.value(communes.indicator),

@@ -8,6 +8,7 @@ from marshmallow import validate
 
 from field_app_api.common import bbox_field, supported_moment
 from maps.aggregates import INDICATORS
+from server.indicators.figures import FIELDS, NULLABLE
 from server.models.records import ASSET_KINDS, CATEGORIES, CONDITIONS, NETWORKS
 from server.models.tickets import ACTIVE_STATUSES, PRIORITIES
 from server.services.calendar import VIETNAM
@@ -224,8 +225,24 @@ class CommunePropertiesSchema(ma.Schema):
     )
 
 
+def _figure_field(name: str) -> ma.fields.Field:
+    if name == "last_visit_at":
+        return ma.fields.DateTime(allow_none=True)
+    number = ma.fields.Float if name in NULLABLE or name.endswith(("share", "rate", "years")) else ma.fields.Integer
+    return number(allow_none=name in NULLABLE, metadata={"description": "An indicator (see the README)"})
+
+
+# Every indicator of the commune, as the reports show it (the names of their columns).
+CommunePropertiesSchema = type(
+    "CommunePropertiesSchema",
+    (CommunePropertiesSchema,),
+    {name: _figure_field(name) for name in FIELDS if name not in CommunePropertiesSchema._declared_fields},
+)
+
+
 class CommuneCollectionSchema(ma.Schema):
-    """Every commune of the area with the three indicators; geometry as known (boundary, centroid, or none)."""
+    """Every commune of the area with every indicator (the map colours one); geometry as known (boundary,
+    centroid, or none)."""
 
     type = ma.fields.Constant("FeatureCollection")
     features = ma.fields.List(

@@ -5,13 +5,13 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from reports.connectivity import connectivity_by
-from reports.coverage import unvisited
-from reports.equipment import equipment_by
 from reports.parameters import Area, Period
-from reports.sql import ratio
 from reports.summaries import UNVISITED_DAYS
 from server.auth import Scope
+from server.indicators.connectivity import connectivity_by
+from server.indicators.equipment import equipment_by
+from server.indicators.sql import ratio
+from server.indicators.visits import unvisited
 
 
 def dashboard_tiles(session, scope: Scope, now: datetime) -> list:

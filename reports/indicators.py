@@ -6,34 +6,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reports import assistance, connectivity, coverage, equipment, tickets
 from reports.parameters import Area, Period
 from server.auth import Scope
+from server.indicators.areas import communes_in
+from server.indicators.figures import FIELDS, NULLABLE, empty_figures, figures_by  # noqa: F401  (the table's columns)
 from server.models import AdminUnit
 
 PLACE_FIELDS = ("province_code", "province_name", "commune_code", "commune_name", "population")
-FIELDS = (
-    *connectivity.FIELDS,
-    *equipment.FIELDS,
-    *tickets.FIELDS,
-    *assistance.FIELDS,
-    *coverage.FIELDS,
-)
-# Figures that have no value (rather than 0) when there is nothing to count.
-NULLABLE = {
-    "dead_spot_share",
-    "share_working",
-    "oldest_asset_years",
-    "on_time_rate",
-    "median_hours_to_resolve",
-    "language_support_share",
-    "last_visit_at",
-}
 LEVELS = ("commune", "province")
-
-
-def empty_figures() -> dict:
-    return {name: None if name in NULLABLE else 0 for name in FIELDS}
 
 
 def places(session: Session, scope: Scope, area: Area, level: str) -> list[dict]:
@@ -41,7 +21,7 @@ def places(session: Session, scope: Scope, area: Area, level: str) -> list[dict]
     communes = list(
         session.execute(
             select(AdminUnit.code, AdminUnit.name, AdminUnit.parent_code, AdminUnit.population)
-            .where(*coverage.communes_in(scope, area))
+            .where(*communes_in(scope, area))
             .order_by(AdminUnit.code)
         )
     )
@@ -77,20 +57,11 @@ def places(session: Session, scope: Scope, area: Area, level: str) -> list[dict]
 
 def indicator_rows(session: Session, scope: Scope, area: Area, period: Period, level: str, now: datetime) -> list[dict]:
     """One row per commune or province of the area, every figure of the period (``now`` for 'overdue now')."""
-    figures = [
-        connectivity.connectivity_by(session, scope, area, period, level),
-        equipment.equipment_by(session, scope, area, period, level),
-        tickets.tickets_by(session, scope, area, period, level, now),
-        assistance.assistance_by(session, scope, area, period, level),
-        coverage.visits_by(session, scope, area, period, level),
-    ]
+    figures = figures_by(session, scope, area, period, level, now)
     rows = []
     for place in places(session, scope, area, level):
         key = place["commune_code"] if level == "commune" else place["province_code"]
-        row = {**place, **empty_figures()}
-        for by_key in figures:
-            row.update(by_key.get(key, {}))
-        rows.append(row)
+        rows.append({**place, **figures.get(key, empty_figures())})
     return rows
 
 

@@ -11,15 +11,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from field_app_api.common import SUPPORTED_YEARS, supported_moment
-from reports.areas import resolve_area
 from reports.exports import FORMATS
-from reports.parameters import DEFAULT_PERIOD_DAYS, PARTS, Area, Costs, Period, RankingOptions, Weights
+from reports.parameters import PARTS, Area, Costs, Period, RankingOptions, Weights
 from reports.routes import REPORTS, respond
 from reports.summaries import UNVISITED_DAYS, commune_report, province_report
 from server.auth import current_scope
 from server.errors import InvalidInput, NotFound
 from server.extensions import db
 from server.i18n import local_datetime, number, percent
+from server.indicators.areas import resolve_area
 from server.models import AdminUnit, Ticket
 from server.models.tickets import ACTIVE_STATUSES
 from server.services.calendar import VIETNAM
@@ -62,11 +62,12 @@ def _page_period() -> tuple[Period, dict[str, str]]:
                     else _("To: not a date; the default period is used.")
                 )
     until = bounds.get("until") or datetime.now(UTC)
-    since = bounds.get("since") or until - timedelta(days=DEFAULT_PERIOD_DAYS)
-    if since >= until:
+    if "since" not in bounds:
+        return Period.ending(until), errors
+    if bounds["since"] >= until:
         errors["since"] = _("The start must be before the end; the default period is used.")
-        until, since = datetime.now(UTC), datetime.now(UTC) - timedelta(days=DEFAULT_PERIOD_DAYS)
-    return Period(since, until), errors
+        return Period.ending(datetime.now(UTC)), errors
+    return Period(bounds["since"], until), errors
 
 
 def _page_budget(errors: dict) -> int | None:

@@ -4,9 +4,8 @@ Every default here is a parameter of the API (``weight_*``, ``cost_*``); the cap
 0..1 are fixed so that scores stay comparable across provinces and periods."""
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
 
-DEFAULT_PERIOD_DAYS = 90
+from server.indicators.areas import DEFAULT_PERIOD_DAYS, Area, Period  # noqa: F401  (one Area, one Period)
 
 
 def N_(text: str) -> str:
@@ -15,34 +14,6 @@ def N_(text: str) -> str:
 
 
 CELL_RESOLUTION = 6  # H3 resolution of the cells ranked where records have no commune (about 36 km² each)
-
-
-@dataclass(frozen=True)
-class Period:
-    """Records observed in ``[since, until)``; both timezone-aware."""
-
-    since: datetime
-    until: datetime
-
-    @classmethod
-    def ending(cls, until: datetime, days: int = DEFAULT_PERIOD_DAYS) -> "Period":
-        return cls(until - timedelta(days=days), until)
-
-    def as_dict(self) -> dict:
-        return {"since": self.since.isoformat(), "until": self.until.isoformat()}
-
-
-@dataclass(frozen=True)
-class Area:
-    """Where the report looks: one commune, one province, or (both None) the caller's whole jurisdiction; with
-    ``reviewed_only``, only the records a reviewer approved count (rejected ones never count)."""
-
-    province: str | None = None
-    commune: str | None = None
-    reviewed_only: bool = False
-
-    def as_dict(self) -> dict:
-        return {"province": self.province, "commune": self.commune, "reviewed_only": self.reviewed_only}
 
 
 @dataclass(frozen=True)

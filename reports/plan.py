@@ -9,9 +9,10 @@ Interventions of a place (a ranked commune or H3 cell), and the parts of its sco
 - ``equipment`` replacement, one per broken or missing asset: each closes an equal share of the
   broken-equipment part, so a budget may replace some of a commune's assets and not all.
 The value of an item is the score it closes. Items are chosen by an exact 0/1 knapsack (dynamic programming
-over the budget counted in whole units; identical equipment items are split in powers of two, which keeps the
-choice exact). When the budget would need more than ``MAX_UNITS`` units, costs are rounded *up* to a coarser
-unit: the plan can then leave a little money unspent but still never exceeds the budget."""
+over the budget counted in whole units of the costs' greatest common divisor; identical equipment items are split
+in powers of two, which keeps the choice exact). When the budget would need more than ``MAX_UNITS`` units, costs
+are rounded *up* to coarser units (``exact`` is then false and the page says so): the plan can leave a little
+money unspent, never exceeds the budget, and never buys less than a smaller budget would."""
 
 import math
 from dataclasses import dataclass
@@ -77,22 +78,9 @@ def _split(place: int, intervention: str, quantity: int, unit_cost: int, unit_va
     return bundles
 
 
-def knapsack(candidates: list[Candidate], budget: int) -> tuple[list[Candidate], int, bool]:
-    """The subset of candidates with the largest total value whose total cost is at most ``budget``.
-
-    Returns the chosen candidates, the budget unit used (VND) and whether the choice is exact (every cost a
-    whole number of units); with rounded costs it stays within budget and is optimal for the rounded costs."""
-    items = [c for c in candidates if 0 < c.cost <= budget and c.value > 0]
-    if not items:
-        return [], budget, True
-    if len(items) > MAX_ITEMS:
-        items = sorted(items, key=lambda c: (-c.value / c.cost, c.place))[:MAX_ITEMS]
-    unit = math.gcd(budget, *(c.cost for c in items))
-    most_units = min(MAX_UNITS, max(1, MAX_TABLE_CELLS // len(items) - 1))
-    if budget // unit > most_units:
-        unit = -(-budget // most_units)
-    exact = all(c.cost % unit == 0 for c in items) and budget % unit == 0
-    capacity = budget // unit
+def _best_subset(items: list[Candidate], unit: int, capacity: int) -> tuple[list[Candidate], float]:
+    """Exact 0/1 dynamic programme over ``capacity`` budget units, each item weighing its cost in whole units
+    (rounded up): the most valuable subset that fits, and its value."""
     weights = [-(-c.cost // unit) for c in items]
     best = np.zeros(capacity + 1)
     taken = np.zeros((len(items), capacity + 1), dtype=bool)
@@ -108,7 +96,43 @@ def knapsack(candidates: list[Candidate], budget: int) -> tuple[list[Candidate],
         if taken[index, room]:
             chosen.append(items[index])
             room -= weights[index]
-    return chosen[::-1], unit, exact
+    chosen.reverse()
+    return chosen, math.fsum(c.value for c in chosen)
+
+
+def knapsack(candidates: list[Candidate], budget: int) -> tuple[list[Candidate], int, bool]:
+    """The subset of candidates with the largest total value whose total cost is at most ``budget``.
+
+    Returns the chosen candidates, the budget unit (VND) and whether the choice is exact.
+
+    The unit is the greatest common divisor of the candidates' costs (never of the budget: money left below one
+    unit buys nothing), so the choice is exact whenever the budget holds at most ``MAX_UNITS`` units. Beyond that, costs
+    are rounded *up* to units of ``gcd * 2**k`` for every k up to the first whose units the budget holds at most
+    ``MAX_UNITS`` of, and the most valuable of those choices wins. Each choice only grows with the budget and a
+    larger budget adds choices, so a larger budget never buys less than a smaller one; none exceeds the budget."""
+    items = [c for c in candidates if c.cost > 0 and c.value > 0]
+    if len(items) > MAX_ITEMS:
+        items = sorted(items, key=lambda c: (-c.value / c.cost, c.place))[:MAX_ITEMS]
+    # The unit and the table's width come from all candidates, the dear ones too, so they do not change with
+    # the budget; candidates dearer than the budget weigh more units than it holds and are left out.
+    unit = math.gcd(*(c.cost for c in items)) if items else 1
+    most_units = min(MAX_UNITS, max(1, MAX_TABLE_CELLS // max(len(items), 1) - 1))
+    items = [c for c in items if c.cost <= budget]
+    if not items:
+        return [], unit, True
+    if budget // unit <= most_units:
+        return _best_subset(items, unit, budget // unit)[0], unit, True
+    if sum(c.cost for c in items) <= budget:
+        return items, unit, True
+    best: tuple[float, list[Candidate], int] = (-1.0, [], unit)
+    step = unit
+    while True:
+        chosen, value = _best_subset(items, step, min(most_units, budget // step))
+        if value > best[0] + 1e-12:
+            best = (value, chosen, step)
+        if budget // step <= most_units:
+            return best[1], best[2], False
+        step *= 2
 
 
 def rank_by_score(rows: list[dict], costs: Costs, budget: int) -> dict:

@@ -13,10 +13,10 @@ import h3
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reports import assistance, connectivity, equipment, tickets
 from reports.parameters import N_, PARTS, Area, Period, RankingOptions, Weights
-from reports.sql import ratio
 from server.auth import Scope
+from server.indicators import assistance, connectivity, equipment, tickets
+from server.indicators.sql import ratio
 from server.models import AdminUnit
 
 MAX_CELLS = 20_000  # H3 cells ranked at most (records without a commune are expected to be few)

@@ -8,12 +8,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from reports import exports, tables
-from reports.areas import resolve_area
-from reports.assistance import assistance_table
 from reports.columns import cell_label, column_label
-from reports.connectivity import OPERATOR_FIELDS, connectivity_by_operator
-from reports.coverage import unvisited
-from reports.equipment import asset_list
 from reports.indicators import indicator_rows
 from reports.parameters import PARTS, Area, Period, RankingOptions
 from reports.places import geometry_of_rows
@@ -39,10 +34,15 @@ from reports.schemas import (
     VisitPlanArgsSchema,
     VisitPlanReportSchema,
 )
-from reports.tickets import on_time_rows
 from reports.visit_plans import plan_completion
 from server.auth import current_scope, login_required
 from server.extensions import db
+from server.indicators.areas import resolve_area
+from server.indicators.assistance import assistance_table
+from server.indicators.connectivity import OPERATOR_FIELDS, connectivity_by_operator
+from server.indicators.equipment import asset_list
+from server.indicators.tickets import on_time_rows
+from server.indicators.visits import unvisited
 
 blp = Blueprint(
     "reports",

@@ -1,7 +1,7 @@
 """Query and response schemas of ``/api/v1/reports/...``: they validate the query (422 naming the field) and
 document the answers in the OpenAPI document."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import marshmallow as ma
 from flask_babel import gettext
@@ -9,10 +9,11 @@ from marshmallow import validate
 from webargs.fields import DelimitedList
 
 from field_app_api.common import AwareDateTime
-from reports import assistance, indicators, tickets
+from reports import indicators
 from reports.exports import FORMATS
 from reports.parameters import DEFAULT_PERIOD_DAYS, PARTS, Costs, Period, Weights
 from reports.priorities import FACT_FIELDS
+from server.indicators import assistance, tickets
 
 WEIGHT_FIELDS = tuple(f"weight_{part.name}" for part in PARTS)
 _DEFAULT_WEIGHTS = Weights()
@@ -41,14 +42,22 @@ class AreaArgsSchema(ma.Schema):
 
 class PeriodArgsSchema(AreaArgsSchema):
     since = AwareDateTime(
-        metadata={"description": f"Start of the period, inclusive; default: {DEFAULT_PERIOD_DAYS} days before until"}
+        metadata={
+            "description": f"Start of the period, inclusive, moved back to the start of its day (Viet Nam time); "
+            f"default: the {DEFAULT_PERIOD_DAYS} days up to the day of until"
+        }
     )
-    until = AwareDateTime(metadata={"description": "End of the period, exclusive; default: now"})
+    until = AwareDateTime(
+        metadata={"description": "End of the period, exclusive, moved on to the end of its day; default: now"}
+    )
 
     @ma.post_load
     def make_period(self, data, **kwargs):
         until = data.pop("until", None) or datetime.now(UTC)
-        since = data.pop("since", None) or until - timedelta(days=DEFAULT_PERIOD_DAYS)
+        since = data.pop("since", None)
+        if since is None:
+            data["period"] = Period.ending(until)
+            return data
         if since >= until:
             raise ma.ValidationError(gettext("Must be before until (default: now)."), "since")
         data["period"] = Period(since, until)

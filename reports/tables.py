@@ -1,10 +1,11 @@
 """Each report as a flat table (column order for CSV, XLSX and GeoJSON properties)."""
 
-from reports import assistance, indicators
+from reports import indicators
 from reports.exports import Table
 from reports.parameters import PARTS
 from reports.priorities import FACT_FIELDS
-from reports.tickets import FIELDS as TICKET_FIELDS
+from server.indicators import assistance
+from server.indicators.tickets import FIELDS as TICKET_FIELDS
 
 PART_COLUMNS = ("raw", "normalised", "weight", "contribution")
 PRIORITY_COLUMNS = [

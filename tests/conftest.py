@@ -191,6 +191,46 @@ def count_queries(db):
 
 
 @pytest.fixture
+def committed_member(app):
+    """A team, a field member with a token and a site in commune 04603, committed for real (concurrent requests
+    need separate connections); yields ``headers`` and ``site_id``. Afterwards the member's records, every ticket
+    (only such tests commit any) and the rollups of the removed records are gone."""
+    import types
+
+    from server.auth import Scope
+    from server.indicators import rollups
+    from server.models import RECORD_MODELS, Ticket, TicketEvent
+    from server.services.teams import create_team
+
+    with app.app_context():
+        team = create_team(
+            _db.session, Scope(everywhere=True), name="concurrency team", kind="working_group", jurisdiction=["15"]
+        )
+        user = User(username="concurrency_member", role="field_member", team=team)
+        site = Site(
+            name="Thôn 9", kind="village", geom=point(104.92, 21.72), admin_unit_code="04603", province_code="15"
+        )
+        _db.session.add_all([user, site])
+        _db.session.flush()
+        _, token = issue_token(_db.session, user)
+        _db.session.commit()
+        team_id, user_id, site_id = team.id, user.id, site.id
+        _db.session.remove()
+    yield types.SimpleNamespace(headers={"Authorization": f"Bearer {token}"}, site_id=site_id)
+    with app.app_context():
+        _db.session.execute(TicketEvent.__table__.delete())
+        _db.session.execute(Ticket.__table__.delete())
+        for model in RECORD_MODELS.values():
+            _db.session.execute(model.__table__.delete().where(model.author_id == user_id))
+        _db.session.execute(Site.__table__.delete().where(Site.id == site_id))
+        _db.session.execute(User.__table__.delete().where(User.id == user_id))
+        _db.session.execute(Team.__table__.delete().where(Team.id == team_id))
+        rollups.rebuild(_db.session)
+        _db.session.commit()
+        _db.session.remove()
+
+
+@pytest.fixture
 def two_provinces(client, db, make_team, make_user, make_site):
     """Lào Cai (15) and Hà Nội (01), each with a team, its lead and member, a site, a visit with a photo and an
     open ticket; a coordinator of Lào Cai; an admin. Used by the access tests (grants and foreign references)."""

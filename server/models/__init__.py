@@ -22,6 +22,7 @@ from server.models.records import (
     Visit,
 )
 from server.models.reviews import Review, ReviewEvent
+from server.models.rollups import AssistanceRollup, CellRollup, OperatorRollup, ReadingRollup, VisitRollup
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
 from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
@@ -45,6 +46,11 @@ __all__ = [
     "Succession",
     "ApiToken",
     "AssistanceLog",
+    "AssistanceRollup",
+    "CellRollup",
+    "OperatorRollup",
+    "ReadingRollup",
+    "VisitRollup",
     "Attachment",
     "ConnectivityReading",
     "DayOff",

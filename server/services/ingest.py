@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.database import insert_new_rows
+from server.indicators import rollups
 from server.models import RECORD_MODELS, AdminUnit, Operator, Site, Team, User
 from server.services import access
 from server.services.admin_units import nearest_communes
@@ -308,8 +309,9 @@ def _insert(
         table = RECORD_MODELS[kind].__table__
         values = [{name: value for name, value in row.items() if name in table.c} for row in rows]
         created.update(record_id for (record_id,) in insert_new_rows(session, table, values))
+    created_rows = {kind: [row for row in rows if row["id"] in created] for kind, rows in rows_by_kind.items()}
+    rollups.apply_records(session, created_rows)  # only rows this transaction inserted: each counted once
     if settings.rules is not None and created:
-        created_rows = {kind: [row for row in rows if row["id"] in created] for kind, rows in rows_by_kind.items()}
         apply_rules(session, created_rows, settings.rules, now)
     if created and rows_by_kind.get("visit"):
         fulfil_from_visits(session, [row for row in rows_by_kind["visit"] if row["id"] in created])

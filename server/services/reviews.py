@@ -156,8 +156,22 @@ def set_review(
             _apply(session, _row_for(session, subject_of(record, kind)), user, state, comment)
     if state == "has_issues":
         _announce_has_issues(session, user, subject, review, comment)
-    session.flush()
+    _refresh_rollups(session, subject)
     return review
+
+
+def _refresh_rollups(session: Session, subject: Subject) -> None:
+    """A review decides whether records count (``counted``): the daily rollups the indicators read are summed
+    again for the days and places of the records concerned."""
+    from server.indicators import rollups
+
+    session.flush()
+    pairs = [
+        (kind, session.get(RECORD_MODELS[kind], record_id))
+        for kind, record_id in ((subject.kind, subject.id), *subject.records)
+        if kind in RECORD_MODELS
+    ]
+    rollups.refresh_records(session, pairs)
 
 
 def _announce_has_issues(session: Session, user: User, subject: Subject, review: Review, comment: str) -> None:
@@ -229,7 +243,7 @@ def record_correction(session: Session, user: User, old: Subject, correction_id:
                 correction_id=correction_id,
             )
         )
-    session.flush()
+    _refresh_rollups(session, old)
 
 
 def visible_reviews(user: User, scope: Scope):

@@ -3,7 +3,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from server.models import RECORD_MODELS, ConnectivityReading, Ticket, TicketEvent
+from server.models import RECORD_MODELS, ConnectivityReading
 from tests.helpers import assert_problem
 from tests.records_factory import mixed_batch, reading, visit
 
@@ -136,45 +136,6 @@ def test_bad_cursor_is_a_clear_error(client, member):
     assert "cursor" in assert_problem(client.get("/api/v1/sync/changes?cursor=%%%", headers=headers), 422)["errors"]
 
 
-@pytest.fixture
-def committed_member(app):
-    """A team, member and site committed for real (concurrent requests need separate connections)."""
-    from server.auth import Scope, issue_token
-    from server.extensions import db as real_db
-    from server.models import Site, Team, User
-    from server.services.teams import create_team
-    from server.spatial import point
-
-    with app.app_context():
-        team = create_team(
-            real_db.session, Scope(everywhere=True), name="concurrency team", kind="working_group", jurisdiction=["15"]
-        )
-        user = User(username="concurrency_member", role="field_member", team=team)
-        real_db.session.add(user)
-        site = Site(
-            name="Thôn 9", kind="village", geom=point(104.92, 21.72), admin_unit_code="04603", province_code="15"
-        )
-        real_db.session.add(site)
-        real_db.session.flush()
-        _, token = issue_token(real_db.session, user)
-        real_db.session.commit()
-        ids = (team.id, user.id, site.id)
-        real_db.session.remove()
-    yield {"Authorization": f"Bearer {token}"}
-    with app.app_context():
-        team_id, user_id, site_id = ids
-        # The batch's records opened tickets (no other test commits any): remove them with the records.
-        real_db.session.execute(TicketEvent.__table__.delete())
-        real_db.session.execute(Ticket.__table__.delete())
-        for model in RECORD_MODELS.values():
-            real_db.session.execute(model.__table__.delete().where(model.author_id == user_id))
-        real_db.session.execute(Site.__table__.delete().where(Site.id == site_id))
-        real_db.session.execute(User.__table__.delete().where(User.id == user_id))
-        real_db.session.execute(Team.__table__.delete().where(Team.id == team_id))
-        real_db.session.commit()
-        real_db.session.remove()
-
-
 def test_concurrent_retries_store_each_record_once(app, committed_member):
     """Two clients sending the same batch at the same moment: every record is created exactly once."""
     from server.extensions import db as real_db
@@ -186,7 +147,7 @@ def test_concurrent_retries_store_each_record_once(app, committed_member):
     def send():
         client = app.test_client()
         barrier.wait(timeout=10)
-        response = client.post("/api/v1/sync", json={"records": records}, headers=committed_member)
+        response = client.post("/api/v1/sync", json={"records": records}, headers=committed_member.headers)
         bodies.append((response.status_code, response.get_json()))
 
     threads = [threading.Thread(target=send) for _ in range(2)]

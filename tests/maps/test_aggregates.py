@@ -7,9 +7,10 @@ import pytest
 from shapely.geometry import box
 
 from maps import aggregates
-from maps.filters import Area, MapFilters, resolve_area
+from maps.filters import MapFilters
 from server.auth import Scope
 from server.errors import InvalidInput, NotFound
+from server.indicators.areas import Area, resolve_area
 from tests.maps import factory
 from tests.maps.factory import KHAO_MANG, LAM_BINH, LAO_CAI, TU_LE, TUYEN_QUANG
 
@@ -18,7 +19,7 @@ LAO_CAI_ONLY = Scope(provinces=frozenset({LAO_CAI}))
 
 
 def lao_cai() -> MapFilters:
-    return MapFilters(area=Area("province", LAO_CAI, "Lào Cai", LAO_CAI))
+    return MapFilters(area=Area(LAO_CAI, name="Lào Cai"))
 
 
 def test_dead_spot_counts_group_by_cell(db):
@@ -49,12 +50,19 @@ def test_dead_spot_filters(db):
         return sum(row[1] for row in aggregates.dead_spot_counts(db.session, EVERYWHERE, filters))
 
     assert total(MapFilters()) == 3
-    assert total(MapFilters(area=Area("commune", KHAO_MANG, "Khao Mang", LAO_CAI))) == 2
+    assert total(MapFilters(area=Area(LAO_CAI, KHAO_MANG, "Khao Mang"))) == 2
     assert total(MapFilters(since=now - timedelta(days=7))) == 2
     assert total(MapFilters(until=now - timedelta(days=7))) == 1
     assert total(MapFilters(network="3g")) == 1
     west, south = factory.PLACES[TU_LE][1] - 0.01, factory.PLACES[TU_LE][0] - 0.01
     assert total(MapFilters(bbox=(west, south, west + 0.02, south + 0.02))) == 1
+
+    def commune_readings(filters):
+        found = aggregates.commune_indicators(db.session, EVERYWHERE, filters, now, "dead_spot_share")
+        return {c.code: (c.readings, c.dead_spots) for c in found.communes if c.readings}
+
+    assert commune_readings(lao_cai()) == {KHAO_MANG: (2, 1), TU_LE: (1, 0)}
+    assert commune_readings(MapFilters(area=lao_cai().area, network="3g")) == {KHAO_MANG: (1, 0)}
 
 
 def test_dead_spot_grid_rolls_up_to_the_area_resolution(db):
@@ -176,7 +184,7 @@ def test_open_tickets_filters_and_limit(db):
 
     found = aggregates.open_tickets(db.session, EVERYWHERE, MapFilters(category="connectivity"), now, limit=2)
     assert len(found.tickets) == 2 and found.truncated and found.total == 4 and found.overdue == 4
-    commune = MapFilters(area=Area("commune", TU_LE, "Tú Lệ", LAO_CAI))
+    commune = MapFilters(area=Area(LAO_CAI, TU_LE, "Tú Lệ"))
     assert [t.title for t in aggregates.open_tickets(db.session, EVERYWHERE, commune, now).tickets] == ["power"]
 
 
@@ -226,7 +234,7 @@ def test_province_level_tickets_count_for_their_commune(db, make_site):
     result = aggregates.commune_indicators(db.session, EVERYWHERE, lao_cai(), now, "overdue_tickets")
     communes = {c.code: c for c in result.communes}
     assert communes[TU_LE].overdue_tickets == 1 and communes[KHAO_MANG].overdue_tickets == 1
-    commune = MapFilters(area=Area("commune", KHAO_MANG, "Khao Mang", LAO_CAI))
+    commune = MapFilters(area=Area(LAO_CAI, KHAO_MANG, "Khao Mang"))
     titles = [t.title for t in aggregates.open_tickets(db.session, EVERYWHERE, commune, now).tickets]
     assert titles == ["dead-spot cluster"]
     assert aggregates.open_tickets(db.session, EVERYWHERE, lao_cai(), now).total == 3

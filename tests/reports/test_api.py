@@ -68,10 +68,17 @@ def test_area_outside_jurisdiction_is_not_found(client, world, coordinator):
     assert_problem(get(client, "investment-priorities", coordinator, commune=OTHER), 404)
 
 
+@pytest.mark.parametrize("query", [{"province": "99"}, {"commune": "99999"}, {"commune": "08001"}])
+def test_unknown_area_is_not_found_on_reports_and_maps_alike(client, admin, query):
+    """An unknown province or commune is a 404 on every report and map (it used to be a 422 on reports and a
+    404 on maps: one resolver now answers for both)."""
+    assert_problem(get(client, "indicators", admin, **query), 404)
+    assert_problem(client.get("/api/v1/maps/communes", query_string=query, headers=admin), 404)
+
+
 @pytest.mark.parametrize(
     ("path", "query", "field"),
     [
-        ("indicators", {"province": "99"}, "province"),
         ("indicators", {"province": "1"}, "province"),
         ("indicators", {"commune": "0460"}, "commune"),
         ("indicators", {"province": OTHER_PROVINCE, "commune": C1}, "commune"),

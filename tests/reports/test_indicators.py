@@ -2,14 +2,14 @@
 
 import pytest
 
-from reports.assistance import assistance_table
-from reports.connectivity import site_connectivity
-from reports.coverage import unvisited
-from reports.equipment import asset_list
 from reports.indicators import indicator_rows
 from reports.parameters import Area
-from reports.tickets import on_time_rows, tickets_by
 from server.auth import Scope
+from server.indicators.assistance import assistance_table
+from server.indicators.connectivity import site_connectivity
+from server.indicators.equipment import asset_list
+from server.indicators.tickets import on_time_rows, tickets_by
+from server.indicators.visits import unvisited
 from tests.reports.conftest import C1, C2, C3, OTHER, PROVINCE
 
 EVERYWHERE = Scope(everywhere=True)

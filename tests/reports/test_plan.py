@@ -142,11 +142,58 @@ def test_coarse_units_round_costs_up_and_stay_within_budget(monkeypatch):
     monkeypatch.setattr(reports.plan, "MAX_UNITS", 7)
     items = [Candidate(n, "equipment", 1, 1_000 + 37 * n, 1.0) for n in range(6)]
     chosen, unit, exact = knapsack(items, 3_500)
-    assert not exact and unit == 500
+    # The costs' common divisor is 1 VND; doubled until the budget holds at most 7 units: 512 VND (6 units).
+    assert not exact and unit == 512
     assert sum(i.cost for i in chosen) <= 3_500
-    # 1,000 VND is 2 units, the others round up to 3: two fit in 7 units. Three would fit in VND (3,111) but
+    # 1,000 VND is 2 units, the others round up to 3: two fit in 6 units. Three would fit in VND (3,111) but
     # not in rounded units (8): the price of rounding up, which never goes over budget.
     assert len(chosen) == 2
+
+
+def test_one_more_dong_never_buys_less():
+    """Seven broken printers at 15,000,000 VND: 105,000,000 VND replaces all seven, and so does 105,000,001 (the
+    unit is the costs' common divisor, not the budget's, so the odd dong changes nothing and the choice stays
+    exact)."""
+    row = _row("04603", None, 0, 7)
+    for budget in (105_000_000, 105_000_001, 105_999_999):
+        plan = make_plan([row], Costs(), budget)
+        [item] = plan["items"]
+        assert (item["quantity"], plan["total_cost"], plan["exact"]) == (7, 105_000_000, True)
+        assert plan["unspent"] == budget - 105_000_000
+
+
+def test_a_larger_budget_never_buys_less(monkeypatch):
+    """Property over 40 random cases with odd costs and 50 increasing budgets each, the table kept small so that
+    most budgets need rounded costs: the gap closed never falls as the budget grows, never over budget; and an
+    exact plan closes as much as the exact optimum (checked by enumeration)."""
+    import reports.plan
+
+    monkeypatch.setattr(reports.plan, "MAX_UNITS", 40)
+    rng = random.Random(15)
+    inexact = 0
+    for _ in range(40):
+        items = [
+            Candidate(n, "equipment", 1, rng.randint(1, 60) * 1_000_000 + rng.randint(0, 999), rng.uniform(0.01, 0.3))
+            for n in range(rng.randint(1, 8))
+        ]
+        budgets = sorted(rng.randint(1, 400_000_000) for _ in range(50))
+        previous = 0.0
+        for budget in budgets:
+            chosen, unit, exact = knapsack(items, budget)
+            value = sum(i.value for i in chosen)
+            assert sum(i.cost for i in chosen) <= budget
+            assert value >= previous - 1e-9, (budget, value, previous)
+            previous = value
+            inexact += not exact
+            if exact:
+                best = max(
+                    sum(i.value for i in subset)
+                    for size in range(len(items) + 1)
+                    for subset in itertools.combinations(items, size)
+                    if sum(i.cost for i in subset) <= budget
+                )
+                assert value == pytest.approx(best, abs=1e-9)
+    assert inexact >= 300
 
 
 def test_budget_must_be_positive():

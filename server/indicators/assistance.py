@@ -1,15 +1,17 @@
 """Assistance to citizens: how many were helped, by service, team and week, and the share who needed
-language support (counts only: the logs hold no citizen's identity)."""
+language support (counts only: the logs hold no citizen's identity). Read from the daily rollup of assistance
+logs (``AssistanceRollup``)."""
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reports.parameters import Area, Period
-from reports.sql import in_period, key_column, place_conditions, ratio, week_start
 from server.auth import Scope
-from server.models import AdminUnit, AssistanceLog, Team
+from server.indicators.areas import Area, Period
+from server.indicators.rollups import rollup_source
+from server.indicators.sql import key_column, place_conditions, ratio, week_start
+from server.models import AdminUnit, AssistanceRollup, Team
 
-A = AssistanceLog
+A = AssistanceRollup
 GROUPS = ("week", "team", "service", "province", "commune")
 DEFAULT_GROUPS = ("week", "team", "service")
 FIELDS = ("assistance_logs", "citizens_helped", "language_support", "language_support_share")
@@ -17,10 +19,11 @@ FIELDS = ("assistance_logs", "citizens_helped", "language_support", "language_su
 
 def assistance_by(session: Session, scope: Scope, area: Area, period: Period, level: str) -> dict[str, dict]:
     """Per commune, province or H3 cell: citizens helped and the share needing language support."""
+    A = rollup_source(session, AssistanceRollup, area)
     key = key_column(A, level)
     query = (
-        select(key, func.count(), func.sum(A.citizens_helped), func.sum(A.language_support))
-        .where(*place_conditions(A, scope, area, level), in_period(A.observed_at, period))
+        select(key, func.sum(A.logs), func.sum(A.citizens_helped), func.sum(A.language_support))
+        .where(*place_conditions(A, scope, area, level), period.contains_day(A.day))
         .group_by(key)
     )
     return {key_value: _figures(logs, helped, language) for key_value, logs, helped, language in session.execute(query)}
@@ -40,9 +43,10 @@ def assistance_table(
     session: Session, scope: Scope, area: Area, period: Period, groups: tuple[str, ...] = DEFAULT_GROUPS
 ) -> list[dict]:
     """Citizens helped grouped by any of week, team, service, commune and province, in that column order."""
+    A = rollup_source(session, AssistanceRollup, area)
     groups = tuple(name for name in GROUPS if name in groups) or DEFAULT_GROUPS
     columns = {
-        "week": week_start(session, A.observed_at),
+        "week": week_start(session, A.day),
         "team": A.team_id,
         "service": A.service,
         "commune": A.admin_unit_code,
@@ -50,13 +54,13 @@ def assistance_table(
     }
     keys = [columns[name].label(name) for name in groups]
     query = (
-        select(*keys, func.count(), func.sum(A.citizens_helped), func.sum(A.language_support))
-        .where(*place_conditions(A, scope, area, "province"), in_period(A.observed_at, period))
+        select(*keys, func.sum(A.logs), func.sum(A.citizens_helped), func.sum(A.language_support))
+        .where(*place_conditions(A, scope, area, "province"), period.contains_day(A.day))
         .group_by(*keys)
         .order_by(*keys)
     )
     raw = list(session.execute(query))
-    team_ids = {row._mapping["team"] for row in raw if "team" in groups} - {None}
+    team_ids = {row._mapping["team"] for row in raw if "team" in groups} - {None, 0}
     teams = dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))).all()) if team_ids else {}
     codes = {row._mapping[name] for row in raw for name in ("commune", "province") if name in groups}
     names = dict(session.execute(select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))).all())
@@ -67,7 +71,7 @@ def assistance_table(
         if "week" in groups:
             item["week"] = str(values["week"])
         if "team" in groups:
-            item["team_id"] = values["team"]
+            item["team_id"] = values["team"] or None
             item["team_name"] = teams.get(values["team"], "(no team)")
         if "service" in groups:
             item["service"] = values["service"]

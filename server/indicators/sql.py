@@ -1,10 +1,10 @@
-"""SQL pieces the reports share, written once for PostgreSQL and SQLite."""
+"""SQL pieces the indicators share, written once for PostgreSQL and SQLite."""
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func
+from sqlalchemy import ColumnElement, DateTime, Float, case, cast, func
 from sqlalchemy.orm import Session
 
-from reports.parameters import Area, Period
 from server.auth import Scope
+from server.indicators.areas import Area, Period
 from server.models.reviews import REVIEWED_KINDS
 from server.services.reviews import counted
 
@@ -39,7 +39,7 @@ def place_conditions(model, scope: Scope, area: Area, level: str) -> list[Column
         conditions.append(model.admin_unit_code != model.province_code)
     elif level == "h3":
         conditions.append(model.admin_unit_code == model.province_code)
-        conditions.append(model.h3_cell.isnot(None))
+        conditions.append(func.coalesce(model.h3_cell, "") != "")
     return conditions
 
 
@@ -49,7 +49,7 @@ def count_if(condition):
 
 
 def in_period(column, period: Period) -> ColumnElement[bool]:
-    return and_(column >= period.since, column < period.until)
+    return period.contains(column)
 
 
 def seconds_between(session: Session, start, end):
@@ -59,15 +59,16 @@ def seconds_between(session: Session, start, end):
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
-def week_start(session: Session, column):
-    """The Monday (Viet Nam time, UTC+7 all year) of the week a timestamp falls in, as a date."""
+def week_start(session: Session, day):
+    """The Monday of the week a day (a date column: rollups count in Viet Nam days) falls in, as a date."""
     if is_postgres(session):
-        return func.date(func.date_trunc("week", func.timezone("Asia/Ho_Chi_Minh", column)))
-    return func.date(column, "+7 hours", "-6 days", "weekday 1")
+        return func.date(func.date_trunc("week", cast(day, DateTime)))
+    return func.date(day, "-6 days", "weekday 1")
 
 
 def ratio(numerator, denominator) -> float | None:
-    """``numerator / denominator`` rounded to 6 places; None when there is nothing to divide by."""
+    """``numerator / denominator`` rounded to 6 places; None when there is nothing to divide by. Every share
+    (dead-spot share, share working, on-time rate...) is this, so every page shows the same digits."""
     if not denominator:
         return None
     return round(numerator / denominator, 6)

@@ -5,12 +5,12 @@ latest check before the end of the period. A failure is a check finding it broke
 before did not (or when it is the first check); an asset with two or more failures in the period is a repeat
 failure (it failed again after a repair)."""
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from reports.parameters import Area, Period
-from reports.sql import count_if, key_column, place_conditions, ratio
 from server.auth import Scope
+from server.indicators.areas import Area, Period
+from server.indicators.sql import count_if, key_column, place_conditions, ratio
 from server.models import EquipmentCheck, Site
 from server.models.records import FAILED_CONDITIONS
 
@@ -28,8 +28,9 @@ FIELDS = (
 )
 
 
-def _assets(scope: Scope, area: Area, period: Period, level: str):
-    """One row per asset: its latest condition and age, and its failures in the period."""
+def assets_query(scope: Scope, area: Area, period: Period, level: str, asset_kind: str | None = None):
+    """One row per asset: its latest condition and age (at its latest check before the end of the period), and
+    its failures in the period. The one definition of an asset's state: maps and reports both read it."""
     checks = (
         select(
             key_column(E, level).label("key"),
@@ -40,18 +41,23 @@ def _assets(scope: Scope, area: Area, period: Period, level: str):
             E.asset_label,
             E.condition,
             E.age_years,
+            E.notes,
             E.observed_at,
             func.lag(E.condition).over(partition_by=ASSET, order_by=(E.observed_at, E.id)).label("previous"),
             func.row_number().over(partition_by=ASSET, order_by=(E.observed_at.desc(), E.id.desc())).label("newest"),
         )
-        .where(*place_conditions(E, scope, area, level), E.observed_at < period.until)
+        .where(
+            *place_conditions(E, scope, area, level),
+            period.before_end(E.observed_at),
+            E.asset_kind == asset_kind if asset_kind else true(),
+        )
         .subquery("checks")
     )
     c = checks.c
     failure = and_(
         c.condition.in_(FAILED_CONDITIONS),
         or_(c.previous.is_(None), c.previous.notin_(FAILED_CONDITIONS)),
-        c.observed_at >= period.since,
+        period.from_start(c.observed_at),
     )
 
     def latest(column):
@@ -68,6 +74,7 @@ def _assets(scope: Scope, area: Area, period: Period, level: str):
             latest(c.condition).label("condition"),
             func.coalesce(latest(c.age_years), func.max(c.age_years)).label("age_years"),
             latest(c.observed_at).label("last_checked_at"),
+            latest(c.notes).label("notes"),
             count_if(failure).label("failures"),
         )
         .group_by(c.admin_unit_code, c.site_id, c.asset_kind, c.asset_label)
@@ -75,9 +82,12 @@ def _assets(scope: Scope, area: Area, period: Period, level: str):
     )
 
 
-def equipment_by(session: Session, scope: Scope, area: Area, period: Period, level: str) -> dict[str, dict]:
-    """Per commune, province or H3 cell: assets by latest condition, share working, oldest, repeat failures."""
-    a = _assets(scope, area, period, level).c
+def equipment_by(
+    session: Session, scope: Scope, area: Area, period: Period, level: str, asset_kind: str | None = None
+) -> dict[str, dict]:
+    """Per commune, province or H3 cell: assets by latest condition, share working (working / assets), oldest,
+    repeat failures (assets with two or more failures in the period)."""
+    a = assets_query(scope, area, period, level, asset_kind).c
     query = select(
         a.key,
         func.count(),
@@ -106,7 +116,7 @@ def equipment_by(session: Session, scope: Scope, area: Area, period: Period, lev
 
 def asset_list(session: Session, scope: Scope, area: Area, period: Period, limit: int = 500) -> list[dict]:
     """Assets of the area, oldest first (unknown ages last), then most failures: the replacement list."""
-    assets = _assets(scope, area, period, "province")
+    assets = assets_query(scope, area, period, "province")
     a = assets.c
     query = (
         select(

@@ -4,20 +4,24 @@ escalations.
 - opened: created in the period; escalations: escalated in the period;
 - resolved: resolved in the period and still resolved, verified or closed (a reopened ticket is not resolved);
 - on-time rate = resolved no later than its due date / resolved (None when nothing was resolved);
-- overdue now: still waiting for action and past its due date at ``now``;
+- overdue now: still waiting for action and past its due date at ``now`` (``server.services.tickets``'
+  ``overdue_condition``, the one definition the queues use too), whenever the ticket was opened;
+- a ticket counts in the commune where the problem is (``ticket_commune``); one placed at province level with
+  no commune found counts for the province only (and for its H3 cell in the ranking);
 - median time to resolve: hours from creation to resolution over the resolved tickets, computed in SQL with
   window functions (the middle row, or the mean of the two middle rows)."""
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
-from reports.parameters import Area, Period
-from reports.sql import count_if, in_period, key_column, place_conditions, ratio, seconds_between
 from server.auth import Scope
-from server.models import AdminUnit, Team
+from server.indicators.areas import Area, Period
+from server.indicators.sql import count_if, in_period, key_column, ratio, seconds_between
+from server.models import AdminUnit, CellRollup, Site, Team
 from server.models.tickets import ACTIVE_STATUSES, DONE_STATUSES, Ticket
+from server.services.tickets.queues import overdue_condition
 
 T = Ticket
 GROUPS = ("commune", "province", "team")
@@ -33,12 +37,44 @@ FIELDS = (
 )
 
 
+def ticket_commune():
+    """SQL for the commune a ticket is about: its own unit; for a ticket placed at province level (opened by the
+        province, or a dead-spot cluster), its site's commune, else the commune of the readings in its H3 cell (from
+    the readings rollup); None
+        when it has none of these."""
+    site, reading = aliased(Site), aliased(CellRollup)
+    site_commune = select(site.admin_unit_code).where(site.id == T.site_id).correlate(T).scalar_subquery()
+    cell_commune = (
+        select(reading.admin_unit_code)
+        .where(reading.h3_cell == T.h3_cell, reading.admin_unit_code != reading.province_code)
+        .correlate(T)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case(
+        (T.admin_unit_code != T.province_code, T.admin_unit_code),
+        else_=func.coalesce(site_commune, cell_commune),
+    )
+
+
 def _key(group: str):
-    return T.team_id if group == "team" else key_column(T, group)
+    if group == "team":
+        return T.team_id
+    if group == "commune":
+        return ticket_commune()
+    return key_column(T, group)
 
 
-def _conditions(scope: Scope, area: Area, group: str) -> list:
-    return place_conditions(T, scope, area, "province" if group == "team" else group)
+def _conditions(scope: Scope, area: Area, group: str, category: str | None = None) -> list:
+    conditions = [scope.filter(T.admin_unit_code, T.province_code), T.category == category if category else true()]
+    if area.commune or group == "commune":
+        commune = ticket_commune()
+        conditions.append(commune == area.commune if area.commune else commune.isnot(None))
+    if area.province:
+        conditions.append(T.province_code == area.province)
+    if group == "h3":
+        conditions += [ticket_commune().is_(None), T.h3_cell.isnot(None)]
+    return conditions
 
 
 def _resolved(period: Period):
@@ -46,10 +82,17 @@ def _resolved(period: Period):
 
 
 def tickets_by(
-    session: Session, scope: Scope, area: Area, period: Period, group: str, now: datetime, medians: bool = True
+    session: Session,
+    scope: Scope,
+    area: Area,
+    period: Period,
+    group: str,
+    now: datetime,
+    medians: bool = True,
+    category: str | None = None,
 ) -> dict:
     """Per commune, province, H3 cell or team: the ticket figures."""
-    key = _key(group)
+    key = _key(group).label("key")
     resolved = _resolved(period)
     active = T.status.in_(ACTIVE_STATUSES)
     query = (
@@ -59,16 +102,21 @@ def tickets_by(
             count_if(resolved),
             count_if(and_(resolved, T.resolved_at <= T.due_at)),
             count_if(active),
-            count_if(and_(active, T.due_at < now)),
+            count_if(overdue_condition(now)),
             count_if(in_period(T.escalated_at, period)),
         )
         .where(
-            *_conditions(scope, area, group),
-            or_(active, T.created_at >= period.since, T.resolved_at >= period.since, T.escalated_at >= period.since),
+            *_conditions(scope, area, group, category),
+            or_(
+                active,
+                period.from_start(T.created_at),
+                period.from_start(T.resolved_at),
+                period.from_start(T.escalated_at),
+            ),
         )
         .group_by(key)
     )
-    hours = median_hours_by(session, scope, area, period, group) if medians else {}
+    hours = median_hours_by(session, scope, area, period, group, category) if medians else {}
     result = {}
     for key_value, opened, resolved_count, on_time, open_now, overdue, escalations in session.execute(query):
         resolved_count, on_time = int(resolved_count or 0), int(on_time or 0)
@@ -85,7 +133,9 @@ def tickets_by(
     return result
 
 
-def median_hours_by(session: Session, scope: Scope, area: Area, period: Period, group: str) -> dict:
+def median_hours_by(
+    session: Session, scope: Scope, area: Area, period: Period, group: str, category: str | None = None
+) -> dict:
     """Median hours from creation to resolution of the tickets resolved in the period, per group."""
     key = _key(group)
     seconds = seconds_between(session, T.created_at, T.resolved_at)
@@ -96,7 +146,7 @@ def median_hours_by(session: Session, scope: Scope, area: Area, period: Period, 
             func.row_number().over(partition_by=key, order_by=seconds).label("position"),
             func.count().over(partition_by=key).label("n"),
         )
-        .where(*_conditions(scope, area, group), _resolved(period))
+        .where(*_conditions(scope, area, group, category), _resolved(period))
         .subquery("ranked")
     )
     r = ranked.c

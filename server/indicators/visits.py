@@ -1,25 +1,29 @@
-"""Coverage of the field effort itself: visits per place, and the communes nobody has visited lately."""
+"""Coverage of the field effort itself: visits per place, and the communes nobody has visited lately. Read from
+the daily rollup of visits (``VisitRollup``: visits per day and the day's latest visit)."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session, aliased
 
-from reports.parameters import Area, Period
-from reports.sql import count_if, in_period, key_column, place_conditions, ratio
 from server.auth import Scope
-from server.models import AdminUnit, Visit
+from server.indicators.areas import Area, Period, communes_in
+from server.indicators.rollups import rollup_source
+from server.indicators.sql import key_column, place_conditions, ratio
+from server.models import AdminUnit, VisitRollup
 
-V = Visit
+V = VisitRollup
 FIELDS = ("visits", "last_visit_at")
 
 
 def visits_by(session: Session, scope: Scope, area: Area, period: Period, level: str) -> dict[str, dict]:
     """Per commune, province or H3 cell: visits in the period and the last visit before its end."""
+    V = rollup_source(session, VisitRollup, area)
     key = key_column(V, level)
+    end = V.day < period.end_day if period.until is not None else true()
     query = (
-        select(key, count_if(in_period(V.observed_at, period)), func.max(V.observed_at))
-        .where(*place_conditions(V, scope, area, level), V.observed_at < period.until)
+        select(key, func.sum(case((period.contains_day(V.day), V.visits), else_=0)), func.max(V.last_visit_at))
+        .where(*place_conditions(V, scope, area, level), end)
         .group_by(key)
     )
     return {
@@ -28,22 +32,13 @@ def visits_by(session: Session, scope: Scope, area: Area, period: Period, level:
     }
 
 
-def communes_in(scope: Scope, area: Area):
-    """SQL condition: the communes of the area that lie in the caller's jurisdiction."""
-    conditions = [AdminUnit.level == "commune", scope.unit_filter()]
-    if area.commune:
-        conditions.append(AdminUnit.code == area.commune)
-    elif area.province:
-        conditions.append(AdminUnit.parent_code == area.province)
-    return conditions
-
-
 def unvisited(session: Session, scope: Scope, area: Area, as_of: datetime, days: int) -> dict:
     """Communes with no visit in the ``days`` before ``as_of``, listed, and counted per province."""
+    V = rollup_source(session, VisitRollup, area)
     cutoff = as_of - timedelta(days=days)
     last = (
-        select(V.admin_unit_code.label("code"), func.max(V.observed_at).label("last_visit_at"))
-        .where(*place_conditions(V, scope, area, "commune"), V.observed_at < as_of)
+        select(V.admin_unit_code.label("code"), func.max(V.last_visit_at).label("last_visit_at"))
+        .where(*place_conditions(V, scope, area, "commune"), V.last_visit_at < as_of)
         .group_by(V.admin_unit_code)
         .subquery("last_visits")
     )

@@ -1,0 +1,224 @@
+"""Connectivity indicators: readings, dead-spot share, and the sites (villages, schools...) found with no
+service, no fixed broadband or no power in the period.
+
+Read from the daily rollups of readings (per commune and site ``ReadingRollup``, per H3 cell and network
+``CellRollup``, per operator and network ``OperatorRollup``), never from the raw readings.
+
+A site's status comes from the readings taken at it (``site_id``) in the period:
+no service = every reading was a dead spot; no fixed broadband = no reading on fixed broadband or fibre;
+no power = some reading said the power was off and none said it was on."""
+
+from sqlalchemy import and_, func, select, true
+from sqlalchemy.orm import Session
+
+from server.auth import Scope
+from server.indicators.areas import Area, Period
+from server.indicators.rollups import rollup_source
+from server.indicators.sql import count_if, key_column, place_conditions, ratio
+from server.models import CellRollup, Operator, OperatorRollup, ReadingRollup, Site
+
+R = ReadingRollup
+C = CellRollup
+FIELDS = (
+    "readings",
+    "dead_spot_readings",
+    "dead_spot_share",
+    "fixed_broadband_readings",
+    "sites_measured",
+    "sites_no_service",
+    "villages_no_service",
+    "sites_no_fixed_broadband",
+    "sites_no_power",
+)
+
+
+def _per_site(session: Session, scope: Scope, area: Area, period: Period, level: str):
+    R = rollup_source(session, ReadingRollup, area)
+    key = key_column(R, level)
+    return (
+        select(
+            key.label("key"),
+            R.site_id.label("site_id"),
+            func.sum(R.readings).label("readings"),
+            func.sum(R.dead_spots).label("dead"),
+            func.sum(R.broadband).label("broadband"),
+            func.sum(R.power_off).label("power_off"),
+            func.sum(R.power_on).label("power_on"),
+        )
+        .where(*place_conditions(R, scope, area, level), period.contains_day(R.day))
+        .group_by(key, R.site_id)
+        .subquery("per_site")
+    )
+
+
+def _on_network(session: Session, scope: Scope, area: Area, period: Period, level: str, network: str) -> dict:
+    """Readings, dead spots and fixed broadband on one network, per commune or province (from the cells)."""
+    C = rollup_source(session, CellRollup, area)
+    key = key_column(C, level)
+    query = (
+        select(key, func.sum(C.readings), func.sum(C.dead_spots), func.sum(C.broadband))
+        .where(*place_conditions(C, scope, area, level), period.contains_day(C.day), C.network == network)
+        .group_by(key)
+    )
+    return {
+        key_value: (int(readings or 0), int(dead or 0), int(broadband or 0))
+        for key_value, readings, dead, broadband in session.execute(query)
+    }
+
+
+def connectivity_by(
+    session: Session, scope: Scope, area: Area, period: Period, level: str, network: str | None = None
+) -> dict[str, dict]:
+    """Per commune, province or H3 cell: readings, dead-spot readings, dead-spot share (dead / readings, None
+    without readings), fixed-broadband readings and the sites measured (with a reading at them) and lacking.
+    ``network`` narrows the readings, dead spots and fixed broadband; the site figures stay over every network."""
+    if level == "h3":
+        return _by_cell(session, scope, area, period, network)
+    per_site = _per_site(session, scope, area, period, level)
+    s = per_site.c
+    at_site = s.site_id != 0
+    no_service = and_(at_site, s.dead == s.readings)
+    query = (
+        select(
+            s.key,
+            func.sum(s.readings),
+            func.sum(s.dead),
+            func.sum(s.broadband),
+            count_if(at_site),
+            count_if(no_service),
+            count_if(and_(no_service, Site.kind == "village")),
+            count_if(and_(at_site, s.broadband == 0)),
+            count_if(and_(at_site, s.power_off > 0, s.power_on == 0)),
+        )
+        .select_from(per_site.outerjoin(Site, Site.id == s.site_id))
+        .group_by(s.key)
+    )
+    result = {}
+    on_network = _on_network(session, scope, area, period, level, network) if network else None
+    for key, readings, dead, broadband, measured, no_svc, villages, no_bb, no_power in session.execute(query):
+        readings, dead = int(readings or 0), int(dead or 0)
+        if on_network is not None:
+            readings, dead, broadband = on_network.get(key, (0, 0, 0))
+        result[key] = {
+            "readings": readings,
+            "dead_spot_readings": dead,
+            "dead_spot_share": ratio(dead, readings),
+            "fixed_broadband_readings": int(broadband or 0),
+            "sites_measured": int(measured or 0),
+            "sites_no_service": int(no_svc or 0),
+            "villages_no_service": int(villages or 0),
+            "sites_no_fixed_broadband": int(no_bb or 0),
+            "sites_no_power": int(no_power or 0),
+        }
+    return result
+
+
+def _by_cell(session: Session, scope: Scope, area: Area, period: Period, network: str | None) -> dict[str, dict]:
+    """Per ``province:cell`` of the readings placed at province level only (no site figures: a reading at a site
+    is placed in the site's commune)."""
+    C = rollup_source(session, CellRollup, area)
+    key = key_column(C, "h3")
+    query = (
+        select(key, func.sum(C.readings), func.sum(C.dead_spots), func.sum(C.broadband))
+        .where(
+            *place_conditions(C, scope, area, "h3"),
+            period.contains_day(C.day),
+            C.network == network if network else true(),
+        )
+        .group_by(key)
+    )
+    result = {}
+    for key_value, readings, dead, broadband in session.execute(query):
+        readings, dead = int(readings or 0), int(dead or 0)
+        result[key_value] = {
+            "readings": readings,
+            "dead_spot_readings": dead,
+            "dead_spot_share": ratio(dead, readings),
+            "fixed_broadband_readings": int(broadband or 0),
+            **dict.fromkeys(FIELDS[4:], 0),
+        }
+    return result
+
+
+def site_connectivity(session: Session, scope: Scope, area: Area, period: Period) -> list[dict]:
+    """Each site with readings in the period: its figures and what it lacks (commune page, site table)."""
+    per_site = _per_site(session, scope, area, period, "commune")
+    s = per_site.c
+    query = (
+        select(
+            Site.id,
+            Site.name,
+            Site.kind,
+            Site.admin_unit_code,
+            s.readings,
+            s.dead,
+            s.broadband,
+            s.power_off,
+            s.power_on,
+        )
+        .select_from(per_site.join(Site, Site.id == s.site_id))
+        .order_by(Site.admin_unit_code, Site.name, Site.id)
+    )
+    rows = []
+    for site_id, name, kind, commune, readings, dead, broadband, power_off, power_on in session.execute(query):
+        rows.append(
+            {
+                "site_id": site_id,
+                "site_name": name,
+                "site_kind": kind,
+                "commune_code": commune,
+                "readings": int(readings),
+                "dead_spot_readings": int(dead),
+                "dead_spot_share": ratio(int(dead), int(readings)),
+                "no_service": int(dead) == int(readings),
+                "no_fixed_broadband": int(broadband) == 0,
+                "no_power": int(power_off) > 0 and int(power_on) == 0,
+            }
+        )
+    return rows
+
+
+OPERATOR_FIELDS = ("operator_code", "operator_name", "readings", "dead_spot_readings", "dead_spot_share")
+
+
+def connectivity_by_operator(session: Session, scope: Scope, area: Area, period: Period) -> list[dict]:
+    """Per mobile operator (``operator_code``, named from the operator table): readings and dead-spot share.
+    Readings without a code form one row with a null code."""
+    o = rollup_source(session, OperatorRollup, area)
+    query = (
+        select(o.operator_code, Operator.name, func.sum(o.readings), func.sum(o.dead_spots))
+        .outerjoin(Operator, Operator.code == o.operator_code)
+        .where(*place_conditions(o, scope, area, "province"), period.contains_day(o.day))
+        .group_by(o.operator_code, Operator.name)
+        .order_by(o.operator_code)
+    )
+    return [
+        {
+            "operator_code": code or None,
+            "operator_name": name,
+            "readings": int(readings),
+            "dead_spot_readings": int(dead or 0),
+            "dead_spot_share": ratio(int(dead or 0), int(readings)),
+        }
+        for code, name, readings, dead in session.execute(query)
+    ]
+
+
+def dead_spots_by_cell(
+    session: Session, scope: Scope, area: Area, period: Period, network: str | None = None
+) -> list[tuple[str, int, int]]:
+    """(H3 cell at the stored resolution, readings, dead-spot readings) for every cell of the area with readings
+    in the period: what the dead-spot map draws, coarsened as it needs."""
+    C = rollup_source(session, CellRollup, area)
+    query = (
+        select(C.h3_cell, func.sum(C.readings), func.sum(C.dead_spots))
+        .where(
+            scope.filter(C.admin_unit_code, C.province_code),
+            area.filter(C.admin_unit_code, C.province_code),
+            period.contains_day(C.day),
+            C.network == network if network else true(),
+            C.h3_cell != "",
+        )
+        .group_by(C.h3_cell)
+    )
+    return [(cell, int(readings), int(dead or 0)) for cell, readings, dead in session.execute(query)]

@@ -1,0 +1,123 @@
+"""Daily rollups of the field records: what the indicators read instead of the raw records.
+
+One row per day (Viet Nam time) and key, holding sums that only ever grow as records arrive, so a batch adds to
+them with one upsert and concurrent batches cannot lose each other's counts. Keys never hold NULL (a unique
+index treats NULLs as distinct): no operator is ``''``, no site or team is ``0``. Each table has just the key its
+indicators group by, so its size is bounded by places x days, not by the number of records. The H3 cell is the
+record's stored cell (resolution ``FIELDOPS_H3_RESOLUTION``, 8 by default); assistance and visits keep it only for
+records placed at province level (the only ones ranked by cell), ``''`` otherwise. Maintained by
+``server.indicators.rollups``; rebuilt from the raw records by ``flask --app wsgi rollups rebuild``."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from server.extensions import db
+from server.models.common import Timestamp
+
+
+class DailyRollup:
+    """What every rollup has: the day, the commune (or the province, for records placed only there), and a unique
+    key (``KEY``) whose rows hold the sums ``SUMS``; indexed by commune and by province, then day."""
+
+    KEY: tuple[str, ...] = ()
+    SUMS: tuple[str, ...] = ()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    admin_unit_code: Mapped[str] = mapped_column(String(5))
+    province_code: Mapped[str] = mapped_column(String(5))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        name = cls.__tablename__
+        return (
+            UniqueConstraint(*cls.KEY),
+            Index(f"ix_{name}_admin_unit_code_day", "admin_unit_code", "day"),
+            Index(f"ix_{name}_province_code_day", "province_code", "day"),
+            *getattr(cls, "__extra_table_args__", ()),
+        )
+
+
+class ReadingRollup(DailyRollup, db.Model):
+    """Connectivity readings per day, commune and site: the commune, province and site figures (at most communes
+    x sites x days rows, however many readings)."""
+
+    __tablename__ = "rollup_readings_daily"
+    KEY = ("day", "admin_unit_code", "site_id")
+    SUMS = ("readings", "dead_spots", "broadband", "power_off", "power_on")
+
+    site_id: Mapped[int] = mapped_column(Integer)
+    readings: Mapped[int] = mapped_column(default=0)
+    dead_spots: Mapped[int] = mapped_column(default=0)
+    broadband: Mapped[int] = mapped_column(default=0)  # on fixed broadband or fibre
+    power_off: Mapped[int] = mapped_column(default=0)  # the power was said to be off
+    power_on: Mapped[int] = mapped_column(default=0)
+
+
+class CellRollup(DailyRollup, db.Model):
+    """Connectivity readings per day, H3 cell, commune and network: the dead-spot map and the cells ranked."""
+
+    __tablename__ = "rollup_cells_daily"
+    __extra_table_args__ = (Index("ix_rollup_cells_daily_h3_cell", "h3_cell"),)
+    KEY = ("day", "h3_cell", "admin_unit_code", "network")
+    SUMS = ("readings", "dead_spots", "broadband")
+
+    h3_cell: Mapped[str] = mapped_column(String(16))
+    network: Mapped[str] = mapped_column(String(20))
+    readings: Mapped[int] = mapped_column(default=0)
+    dead_spots: Mapped[int] = mapped_column(default=0)
+    broadband: Mapped[int] = mapped_column(default=0)
+
+
+class OperatorRollup(DailyRollup, db.Model):
+    """Connectivity readings per day, commune, operator and network: the figures per operator."""
+
+    __tablename__ = "rollup_operators_daily"
+    KEY = ("day", "admin_unit_code", "operator_code", "network")
+    SUMS = ("readings", "dead_spots")
+
+    operator_code: Mapped[str] = mapped_column(String(7))
+    network: Mapped[str] = mapped_column(String(20))
+    readings: Mapped[int] = mapped_column(default=0)
+    dead_spots: Mapped[int] = mapped_column(default=0)
+
+
+class AssistanceRollup(DailyRollup, db.Model):
+    """Assistance logs per day, commune, H3 cell (placed at province level only), team and service."""
+
+    __tablename__ = "rollup_assistance_daily"
+    KEY = ("day", "admin_unit_code", "h3_cell", "team_id", "service")
+    SUMS = ("logs", "citizens_helped", "language_support")
+
+    h3_cell: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int] = mapped_column(Integer)
+    service: Mapped[str] = mapped_column(String(30))
+    logs: Mapped[int] = mapped_column(default=0)
+    citizens_helped: Mapped[int] = mapped_column(default=0)
+    language_support: Mapped[int] = mapped_column(default=0)
+
+
+class VisitRollup(DailyRollup, db.Model):
+    """Visits per day, commune, H3 cell (placed at province level only) and team, with the day's latest visit."""
+
+    __tablename__ = "rollup_visits_daily"
+    KEY = ("day", "admin_unit_code", "h3_cell", "team_id")
+    SUMS = ("visits",)
+
+    h3_cell: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int] = mapped_column(Integer)
+    visits: Mapped[int] = mapped_column(default=0)
+    last_visit_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+# Record kind -> its rollups, in the one order every batch updates them (so concurrent batches cannot deadlock).
+ROLLUPS = (
+    ("connectivity_reading", ReadingRollup),
+    ("connectivity_reading", CellRollup),
+    ("connectivity_reading", OperatorRollup),
+    ("assistance_log", AssistanceRollup),
+    ("visit", VisitRollup),
+)
+ROLLUP_KINDS = frozenset(kind for kind, _ in ROLLUPS)
