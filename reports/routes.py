@@ -34,7 +34,6 @@ from reports.schemas import (
     VisitPlanArgsSchema,
     VisitPlanReportSchema,
 )
-from reports.visit_plans import plan_completion
 from server.auth import current_scope, login_required
 from server.extensions import db
 from server.indicators.areas import resolve_area
@@ -42,6 +41,7 @@ from server.indicators.assistance import assistance_table
 from server.indicators.connectivity import OPERATOR_FIELDS, connectivity_by_operator
 from server.indicators.equipment import asset_list
 from server.indicators.tickets import on_time_rows
+from server.indicators.visit_plans import plan_completion
 from server.indicators.visits import unvisited
 
 blp = Blueprint(

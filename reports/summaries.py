@@ -7,12 +7,12 @@ from reports.indicators import has_data, indicator_rows
 from reports.parameters import Area, Costs, Period, RankingOptions
 from reports.plan import make_plan
 from reports.priorities import rank_places
-from reports.visit_plans import plan_completion
 from server.auth import Scope
 from server.indicators.assistance import assistance_table
 from server.indicators.connectivity import site_connectivity
 from server.indicators.equipment import asset_list
 from server.indicators.tickets import on_time_rows
+from server.indicators.visit_plans import plan_completion
 from server.indicators.visits import unvisited
 
 TOP_PLACES = 20

@@ -129,7 +129,7 @@ def equipment_table(rows: list[dict]) -> Table:
 
 
 def visit_plans_table(rows: list[dict], group: str) -> Table:
-    from reports.visit_plans import FIELDS
+    from server.indicators.visit_plans import FIELDS
 
     first = {"team": ["team_id", "team_name"], "commune": ["province_code", "commune_code", "commune_name"]}[group]
     return Table(f"visit-plans-{group}", [*first, *FIELDS], rows)

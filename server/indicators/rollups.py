@@ -165,7 +165,8 @@ def rollup_source(session: Session, model, area):
     if not getattr(area, "reviewed_only", False):
         return model
     kind = next(kind for kind, rollup in ROLLUPS if rollup is model)
-    return aliased(model, _raw_select(session, kind, model, reviewed_only=True).subquery(model.__tablename__))
+    subquery = _raw_select(session, kind, model, reviewed_only=True).subquery(model.__tablename__)
+    return aliased(model, subquery, adapt_on_names=True)
 
 
 def rebuild(session: Session, since: date | None = None) -> dict[str, int]:

@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from reports.parameters import Area, Period
-from reports.sql import count_if, ratio
 from server.auth import Scope
+from server.indicators.areas import Area, Period
+from server.indicators.sql import count_if, ratio
 from server.models import AdminUnit, PlannedVisit, Team
 
 P = PlannedVisit
