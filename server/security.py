@@ -105,8 +105,12 @@ def count_failed_sign_in(username: str | None) -> None:
             limiter.hit(limit, SIGN_IN, key)
 
 
-# Cheap test for JSON that may hold what no column can store; only bodies that match are parsed strictly.
-SUSPICIOUS_JSON = re.compile(rb"\\u0000|\\u[dD][89abAB]|NaN|Infinity|[0-9][eE][+]?[0-9]{3}")
+# Cheap test for JSON that may hold what no column can store; only bodies that match are parsed strictly. An
+# overflowing number is one that starts a JSON value (after ``:``, ``,``, ``[`` or space), so a UUID such as
+# "...-1e234..." does not send every sync batch through the strict second parse.
+SUSPICIOUS_JSON = re.compile(
+    rb"\\u0000|\\u[dD][89abAB]|NaN|Infinity|(?:^|[\s:,\[])-?[0-9]+(?:\.[0-9]*)?[eE][+]?[0-9]{3}"
+)
 NUL_MESSAGE = "Text must not contain NUL (U+0000) characters."
 
 

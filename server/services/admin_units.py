@@ -598,11 +598,15 @@ def nearest_communes(session: Session, points: dict[int, tuple[float, float]]) -
     codes = [row[0] for row in rows]
     lon = np.array([row[1] for row in rows])
     lat = np.array([row[2] for row in rows])
-    found = {}
-    for index, (x, y) in points.items():
-        scale = np.cos(np.radians(y))
-        found[index] = codes[int(np.argmin(((lon - x) * scale) ** 2 + (lat - y) ** 2))]
-    return found
+    keys = list(points)
+    x = np.array([points[key][0] for key in keys])[:, None]
+    y = np.array([points[key][1] for key in keys])[:, None]
+    nearest = np.empty(len(keys), dtype=np.intp)
+    for start in range(0, len(keys), 256):  # a block of points against every centroid at once
+        block = slice(start, start + 256)
+        scale = np.cos(np.radians(y[block]))
+        nearest[block] = np.argmin(((lon - x[block]) * scale) ** 2 + (lat - y[block]) ** 2, axis=1)
+    return {key: codes[position] for key, position in zip(keys, nearest.tolist(), strict=True)}
 
 
 def commune_of_point(session: Session, lon: float, lat: float) -> AdminUnit | None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import h3
 from flask_babel import gettext
-from sqlalchemy import Uuid, any_, cast, select
+from sqlalchemy import Text, Uuid, any_, cast, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from server.auth import Scope
 from server.database import insert_new_rows
 from server.models import RECORD_MODELS, AdminUnit, Operator, Site, Team, User
-from server.services import access
+from server.models.records import reading_ids
+from server.services import access, readings_store
 from server.services.admin_units import nearest_communes
 from server.services.ticket_rules import RuleSettings, apply_rules
 from server.spatial import communes_at
@@ -59,6 +60,7 @@ class IngestSettings:
     dead_spot_min_down_mbps: float
     h3_resolution: int
     rules: RuleSettings | None = None
+    readings_retention_months: int = 0
 
     @classmethod
     def from_config(cls, config) -> "IngestSettings":
@@ -70,6 +72,7 @@ class IngestSettings:
             dead_spot_min_down_mbps=config["DEAD_SPOT_MIN_DOWN_MBPS"],
             h3_resolution=config["H3_RESOLUTION"],
             rules=RuleSettings.from_config(config),
+            readings_retention_months=config["READINGS_RETENTION_MONTHS"],
         )
 
 
@@ -87,12 +90,19 @@ def stored_ids(session: Session, ids_by_kind: dict[str, list[uuid.UUID]]) -> set
     """Ids already stored, one query per record kind."""
     found: set[uuid.UUID] = set()
     for kind, ids in ids_by_kind.items():
-        model = RECORD_MODELS[kind]
-        if session.get_bind().dialect.name == "postgresql":  # one array parameter, not an IN list of 1,000
-            found.update(session.scalars(select(model.id).where(model.id == any_(cast(ids, ARRAY(Uuid))))))
+        id_column = RECORD_MODELS[kind].id
+        if kind == "connectivity_reading" and readings_store.is_partitioned(session):
+            id_column = reading_ids.c.id  # one index, not one per monthly partition
+        if session.get_bind().dialect.name == "postgresql":
+            # One array parameter, not an IN list of 1,000, sent as the text of a uuid[] (joined in C, parsed by
+            # the server) rather than a list the driver would dump element by element in Python.
+            array = "{" + ",".join(map(str, ids)) + "}"
+            found.update(
+                session.scalars(select(id_column).where(id_column == any_(cast(literal(array, Text), ARRAY(Uuid)))))
+            )
             continue
         for start in range(0, len(ids), 1000):
-            found.update(session.scalars(select(model.id).where(model.id.in_(ids[start : start + 1000]))))
+            found.update(session.scalars(select(id_column).where(id_column.in_(ids[start : start + 1000]))))
     return found
 
 
@@ -123,6 +133,7 @@ def ingest(
 
     ``now`` is the time of receipt (default: the clock); replaying past syncs (demo data) passes its own."""
     batch = _Batch(candidates)
+    _check_retention(batch, settings, now)
     _check_country(batch, settings)
     _check_operators(session, batch, settings)
     _check_team(session, batch, user)
@@ -132,6 +143,21 @@ def ingest(
     _check_visits(session, batch, scope)
     _insert(session, batch, user, units, settings, device_id, now or datetime.now(UTC))
     return batch.outcomes
+
+
+def _check_retention(batch: _Batch, settings: IngestSettings, now: datetime | None) -> None:
+    """With retention on, a reading older than the months kept is refused: its month has been dropped (a retry
+    of a dropped reading would otherwise be stored and counted again)."""
+    cutoff = readings_store.retention_cutoff(settings.readings_retention_months, now)
+    if cutoff is None:
+        return
+    for index, candidate in list(batch.live.items()):
+        if candidate.kind == "connectivity_reading" and candidate.data["observed_at"] < cutoff:
+            message = gettext(
+                "Older than the %(months)s months of readings this server keeps.",
+                months=settings.readings_retention_months,
+            )
+            batch.reject(index, {"observed_at": [message]})
 
 
 def _check_country(batch: _Batch, settings: IngestSettings) -> None:
@@ -276,6 +302,19 @@ def insert_ignoring_duplicates(session: Session, table):
     return dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
 
 
+def insert_records(session: Session, kind: str, rows: list[dict]) -> list[dict]:
+    """Insert one kind's rows, skipping ids already stored; returns the rows actually inserted. Readings on a
+    partitioned table go through the id registry (``readings_store``); every other table through ``ON CONFLICT
+    (id) DO NOTHING``."""
+    if kind == "connectivity_reading" and readings_store.is_partitioned(session):
+        inserted = set(readings_store.insert_readings(session, rows))
+        return [row for row in rows if row["id"] in inserted]
+    table = RECORD_MODELS[kind].__table__
+    values = [{name: value for name, value in row.items() if name in table.c} for row in rows]
+    inserted = {record_id for (record_id,) in insert_new_rows(session, table, values)}
+    return [row for row in rows if row["id"] in inserted]
+
+
 def _insert(
     session: Session,
     batch: _Batch,
@@ -303,12 +342,13 @@ def _insert(
             data["dead_spot"] = is_dead_spot(data, settings)
         rows_by_kind.setdefault(candidate.kind, []).append(data)
     created: set[uuid.UUID] = set()
+    created_rows: dict[str, list[dict]] = {}
     for kind, rows in rows_by_kind.items():
-        table = RECORD_MODELS[kind].__table__
-        values = [{name: value for name, value in row.items() if name in table.c} for row in rows]
-        created.update(record_id for (record_id,) in insert_new_rows(session, table, values))
-    if settings.rules is not None and created:
-        created_rows = {kind: [row for row in rows if row["id"] in created] for kind, rows in rows_by_kind.items()}
+        inserted = insert_records(session, kind, rows)
+        if inserted:
+            created_rows[kind] = inserted
+            created.update(row["id"] for row in inserted)
+    if settings.rules is not None and created_rows:
         apply_rules(session, created_rows, settings.rules, now)
     for index, candidate in batch.live.items():
         status = "created" if candidate.data["id"] in created else "duplicate"
