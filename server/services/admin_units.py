@@ -583,30 +583,39 @@ def commune_at(session: Session, lon: float, lat: float) -> AdminUnit | None:
 def nearest_communes(session: Session, points: dict[int, tuple[float, float]]) -> dict[int, str]:
     """For each keyed (lon, lat), the commune whose centroid is nearest (which also settles the province: the
     nearest commune's). Distances are on the local plane (longitude scaled by cos latitude), alike on both
-    backends; empty when no centroid is loaded."""
+    backends; empty when no centroid is loaded.
+
+    A tree of the centroids gives each point its nearest centroid in plain degrees; the true nearest (scaled) lies
+    within that one's scaled distance divided by the scale, so only the centroids in that radius are compared."""
     import numpy as np
+    import shapely
 
     if not points:
         return {}
     rows = session.execute(
-        select(AdminUnit.code, func.ST_X(AdminUnit.centroid), func.ST_Y(AdminUnit.centroid)).where(
-            AdminUnit.level == "commune", AdminUnit.centroid.is_not(None), AdminUnit.valid_to.is_(None)
-        )
+        select(AdminUnit.code, func.ST_X(AdminUnit.centroid), func.ST_Y(AdminUnit.centroid))
+        .where(AdminUnit.level == "commune", AdminUnit.centroid.is_not(None), AdminUnit.valid_to.is_(None))
+        .order_by(AdminUnit.code)
     ).all()
     if not rows:
         return {}
     codes = [row[0] for row in rows]
     lon = np.array([row[1] for row in rows])
     lat = np.array([row[2] for row in rows])
+    tree = shapely.STRtree(shapely.points(lon, lat))
     keys = list(points)
-    x = np.array([points[key][0] for key in keys])[:, None]
-    y = np.array([points[key][1] for key in keys])[:, None]
-    nearest = np.empty(len(keys), dtype=np.intp)
-    for start in range(0, len(keys), 256):  # a block of points against every centroid at once
-        block = slice(start, start + 256)
-        scale = np.cos(np.radians(y[block]))
-        nearest[block] = np.argmin(((lon - x[block]) * scale) ** 2 + (lat - y[block]) ** 2, axis=1)
-    return {key: codes[position] for key, position in zip(keys, nearest.tolist(), strict=True)}
+    x = np.array([points[key][0] for key in keys])
+    y = np.array([points[key][1] for key in keys])
+    scale = np.cos(np.radians(y))
+    query = shapely.points(x, y)
+    first = tree.nearest(query)
+    reach = np.sqrt(((lon[first] - x) * scale) ** 2 + (lat[first] - y) ** 2) / scale
+    point, centroid = tree.query(query, predicate="dwithin", distance=reach * (1 + 1e-9) + 1e-12)
+    distance = ((lon[centroid] - x[point]) * scale[point]) ** 2 + (lat[centroid] - y[point]) ** 2
+    order = np.lexsort((centroid, distance, point))  # per point: the smallest distance, then the first centroid
+    point, centroid = point[order], centroid[order]
+    firsts = np.flatnonzero(np.r_[True, point[1:] != point[:-1]])
+    return {keys[p]: codes[c] for p, c in zip(point[firsts].tolist(), centroid[firsts].tolist(), strict=True)}
 
 
 def commune_of_point(session: Session, lon: float, lat: float) -> AdminUnit | None:

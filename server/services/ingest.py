@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import h3
 from flask_babel import gettext
-from sqlalchemy import Text, Uuid, any_, cast, literal, select
+from sqlalchemy import Uuid, any_, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -93,13 +93,8 @@ def stored_ids(session: Session, ids_by_kind: dict[str, list[uuid.UUID]]) -> set
         id_column = RECORD_MODELS[kind].id
         if kind == "connectivity_reading" and readings_store.is_partitioned(session):
             id_column = reading_ids.c.id  # one index, not one per monthly partition
-        if session.get_bind().dialect.name == "postgresql":
-            # One array parameter, not an IN list of 1,000, sent as the text of a uuid[] (joined in C, parsed by
-            # the server) rather than a list the driver would dump element by element in Python.
-            array = "{" + ",".join(map(str, ids)) + "}"
-            found.update(
-                session.scalars(select(id_column).where(id_column == any_(cast(literal(array, Text), ARRAY(Uuid)))))
-            )
+        if session.get_bind().dialect.name == "postgresql":  # one array parameter, not an IN list of 1,000
+            found.update(session.scalars(select(id_column).where(id_column == any_(cast(ids, ARRAY(Uuid))))))
             continue
         for start in range(0, len(ids), 1000):
             found.update(session.scalars(select(id_column).where(id_column.in_(ids[start : start + 1000]))))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import psycopg
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
@@ -187,8 +188,9 @@ def apply_retention(session: Session, months: int, now: datetime | None = None) 
     return RetentionResult(cutoff, dropped, deleted)
 
 
-# Ingest on PostgreSQL: the batch is copied into a temporary table (psycopg writes COPY rows in C), then one
-# statement takes the rows out of it, registers their ids and stores the readings whose ids it registered.
+# Ingest on PostgreSQL: COPY (psycopg writes COPY rows in C) straight into the registry and the table, or, when a
+# concurrent batch took one of the ids, into a temporary table, from which one statement takes the rows, registers
+# their ids and stores the readings whose ids it registered.
 STAGED_COLUMNS = (
     ("id", "uuid"),
     ("observed_at", "timestamptz"),
@@ -215,7 +217,7 @@ STAGED_COLUMNS = (
 )
 STAGED_NAMES = tuple(name for name, _ in STAGED_COLUMNS)
 STAGING = "staged_connectivity_readings"
-_STORED = [name for name in STAGED_NAMES if name not in ("lon", "lat")]
+STORED_NAMES = tuple(name for name in STAGED_NAMES if name not in ("lon", "lat"))
 STAGING_DDL = (
     f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGED_COLUMNS)}) "
     "ON COMMIT DELETE ROWS"
@@ -228,25 +230,46 @@ registered AS (
     ON CONFLICT (id) DO NOTHING
     RETURNING id
 )
-INSERT INTO {TABLE} ({", ".join(_STORED)}, geom)
-SELECT {", ".join(f"staged.{name}" for name in _STORED)}, ST_SetSRID(ST_MakePoint(staged.lon, staged.lat), 4326)
+INSERT INTO {TABLE} ({", ".join(STORED_NAMES)}, geom)
+SELECT {", ".join(f"staged.{name}" for name in STORED_NAMES)}, ST_SetSRID(ST_MakePoint(staged.lon, staged.lat), 4326)
 FROM staged JOIN registered USING (id)
 RETURNING id
 """
 
 
+DIRECT_COPY = f"COPY {TABLE} ({', '.join(STORED_NAMES)}, geom) FROM STDIN"
+
+
 def insert_readings(session: Session, rows: list[dict]) -> list[uuid.UUID]:
     """Store readings on a partitioned table, skipping ids already stored; returns the ids stored. ``rows`` hold
-    the staged columns (``lon``/``lat`` for the point; a missing key is NULL, ``operator`` defaults to "")."""
+    the staged columns (``lon``/``lat`` for the point; a missing key is NULL, ``operator`` defaults to "").
+
+    The caller has left out the ids it found stored, so the batch is first copied straight into the registry and
+    the table (in id order, the lock order of every writer) under a savepoint. Only when a concurrent batch stored
+    one of the ids meanwhile does that fail on the registry's key; then the batch goes through the staging table
+    and the statement that skips taken ids."""
     if not rows:
         return []
+    rows = sorted(rows, key=lambda row: row["id"])
+    values = [[row.get(name, "" if name == "operator" else None) for name in STAGED_NAMES] for row in rows]
     driver = session.connection().connection.driver_connection
     with driver.cursor() as cursor:
+        cursor.execute("SAVEPOINT readings_copy")
+        try:
+            with cursor.copy(f"COPY {REGISTRY} (id, observed_at) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value[:2])
+            with cursor.copy(DIRECT_COPY) as copy:
+                for value, row in zip(values, rows, strict=True):
+                    copy.write_row([*value[:3], *value[5:], f"SRID=4326;POINT({row['lon']!r} {row['lat']!r})"])
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
+            cursor.execute("ROLLBACK TO SAVEPOINT readings_copy")
+        else:
+            cursor.execute("RELEASE SAVEPOINT readings_copy")
+            return [row["id"] for row in rows]
         cursor.execute(STAGING_DDL)
         with cursor.copy(f"COPY {STAGING} ({', '.join(STAGED_NAMES)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    [row.get(name, "" if name == "operator" else None) for name in STAGED_NAMES],
-                )
+            for value in values:
+                copy.write_row(value)
         cursor.execute(STORE_STAGED)
         return [record_id for (record_id,) in cursor.fetchall()]

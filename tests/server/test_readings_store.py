@@ -127,3 +127,39 @@ def test_retention_drops_old_readings_and_refuses_them_afterwards(app, cli, db, 
     finally:
         app.config["READINGS_RETENTION_MONTHS"] = 0
     assert stored(db, old, recent) == [False, True]
+
+
+def test_storing_a_batch_skips_ids_another_batch_stored_meanwhile(db):
+    """Ingest leaves out the ids it found stored, but a concurrent batch may store one of them before this one
+    writes: the batch then stores only its other readings (on PostGIS, after its direct COPY fails on the
+    registry's key), and says which."""
+    from server.services.ingest import insert_records
+
+    now = datetime.now(UTC)
+
+    def row(days_ago: float = 0) -> dict:
+        lon, lat = 104.6, 21.48
+        return {
+            "id": uuid.uuid4(),
+            "observed_at": now - timedelta(days=days_ago),
+            "received_at": now,
+            "lon": lon,
+            "lat": lat,
+            "geom": f"SRID=4326;POINT({lon!r} {lat!r})",
+            "h3_cell": "88415ca3a3fffff",
+            "admin_unit_code": "04603",
+            "province_code": "15",
+            "network": "none",
+            "operator": "Viettel",
+            "dead_spot": True,
+        }
+
+    first = [row(), row(40)]
+    assert [r["id"] for r in insert_records(db.session, "connectivity_reading", first)] == [r["id"] for r in first]
+    taken = {**first[1], "observed_at": now - timedelta(days=70)}  # the same id, another month
+    batch = [row(1), taken, row(2)]
+    stored = insert_records(db.session, "connectivity_reading", batch)
+    assert sorted(r["id"] for r in stored) == sorted([batch[0]["id"], batch[2]["id"]])
+    ids = [r["id"] for r in first + batch]
+    count = select(func.count()).select_from(ConnectivityReading).where(ConnectivityReading.id.in_(ids))
+    assert db.session.scalar(count) == 4
