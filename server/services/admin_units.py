@@ -580,6 +580,35 @@ def commune_at(session: Session, lon: float, lat: float) -> AdminUnit | None:
 # --- Placing points and reading codes ---------------------------------------------------------------------------
 
 
+_CENTROID_TREES: dict = {}
+
+
+def _centroid_tree(session: Session):
+    """The current communes' codes, centroid coordinates and a tree of them, kept per database while the
+    communes' count and latest change stay the same (ingest asks for every batch; they change on loads)."""
+    import numpy as np
+    import shapely
+
+    communes = (AdminUnit.level == "commune", AdminUnit.centroid.is_not(None), AdminUnit.valid_to.is_(None))
+    stamp = tuple(session.execute(select(func.count(), func.max(AdminUnit.updated_at)).where(*communes)).one())
+    key = session.get_bind().engine.url.render_as_string()
+    cached = _CENTROID_TREES.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    rows = session.execute(
+        select(AdminUnit.code, func.ST_X(AdminUnit.centroid), func.ST_Y(AdminUnit.centroid))
+        .where(*communes)
+        .order_by(AdminUnit.code)
+    ).all()
+    tree = None
+    if rows:
+        lon = np.array([row[1] for row in rows])
+        lat = np.array([row[2] for row in rows])
+        tree = ([row[0] for row in rows], lon, lat, shapely.STRtree(shapely.points(lon, lat)))
+    _CENTROID_TREES[key] = (stamp, tree)
+    return tree
+
+
 def nearest_communes(session: Session, points: dict[int, tuple[float, float]]) -> dict[int, str]:
     """For each keyed (lon, lat), the commune whose centroid is nearest (which also settles the province: the
     nearest commune's). Distances are on the local plane (longitude scaled by cos latitude), alike on both
@@ -592,17 +621,10 @@ def nearest_communes(session: Session, points: dict[int, tuple[float, float]]) -
 
     if not points:
         return {}
-    rows = session.execute(
-        select(AdminUnit.code, func.ST_X(AdminUnit.centroid), func.ST_Y(AdminUnit.centroid))
-        .where(AdminUnit.level == "commune", AdminUnit.centroid.is_not(None), AdminUnit.valid_to.is_(None))
-        .order_by(AdminUnit.code)
-    ).all()
-    if not rows:
+    centroids = _centroid_tree(session)
+    if centroids is None:
         return {}
-    codes = [row[0] for row in rows]
-    lon = np.array([row[1] for row in rows])
-    lat = np.array([row[2] for row in rows])
-    tree = shapely.STRtree(shapely.points(lon, lat))
+    codes, lon, lat, tree = centroids
     keys = list(points)
     x = np.array([points[key][0] for key in keys])
     y = np.array([points[key][1] for key in keys])
