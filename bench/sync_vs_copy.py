@@ -93,7 +93,7 @@ PROFILE_PARTS = (
     ("  placement (_place)", "server/services/ingest.py", "_place"),
     ("  insert (_insert)", "server/services/ingest.py", "_insert"),
     ("    h3.latlng_to_cell", "h3/api/basic_str/__init__.py", "latlng_to_cell"),
-    ("    readings: COPY to staging, register, insert", "server/services/readings_store.py", "insert_readings"),
+    ("    readings: COPY into the registry and the table", "server/services/readings_store.py", "insert_readings"),
     ("    ticket rules (apply_rules)", "server/services/ticket_rules.py", "apply_rules"),
     ("commit", "sqlalchemy/orm/scoping.py", "commit"),
     ("response: JSON encode", "flask/json/__init__.py", "jsonify"),
