@@ -201,7 +201,7 @@ def add_readings(url: str, count: int, seed: int, now: datetime | None = None) -
         communes = Communes(conn, seed)
         teams = dict(conn.execute("SELECT admin_unit_code, team_id FROM team_jurisdictions").fetchall())
         first_site = conn.execute("SELECT min(id) FROM sites").fetchone()[0]
-        _create_partitions(url, now)
+        create_period_partitions(url, now)
         drop_reading_keys(conn)
         conn.execute("SET session_replication_role = replica")
         log(f"  readings: writing {count:,}")
@@ -215,7 +215,8 @@ def add_readings(url: str, count: int, seed: int, now: datetime | None = None) -
     return time.perf_counter() - started
 
 
-def _create_partitions(url: str, now: datetime) -> None:
+def create_period_partitions(url: str, now: datetime) -> None:
+    """The monthly partitions of the readings' period (and three months ahead), through the application."""
     from bench.app import bench_app
     from server.extensions import db
     from server.services.readings_store import create_partitions
