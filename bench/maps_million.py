@@ -34,6 +34,7 @@ import psycopg
 from sqlalchemy import select
 
 from bench.database import conninfo, rebuild
+from bench.nationwide import create_period_partitions
 from server import create_app
 from server.auth import Scope, issue_token
 from server.extensions import db
@@ -121,9 +122,11 @@ def generate_and_copy(url: str, count: int, seed: int, communes: dict, centres: 
     now = datetime.now(UTC)
     id_bytes = rng.bytes(16 * count)
     statement = f"COPY connectivity_readings ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+    create_period_partitions(url, now)
     start = time.perf_counter()
     with psycopg.connect(conninfo(url)) as conn:
         indexes = without_secondary_indexes(conn)
+        conn.execute("SET session_replication_role = replica")  # the id registry rows follow the COPY
         with conn.cursor() as cursor, cursor.copy(statement) as copy:
             lines = []
             for index in range(count):
@@ -155,6 +158,10 @@ def generate_and_copy(url: str, count: int, seed: int, communes: dict, centres: 
                     lines = []
             if lines:
                 copy.write("\n".join(lines) + "\n")
+        conn.execute("SET session_replication_role = DEFAULT")
+        conn.execute(
+            "INSERT INTO connectivity_reading_ids (id, observed_at) SELECT id, observed_at FROM connectivity_readings"
+        )
         for definition in indexes:
             conn.execute(definition)
         conn.commit()

@@ -1,20 +1,26 @@
-"""Records per second through ``POST /api/v1/sync`` against raw psycopg ``COPY`` into the same indexed table.
+"""Readings per second through ``POST /api/v1/sync`` over HTTP against raw ``COPY`` into the same table, interleaved.
 
-    python -m bench.sync_vs_copy --database-url postgresql+psycopg://postgres@127.0.0.1:5432/fieldops_bench
+    python -m bench.sync_vs_copy --database-url postgresql+psycopg://postgres@127.0.0.1:5432/fieldops_bench_sync
 
-The database in the URL is rebuilt (its public schema is dropped), so its name must contain "bench". Every
-timed phase starts from the state the set-up left (``connectivity_readings`` and every other table the set-up
-left empty are truncated, indexes kept) and from the same JSON request bodies of connectivity readings:
+The database in the URL is rebuilt (its name must contain "bench"): migrations (monthly partitions of the readings,
+with their indexes and id registry), the official communes, the operators, one team working in the province with
+the most communes and a field member of it with a token. The request bodies are made once: ``--records``
+connectivity readings around the official centroids of that province's communes (no boundaries are loaded, so
+ingest places each by its nearest centroid among all 3,321; the few placed in the next province are left out), in
+batches of ``--batch-size``, as a phone sends them.
 
-- COPY: decode the bodies, derive the server columns the API derives (H3 cell, dead spot; the admin unit is
-  taken as known) and ``COPY ... FROM STDIN`` in one transaction. It takes seconds, so it runs a few times and
-  the median counts.
-- API in process: ``app.test_client()`` posts the batches one after the other (auth, JSON, validation,
-  duplicate check, placement, insert and whatever else the sync path does, commit, response).
-- API over HTTP: the same through gunicorn (1 worker, 1 thread, keep-alive) and one urllib3 connection.
+Then ``--rounds`` rounds, each of two phases run one after the other, each from the same empty state (readings,
+registry, tickets and every table the set-up left empty are truncated, and a ``CHECKPOINT`` runs first):
 
-The runs must store the same readings (``received_at`` aside); the benchmark checks it. Then one more
-in-process run under cProfile says where a request spends its time.
+- COPY: decode the bodies, derive the columns the API derives (H3 cell, dead spot, EWKT point; the commune is
+  computed before timing with the function ingest uses), and ``COPY`` the registry rows and the readings in one
+  transaction, through the same keys, indexes and references;
+- sync over HTTP: gunicorn started as the README runs it (``gunicorn -w 4 -b 127.0.0.1:PORT wsgi:app``, once for
+  all rounds, warmed up with a few requests), one client posting the batches one after the other.
+
+Both phases must store the same readings (count and md5 over every column but ``received_at``), checked every
+round. Medians over the rounds are reported, with the load average before and after. ``--profile N`` profiles N
+batches in process with cProfile afterwards.
 """
 
 import argparse
@@ -23,52 +29,48 @@ import json
 import os
 import platform
 import pstats
-import resource
+import random
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import flask_migrate
 import h3
 import psycopg
 import urllib3
+from sqlalchemy import func, select
 
 from bench.app import bench_app
 from bench.database import conninfo, rebuild
-from bench.readings import connectivity_readings
-from server.auth import Scope, issue_token
-from server.extensions import db
-from server.models import AdminUnit, Site, User
-from server.services.admin_units import load_official_units
-from server.services.ingest import IngestSettings, is_dead_spot
-from server.services.teams import create_team
-from server.spatial import point
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNC_PATH = "/api/v1/sync"
 DEVICE_ID = "bench-phone"
-SITE_UNIT, SITE_LAT, SITE_LON = "04603", 21.72, 104.92
+ICT = timezone(timedelta(hours=7))
+OPERATORS = (("452-01", "MobiFone"), ("452-02", "VinaPhone"), ("452-04", "Viettel"))
+# network: (share of readings, download Mbps range, whether the phone reports a radio signal)
+NETWORKS = {
+    "none": (0.12, None, False),
+    "2g": (0.08, (0.01, 0.3), True),
+    "3g": (0.15, (0.2, 8.0), True),
+    "4g": (0.40, (1.0, 80.0), True),
+    "5g": (0.08, (50.0, 900.0), True),
+    "fixed_broadband": (0.07, (5.0, 100.0), False),
+    "fiber": (0.07, (20.0, 300.0), False),
+    "satellite": (0.03, (5.0, 150.0), False),
+}
 MEASUREMENTS = ("network", "operator_code", "operator", "signal_dbm", "down_mbps", "up_mbps", "latency_ms")
 COPY_COLUMNS = (
-    "id",
-    "observed_at",
-    "received_at",
-    "geom",
-    "h3_cell",
-    "device_id",
-    "author_id",
-    "team_id",
-    "admin_unit_code",
-    "province_code",
-    *MEASUREMENTS,
-    "power_available",
-    "dead_spot",
+    "id, observed_at, received_at, geom, h3_cell, device_id, author_id, team_id, admin_unit_code, province_code, "
+    + ", ".join(MEASUREMENTS)
+    + ", power_available, dead_spot"
 )
 # Every stored column but received_at, which differs by construction.
 READINGS_DIGEST_SQL = """
@@ -79,35 +81,33 @@ SELECT count(*), md5(string_agg(
 FROM connectivity_readings
 """
 # Where a sync request spends its time: a label and the (file path ending, function name) whose cumulative time
-# it is. Indented labels are parts of the line above; the psycopg line cuts across the steps.
+# it is. Indented labels are parts of the line above.
 PROFILE_PARTS = (
     ("authenticate (token, user, scope)", "server/auth.py", "authenticate"),
     ("request JSON decode + SyncRequestSchema", "webargs/core.py", "parse"),
     ("validate_batch", "field_app_api/sync/routes.py", "validate_batch"),
     ("  duplicate check (stored_ids query)", "server/services/ingest.py", "stored_ids"),
-    ("  marshmallow load of each record", "marshmallow/schema.py", "load"),
+    ("  readings loaded column-wise", "field_app_api/sync/columns.py", "load_readings"),
+    ("  marshmallow load (records the columns leave)", "marshmallow/schema.py", "load"),
     ("ingest", "server/services/ingest.py", "ingest"),
     ("  placement (_place)", "server/services/ingest.py", "_place"),
     ("  insert (_insert)", "server/services/ingest.py", "_insert"),
     ("    h3.latlng_to_cell", "h3/api/basic_str/__init__.py", "latlng_to_cell"),
-    ("    INSERT ... RETURNING (SQLAlchemy insertmanyvalues)", "sqlalchemy/engine/base.py", "_exec_insertmany_context"),
+    ("    readings: COPY into the registry and the table", "server/services/readings_store.py", "insert_readings"),
     ("    ticket rules (apply_rules)", "server/services/ticket_rules.py", "apply_rules"),
     ("commit", "sqlalchemy/orm/scoping.py", "commit"),
-    ("response: SyncResponseSchema dump", "marshmallow/schema.py", "dump"),
     ("response: JSON encode", "flask/json/__init__.py", "jsonify"),
-    ("psycopg placeholder parsing, >50-param statements", "psycopg/_queries.py", "_query2pg_nocache"),
 )
 
 
 @dataclass
 class Fixture:
-    """What the set-up made: the token to post with and the server columns every stored reading gets."""
+    """The token to post with and the server columns every stored reading gets."""
 
     token: str
     user_id: int
     team_id: int
-    admin_unit_code: str
-    province_code: str
+    province: str
 
     @property
     def headers(self) -> dict:
@@ -115,20 +115,7 @@ class Fixture:
 
 
 @dataclass
-class Phase:
-    name: str
-    records: int
-    seconds: float
-
-    @property
-    def rate(self) -> float:
-        return self.records / self.seconds
-
-
-@dataclass
 class BenchDatabase:
-    """The benchmark's database, reached with psycopg; ``scratch_tables`` are those the set-up left empty."""
-
     url: str
     scratch_tables: list[str] = field(default_factory=list)
 
@@ -136,16 +123,15 @@ class BenchDatabase:
     def conninfo(self) -> str:
         return conninfo(self.url)
 
-    def rebuild(self) -> None:
-        rebuild(self.url)
-
-    def remember_empty_tables(self) -> None:
+    def remember_scratch_tables(self) -> None:
+        """The tables the set-up left empty (records, registry, tickets...): emptied before each phase."""
         with psycopg.connect(self.conninfo) as conn:
             tables = [
                 name
                 for (name,) in conn.execute(
-                    "SELECT table_name FROM information_schema.tables "
-                    "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+                    "ORDER BY c.relname"
                 )
             ]
             self.scratch_tables = [
@@ -153,10 +139,8 @@ class BenchDatabase:
             ]
 
     def reset(self) -> None:
-        """Back to the state the set-up left, dirty pages flushed, so no phase pays for the one before."""
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            tables = ", ".join(f'"{name}"' for name in self.scratch_tables)
-            conn.execute(f"TRUNCATE {tables} RESTART IDENTITY")
+            conn.execute(f"TRUNCATE {', '.join(self.scratch_tables)} RESTART IDENTITY")
             conn.execute("CHECKPOINT")
 
     def readings_digest(self) -> tuple[int, str]:
@@ -170,99 +154,156 @@ class BenchDatabase:
         return f"PostgreSQL {postgres}, PostGIS {postgis}"
 
 
-def set_up(app) -> Fixture:
-    """Schema, admin units, a team working in province 15, a field member with a token, one site in 04603."""
+def set_up(url: str) -> tuple[Fixture, list[tuple[float, float]]]:
+    """Schema, official units, operators, a team working in the province with the most communes and its field
+    member with a token; returns the fixture and the centroids (lon, lat) of that province's communes."""
+    import flask_migrate
+
+    from server.auth import Scope, issue_token
+    from server.extensions import db
+    from server.models import AdminUnit, User
+    from server.services.admin_units import load_official_units
+    from server.services.operators import load_operators
+    from server.services.teams import create_team
+
+    app = bench_app(url)
     with app.app_context():
         flask_migrate.upgrade()
         load_official_units(db.session)
+        load_operators(db.session)
+        province = db.session.execute(
+            select(AdminUnit.parent_code)
+            .where(AdminUnit.level == "commune", AdminUnit.valid_to.is_(None))
+            .group_by(AdminUnit.parent_code)
+            .order_by(func.count().desc(), AdminUnit.parent_code)
+            .limit(1)
+        ).scalar()
         team = create_team(
-            db.session, Scope(everywhere=True), name="bench team", kind="working_group", jurisdiction=["15"]
+            db.session, Scope(everywhere=True), name="bench team", kind="working_group", jurisdiction=[province]
         )
         user = User(username="bench", role="field_member", team=team)
-        unit = db.session.get(AdminUnit, SITE_UNIT)
-        site = Site(
-            name="bench site",
-            kind="village",
-            geom=point(SITE_LON, SITE_LAT),
-            admin_unit_code=unit.code,
-            province_code=unit.province_code,
-        )
-        db.session.add_all([user, site])
+        db.session.add(user)
         db.session.flush()
         _, token = issue_token(db.session, user, "bench")
-        fixture = Fixture(token, user.id, team.id, unit.code, unit.province_code)
+        fixture = Fixture(token, user.id, team.id, province)
+        centroids = db.session.execute(
+            select(func.ST_X(AdminUnit.centroid), func.ST_Y(AdminUnit.centroid))
+            .where(AdminUnit.parent_code == province, AdminUnit.centroid.is_not(None), AdminUnit.valid_to.is_(None))
+            .order_by(AdminUnit.code)
+        ).all()
         db.session.commit()
-        db.session.remove()
-    return fixture
+        db.engine.dispose()
+    return fixture, [tuple(row) for row in centroids]
 
 
-def request_bodies(readings: list[dict], batch_size: int) -> list[bytes]:
+def readings(count: int, centroids: list[tuple[float, float]], seed: int) -> list[dict]:
+    """``count`` readings from ``seed`` around communes' centroids, observed within the last 20 days."""
+    rng = random.Random(seed)
+    now = datetime.now(ICT)
+    names, weights = list(NETWORKS), [share for share, _, _ in NETWORKS.values()]
+    made = []
+    for _ in range(count):
+        network = rng.choices(names, weights)[0]
+        _, down_range, has_signal = NETWORKS[network]
+        operator_code, operator = rng.choice(OPERATORS)
+        down = round(rng.uniform(*down_range), 2) if down_range else None
+        lon, lat = rng.choice(centroids)
+        made.append(
+            {
+                "type": "connectivity_reading",
+                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "observed_at": (now - timedelta(seconds=rng.randint(60, 20 * 86400))).isoformat(timespec="seconds"),
+                "lat": round(lat + rng.uniform(-0.01, 0.01), 6),
+                "lon": round(lon + rng.uniform(-0.01, 0.01), 6),
+                "network": network,
+                "operator_code": operator_code,
+                "operator": operator,
+                "signal_dbm": rng.randint(-125, -60) if has_signal else None,
+                "down_mbps": down,
+                "up_mbps": round(down * rng.uniform(0.1, 0.5), 2) if down else None,
+                "latency_ms": round(rng.uniform(15, 900), 1) if down else None,
+                "power_available": rng.random() > 0.1,
+            }
+        )
+    return made
+
+
+def request_bodies(records: list[dict], batch_size: int) -> list[bytes]:
     return [
-        json.dumps({"device_id": DEVICE_ID, "records": readings[start : start + batch_size]}).encode()
-        for start in range(0, len(readings), batch_size)
+        json.dumps({"device_id": DEVICE_ID, "records": records[start : start + batch_size]}).encode()
+        for start in range(0, len(records), batch_size)
     ]
 
 
+def placements(url: str, records: list[dict]) -> dict[str, tuple[str, str]]:
+    """Commune and province of each reading, by the function ingest uses without boundaries (not timed)."""
+    from server.extensions import db
+    from server.models import AdminUnit
+    from server.services.admin_units import nearest_communes
+
+    app = bench_app(url)
+    with app.app_context():
+        codes = nearest_communes(db.session, {r["id"]: (r["lon"], r["lat"]) for r in records})
+        provinces = dict(db.session.execute(select(AdminUnit.code, AdminUnit.parent_code)).all())
+        db.session.rollback()
+        db.engine.dispose()
+    return {record_id: (code, provinces[code]) for record_id, code in codes.items()}
+
+
+def copy_phase(database: BenchDatabase, fixture: Fixture, bodies: list[bytes], placed: dict, settings) -> float:
+    """Seconds to decode the bodies, derive the server columns and COPY registry rows and readings (1 transaction)."""
+    from server.services.ingest import is_dead_spot
+
+    with psycopg.connect(database.conninfo) as conn:
+        started = time.perf_counter()
+        received_at = datetime.now(UTC)
+        rows = []
+        for body in bodies:
+            for record in json.loads(body)["records"]:
+                lat, lon = record["lat"], record["lon"]
+                rows.append(
+                    (
+                        uuid.UUID(record["id"]),
+                        datetime.fromisoformat(record["observed_at"]),
+                        received_at,
+                        f"SRID=4326;POINT({lon!r} {lat!r})",
+                        h3.latlng_to_cell(lat, lon, settings.h3_resolution),
+                        DEVICE_ID,
+                        fixture.user_id,
+                        fixture.team_id,
+                        *placed[record["id"]],
+                        *(record[name] for name in MEASUREMENTS),
+                        record["power_available"],
+                        is_dead_spot(record, settings),
+                    )
+                )
+        with conn.cursor() as cursor:
+            with cursor.copy("COPY connectivity_reading_ids (id, observed_at) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row[:2])
+            with cursor.copy(f"COPY connectivity_readings ({COPY_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        conn.commit()
+        return time.perf_counter() - started
+
+
 def created_in(status: int, answer: dict) -> int:
-    """Records the API created from one batch; anything but all of them (one result each) stops the benchmark."""
+    """Records the API created from one batch; anything but all of them stops the benchmark."""
     if status != 200 or answer["created"] != len(answer["results"]):
-        detail = answer.get("results", answer) if status == 200 else answer
+        detail = [r for r in answer["results"] if r["status"] != "created"] if status == 200 else answer
         raise RuntimeError(f"POST {SYNC_PATH} answered {status}, not all created: {str(detail)[:500]}")
     return answer["created"]
 
 
-def post_in_process(client, fixture: Fixture, bodies: list[bytes]) -> Phase:
-    created, start = 0, time.perf_counter()
-    for body in bodies:
-        response = client.post(SYNC_PATH, data=body, headers=fixture.headers)
-        created += created_in(response.status_code, response.get_json())
-    return Phase("API in process (test client)", created, time.perf_counter() - start)
-
-
-def post_over_http(pool: urllib3.HTTPConnectionPool, fixture: Fixture, bodies: list[bytes], deadline: float) -> Phase:
-    created, start = 0, time.perf_counter()
+def sync_phase(pool: urllib3.HTTPConnectionPool, fixture: Fixture, bodies: list[bytes], deadline: float) -> float:
+    started = time.perf_counter()
     for body in bodies:
         if time.perf_counter() > deadline:
-            raise TimeoutError(f"HTTP phase over its time budget after {created} records")
+            raise TimeoutError("HTTP phase over its time budget")
         response = pool.request("POST", SYNC_PATH, body=body, headers=fixture.headers)
-        created += created_in(response.status, response.json())
-    return Phase("API over HTTP (gunicorn, 1 worker)", created, time.perf_counter() - start)
-
-
-def copy_row(record: dict, fixture: Fixture, settings: IngestSettings, received_at: datetime) -> tuple:
-    """The row the API stores for ``record``, with the same derivations (geometry text, H3 cell, dead spot)."""
-    lat, lon = record["lat"], record["lon"]
-    return (
-        uuid.UUID(record["id"]),
-        datetime.fromisoformat(record["observed_at"]),
-        received_at,
-        f"SRID=4326;POINT({lon!r} {lat!r})",
-        h3.latlng_to_cell(lat, lon, settings.h3_resolution),
-        DEVICE_ID,
-        fixture.user_id,
-        fixture.team_id,
-        fixture.admin_unit_code,
-        fixture.province_code,
-        *(record[name] for name in MEASUREMENTS),
-        record["power_available"],
-        is_dead_spot(record, settings),
-    )
-
-
-def copy_bodies(database: BenchDatabase, fixture: Fixture, bodies: list[bytes], settings: IngestSettings) -> Phase:
-    statement = f"COPY connectivity_readings ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-    rows = 0
-    with psycopg.connect(database.conninfo) as conn:
-        start = time.perf_counter()
-        received_at = datetime.now(UTC)
-        with conn.cursor() as cursor, cursor.copy(statement) as copy:
-            for body in bodies:
-                for record in json.loads(body)["records"]:
-                    copy.write_row(copy_row(record, fixture, settings, received_at))
-                    rows += 1
-        conn.commit()
-        seconds = time.perf_counter() - start
-    return Phase("raw COPY (1 transaction)", rows, seconds)
+        created_in(response.status, response.json())
+    return time.perf_counter() - started
 
 
 def free_port() -> int:
@@ -271,101 +312,72 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def peak_rss_mib(pid: int | None = None) -> float | None:
-    """Peak resident memory of a process (this one by default), from /proc where it exists."""
-    if pid is None:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), None)
-
-
-def child_pids(pid: int) -> list[int]:
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 @contextmanager
-def gunicorn_server(database_url: str, startup_seconds: float = 30):
-    """gunicorn on a free local port, 1 worker with 1 thread (gthread keeps connections alive); yields
-    ``(port, process)``."""
+def gunicorn(database_url: str, startup_seconds: float = 60):
+    """``gunicorn -w 4 -b 127.0.0.1:PORT wsgi:app`` as the README runs it (from the repository, so it reads
+    gunicorn.conf.py), against ``database_url``; yields the port. Its log goes to a temporary file."""
     port = free_port()
-    command = [
-        *(sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "gthread", "--threads", "1"),
-        *("--keep-alive", "30", "--timeout", "120", "--log-level", "warning", "--bind", f"127.0.0.1:{port}"),
-        f"bench.app:bench_app({database_url!r})",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + startup_seconds
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with status {process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not listen within {startup_seconds} s") from None
-                time.sleep(0.2)
-        yield port, process
-    finally:
-        process.terminate()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench", "FIELDOPS_ENV": "production"}
+    command = [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "wsgi:app"]
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            deadline = time.monotonic() + startup_seconds
+            while True:
+                if process.poll() is not None:
+                    output.seek(0)
+                    raise RuntimeError(f"gunicorn exited: {output.read()[-2000:].decode(errors='replace')}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"gunicorn did not listen within {startup_seconds} s") from None
+                    time.sleep(0.2)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
-def over_http(
-    database: BenchDatabase, fixture: Fixture, bodies: list[bytes], warm_up: list[bytes], args: argparse.Namespace
-) -> Phase:
-    """Warm the worker up, reset, time the batches; prints the connections opened and the worker's peak RSS."""
-    with gunicorn_server(database.url) as (port, process):
-        timeout = urllib3.Timeout(connect=10, read=args.request_timeout)
-        with urllib3.HTTPConnectionPool("127.0.0.1", port, maxsize=1, timeout=timeout, retries=False) as pool:
-            post_over_http(pool, fixture, warm_up, time.perf_counter() + args.http_budget)
-            database.reset()
-            phase = post_over_http(pool, fixture, bodies, time.perf_counter() + args.http_budget)
-            connections = pool.num_connections
-        workers = [peak_rss_mib(pid) for pid in child_pids(process.pid)]
-    print(f"HTTP: {connections} connection(s) opened by the client (warm-up included)")
-    print(f"HTTP: gunicorn worker peak RSS {', '.join(f'{rss:.0f} MiB' for rss in workers if rss) or 'unknown'}")
-    return phase
-
-
-def profile_in_process(client, fixture: Fixture, bodies: list[bytes]) -> pstats.Stats:
+def profile(url: str, fixture: Fixture, bodies: list[bytes]) -> None:
+    """Where an in-process sync request spends its time (cProfile inflates pure-Python parts), after one batch
+    that warms the app up."""
+    app = bench_app(url)
+    client = app.test_client()
+    warm_up, bodies = bodies[0], bodies[1:]  # imports and caches of a first request are not the path's cost
+    created_in(
+        *(lambda response: (response.status_code, response.get_json()))(
+            client.post(SYNC_PATH, data=warm_up, headers=fixture.headers)
+        )
+    )
     profiler = cProfile.Profile()
     profiler.enable()
-    post_in_process(client, fixture, bodies)
+    for body in bodies:
+        response = client.post(SYNC_PATH, data=body, headers=fixture.headers)
+        created_in(response.status_code, response.get_json())
     profiler.disable()
-    return pstats.Stats(profiler)
+    stats = pstats.Stats(profiler)
 
+    def seconds(path_end: str, function: str) -> float:
+        return sum(
+            cumulative
+            for (path, _, name), (_, _, _, cumulative, _) in stats.stats.items()
+            if name == function and path.replace("\\", "/").endswith(path_end)
+        )
 
-def cumulative_seconds(stats: pstats.Stats, path_end: str, function: str) -> float:
-    return sum(
-        cumulative
-        for (path, _, name), (_, _, _, cumulative, _) in stats.stats.items()
-        if name == function and path.replace("\\", "/").endswith(path_end)
-    )
-
-
-def print_profile(stats: pstats.Stats, batches: int) -> None:
-    total = cumulative_seconds(stats, "flask/app.py", "full_dispatch_request")
-    print(f"\nProfile of {batches} in-process batches (cProfile, which inflates pure-Python parts):")
+    total = seconds("flask/app.py", "full_dispatch_request")
+    print(f"\nProfile of {len(bodies)} in-process batches (cProfile):")
     print(f"  {'part of POST /api/v1/sync':<52} {'ms/batch':>9} {'share':>6}")
     for label, path, function in PROFILE_PARTS:
-        seconds = cumulative_seconds(stats, path, function)
-        if seconds:
-            print(f"  {label:<52} {1000 * seconds / batches:9.1f} {seconds / total:6.0%}")
-    print(f"  {'whole request (Flask full_dispatch_request)':<52} {1000 * total / batches:9.1f} {1:6.0%}")
-    print("\nTop functions by own time:")
-    stats.strip_dirs().sort_stats("tottime").print_stats(12)
+        if part := seconds(path, function):
+            print(f"  {label:<52} {1000 * part / len(bodies):9.1f} {part / total:6.0%}")
+    print(f"  {'whole request (Flask full_dispatch_request)':<52} {1000 * total / len(bodies):9.1f} {1:6.0%}")
+    stats.strip_dirs().sort_stats("tottime").print_stats(10)
 
 
 def cpu_model() -> str:
@@ -376,72 +388,77 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def print_table(phases: list[Phase], copy: Phase) -> None:
-    print(f"\n{'phase':<40} {'records':>8} {'seconds':>8} {'records/s':>10} {'vs COPY':>8}")
-    for phase in phases:
-        print(
-            f"{phase.name:<40} {phase.records:>8,} {phase.seconds:8.2f} {phase.rate:>10,.0f} "
-            f"{phase.rate / copy.rate:8.3f}"
-        )
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True, help="postgresql+psycopg://... of a *bench* database")
-    parser.add_argument("--records", type=int, default=50_000)
-    parser.add_argument("--batch-size", type=int, default=1_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--profile-batches", type=int, default=None, help="in-process batches to profile (default: all; 0: none)"
-    )
-    parser.add_argument("--copy-runs", type=int, default=5, help="COPY is quick: time it this often, keep the median")
-    parser.add_argument("--request-timeout", type=float, default=120, help="seconds per HTTP request")
-    parser.add_argument("--http-budget", type=float, default=600, help="seconds for the whole HTTP phase")
-    return parser.parse_args(argv)
+def load_average() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True, help="postgresql+psycopg://... of a *bench* database")
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=1_000)
+    parser.add_argument("--rounds", type=int, default=5, help="at least 3")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="then profile N batches in process")
+    parser.add_argument("--http-budget", type=float, default=900, help="seconds for one HTTP phase at most")
+    args = parser.parse_args(argv)
+    if args.rounds < 3:
+        parser.error("--rounds must be at least 3 (medians)")
+    from server.services.ingest import IngestSettings
+
     database = BenchDatabase(args.database_url)
-    database.rebuild()
-    app = bench_app(args.database_url)
-    fixture = set_up(app)
-    database.remember_empty_tables()
-    settings = IngestSettings.from_config(app.config)
-    bodies = request_bodies(connectivity_readings(args.records, seed=args.seed), args.batch_size)
-    warm_up = request_bodies(connectivity_readings(args.batch_size, seed=args.seed + 1), args.batch_size)
-    print(f"{args.records:,} connectivity readings in {len(bodies)} batches of {args.batch_size:,}")
+    rebuild(args.database_url)
+    fixture, centroids = set_up(args.database_url)
+    database.remember_scratch_tables()
+    settings = IngestSettings.from_config(bench_app(args.database_url).config)
+    records = readings(args.records * 11 // 10, centroids, args.seed)  # a few fall in the next province
+    extra = readings(200, centroids, args.seed + 1)  # 8 small batches, so each of the 4 workers warms up
+    placed = placements(args.database_url, records + extra)
+    extra = [record for record in extra if placed[record["id"]][1] == fixture.province]
+    warm_up = request_bodies(extra[:80], 10)
+    records = [record for record in records if placed[record["id"]][1] == fixture.province][: args.records]
+    if len(records) < args.records:
+        parser.error("too few readings placed in the province: lower --records")
+    bodies = request_bodies(records, args.batch_size)
+    print(
+        f"{args.records:,} connectivity readings in {len(bodies)} batches of {args.batch_size:,}; {args.rounds} rounds"
+    )
     print(f"{database.version()}; {cpu_model()}, {os.cpu_count()} CPUs; Python {platform.python_version()}")
-    print(f"Reset before each phase: TRUNCATE {', '.join(database.scratch_tables)}")
-
-    copies = []
-    for _ in range(args.copy_runs):
+    print(f"Load average before: {load_average()}")
+    copies, syncs = [], []
+    with gunicorn(args.database_url) as port:
+        timeout = urllib3.Timeout(connect=10, read=300)
+        with urllib3.HTTPConnectionPool("127.0.0.1", port, maxsize=1, timeout=timeout, retries=False) as pool:
+            sync_phase(pool, fixture, warm_up, time.perf_counter() + args.http_budget)
+            for round_number in range(1, args.rounds + 1):
+                database.reset()
+                copies.append(copy_phase(database, fixture, bodies, placed, settings))
+                copied = database.readings_digest()
+                database.reset()
+                syncs.append(sync_phase(pool, fixture, bodies, time.perf_counter() + args.http_budget))
+                synced = database.readings_digest()
+                if copied != synced or copied[0] != args.records:
+                    raise RuntimeError(f"round {round_number}: COPY and sync stored different readings")
+                copy_speed, sync_speed = args.records / copies[-1], args.records / syncs[-1]
+                print(
+                    f"round {round_number}: COPY {copy_speed:,.0f}/s, sync {sync_speed:,.0f}/s, "
+                    f"ratio {sync_speed / copy_speed:.3f}; load {load_average()}"
+                )
+    copy_median, sync_median = statistics.median(copies), statistics.median(syncs)
+    copy_rate, sync_rate = args.records / copy_median, args.records / sync_median
+    ratios = [copy / sync for copy, sync in zip(copies, syncs, strict=True)]
+    print(f"\n{'phase':<44} {'median s':>9} {'records/s':>10} {'vs COPY':>8}")
+    for name, seconds, rate in (
+        ("raw COPY (registry + readings, 1 transaction)", copy_median, copy_rate),
+        ("POST /api/v1/sync over HTTP (gunicorn -w 4)", sync_median, sync_rate),
+    ):
+        print(f"{name:<44} {seconds:9.2f} {rate:10,.0f} {rate / copy_rate:8.3f}")
+    print(f"Per-round ratios: {', '.join(f'{ratio:.3f}' for ratio in ratios)} (median {statistics.median(ratios):.3f})")
+    print("Every round: COPY and sync stored identical readings (count and md5, received_at aside).")
+    print(f"Load average after: {load_average()}")
+    if args.profile:
         database.reset()
-        copies.append(copy_bodies(database, fixture, bodies, settings))
-    copy = sorted(copies, key=lambda phase: phase.seconds)[len(copies) // 2]
-    copy.name += f", median of {len(copies)}" if len(copies) > 1 else ""
-    print(f"COPY runs: {', '.join(f'{phase.rate:,.0f}' for phase in copies)} rows/s")
-    digests = {copy.name: database.readings_digest()}
-
-    client = app.test_client()
-    post_in_process(client, fixture, warm_up)
-    database.reset()
-    in_process = post_in_process(client, fixture, bodies)
-    digests[in_process.name] = database.readings_digest()
-
-    http = over_http(database, fixture, bodies, warm_up, args)
-    digests[http.name] = database.readings_digest()
-
-    if len(set(digests.values())) != 1 or digests[copy.name][0] != args.records:
-        raise RuntimeError(f"The runs stored different readings (count, md5): {digests}")
-    print_table([in_process, http, copy], copy)
-    print(f"\nAll {args.records:,} records created by each run; stored readings identical (received_at aside).")
-    print(f"Peak RSS of this process (in-process app, client, payloads): {peak_rss_mib():.0f} MiB")
-
-    if args.profile_batches != 0:
-        profiled = bodies[: args.profile_batches]
-        database.reset()
-        print_profile(profile_in_process(client, fixture, profiled), len(profiled))
+        profile(args.database_url, fixture, bodies[: args.profile + 1])
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ tickets_cli = AppGroup("tickets", help="Follow-up tickets.")
 visit_plans_cli = AppGroup("visit-plans", help="Recurring visit plans.")
 attachments_cli = AppGroup("attachments", help="Photos and files: where their bytes are kept.")
 rollups_cli = AppGroup("rollups", help="Daily rollups the indicators read.")
+readings_cli = AppGroup("readings", help="Connectivity readings: monthly partitions (PostGIS) and retention.")
 
 
 def _fail(error: ProblemError) -> None:
@@ -368,6 +369,46 @@ def rebuild_rollups(since):
         )
 
 
+@readings_cli.command("create-partitions")
+@click.option("--ahead", type=click.IntRange(0, 120), default=None, help="Months after this one [setting]")
+@click.option("--since", type=click.DateTime(["%Y-%m"]), default=None, help="First month YYYY-MM [last month]")
+def create_reading_partitions(ahead, since):
+    """Create the monthly partitions of the readings from last month (or --since) to --ahead months ahead
+    (FIELDOPS_READINGS_PARTITIONS_AHEAD, default 3); rows of those months waiting in the default partition move
+    in. Idempotent, for cron. SpatiaLite keeps one table: nothing to do."""
+    from server.services import readings_store
+
+    if not readings_store.is_partitioned(db.session):
+        click.echo("Readings are one table on this database (SpatiaLite): no partitions to create")
+        return
+    months = current_app.config["READINGS_PARTITIONS_AHEAD"] if ahead is None else ahead
+    first = since.replace(day=15, tzinfo=readings_store.MONTH_ZONE) if since else None
+    created = readings_store.create_partitions(db.session, months, first)
+    db.session.commit()
+    for name in created:
+        click.echo(f"created partition {name}")
+    click.echo(f"{len(created)} partition(s) created")
+
+
+@readings_cli.command("apply-retention")
+@click.option("--months", type=click.IntRange(0, 1200), default=None, help="Months to keep [setting; 0: off]")
+def apply_reading_retention(months):
+    """Drop raw readings observed before the last --months whole months and the current one
+    (FIELDOPS_READINGS_RETENTION_MONTHS, default 0: keep everything); the daily rollups stay. For cron."""
+    from server.services import readings_store
+
+    months = current_app.config["READINGS_RETENTION_MONTHS"] if months is None else months
+    result = readings_store.apply_retention(db.session, months)
+    if result is None:
+        click.echo("Retention is off (FIELDOPS_READINGS_RETENTION_MONTHS=0): no reading dropped")
+        return
+    db.session.commit()
+    for name in result.dropped_partitions:
+        click.echo(f"dropped partition {name}")
+    cutoff = result.cutoff.astimezone(readings_store.MONTH_ZONE)
+    click.echo(f"{result.deleted_rows} reading(s) observed before {cutoff:%d/%m/%Y} dropped")
+
+
 def register_commands(app) -> None:
     from server.jobs.cli import register as register_job_commands
 
@@ -381,6 +422,7 @@ def register_commands(app) -> None:
         visit_plans_cli,
         attachments_cli,
         rollups_cli,
+        readings_cli,
     )
     for group in groups:
         app.cli.add_command(group)

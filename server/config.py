@@ -147,6 +147,8 @@ def load_config(instance_path: str | Path, env: dict | None = None) -> dict:
         "DEAD_SPOT_MIN_DOWN_MBPS": _float(env, "FIELDOPS_DEAD_SPOT_MIN_DOWN_MBPS", 0.25),
         "H3_RESOLUTION": _int(env, "FIELDOPS_H3_RESOLUTION", 8),
         "SYNC_MAX_RECORDS": _int(env, "FIELDOPS_SYNC_MAX_RECORDS", 10_000),
+        "READINGS_RETENTION_MONTHS": _int(env, "FIELDOPS_READINGS_RETENTION_MONTHS", 0),
+        "READINGS_PARTITIONS_AHEAD": _int(env, "FIELDOPS_READINGS_PARTITIONS_AHEAD", 3),
         # Ticket rules
         "DEAD_SPOT_CLUSTER_COUNT": _int(env, "FIELDOPS_DEAD_SPOT_CLUSTER_COUNT", 5),
         "DEAD_SPOT_CLUSTER_DAYS": _int(env, "FIELDOPS_DEAD_SPOT_CLUSTER_DAYS", 14),

@@ -132,7 +132,27 @@ def count_failed_sign_in(username: str | None) -> None:
 
 
 # Cheap test for JSON that may hold what no column can store; only bodies that match are parsed strictly.
-SUSPICIOUS_JSON = re.compile(rb"\\u0000|\\u[dD][89abAB]|NaN|Infinity|[0-9][eE][+]?[0-9]{3}")
+SUSPICIOUS_JSON = re.compile(rb"\\u0000|\\u[dD][89abAB]|NaN|Infinity")
+# A number whose exponent may overflow a double. Text such as a UUID ("...-1e234...") holds the same characters,
+# so a match counts only where a JSON number starts (see ``_suspicious``); otherwise every sync batch of UUIDs
+# would be parsed twice.
+BIG_EXPONENT = re.compile(rb"[0-9][eE]\+?[0-9]{3}")
+NUMBER_START = frozenset(b" \t\r\n:,[")
+NUMBER_CHARS = frozenset(b"0123456789.-+")
+
+
+def _suspicious(body: bytes) -> bool:
+    if SUSPICIOUS_JSON.search(body):
+        return True
+    for match in BIG_EXPONENT.finditer(body):
+        start = match.start()
+        while start > 0 and body[start - 1] in NUMBER_CHARS:
+            start -= 1
+        if start == 0 or body[start - 1] in NUMBER_START:
+            return True
+    return False
+
+
 NUL_MESSAGE = "Text must not contain NUL (U+0000) characters."
 
 
@@ -189,7 +209,7 @@ def reject_unstorable_input() -> None:
                 raise InvalidInput({name.replace("\x00", "") or "_form": [NUL_MESSAGE]})
     elif request.is_json:
         body = request.get_data(cache=True)
-        if not SUSPICIOUS_JSON.search(body):
+        if not _suspicious(body):
             return
         try:
             data = json.loads(body, parse_float=_finite, parse_constant=_not_json)

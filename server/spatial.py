@@ -109,5 +109,11 @@ def _batch_lookup(
 
 
 def communes_at(session: Session, points: dict[int, tuple[float, float]]) -> dict[int, str]:
-    """For each keyed (lon, lat), the code of the commune whose boundary contains it, when one does."""
+    """For each keyed (lon, lat), the code of the commune whose boundary contains it, when one does. Without any
+    commune boundary loaded (the official list brings centroids only) that is none, asked in one small query."""
+    if not points or not session.execute(text(_ANY_COMMUNE_BOUNDARY)).scalar():
+        return {}
     return _batch_lookup(session, points, _PG_COMMUNES_AT, _SL_COMMUNES_AT)
+
+
+_ANY_COMMUNE_BOUNDARY = "SELECT EXISTS (SELECT 1 FROM admin_units WHERE level = 'commune' AND boundary IS NOT NULL)"

@@ -345,3 +345,14 @@ def test_another_teams_record_takes_no_attachments(client, make_user, make_team,
     assert client.get(url, headers=neighbour).status_code == 200
     photo = {"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32), "p.png")}
     assert_problem(client.post(url, data=photo, headers=neighbour, content_type="multipart/form-data"), 403)
+
+
+def test_only_numbers_that_may_overflow_send_a_body_to_the_strict_parse():
+    """An exponent of three digits counts where a JSON number starts, not inside text such as a UUID, so a sync
+    batch of UUIDs is parsed once."""
+    from server.security import _suspicious
+
+    for body in (b'{"x": 1e999}', b"[1E400]", b"1e999", b'{"a":[1,-2.5e400]}', b'{"x":"NaN"}', b'{"x":"\\u0000"}'):
+        assert _suspicious(body), body
+    for body in (b'{"id": "0b6e7c2e-1e23-4d7a-9d64-1f1c2a7e9a10"}', b'{"x": 1e30}', b'{"note": "a-21e234"}'):
+        assert not _suspicious(body), body

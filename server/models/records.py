@@ -5,7 +5,21 @@ import uuid
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    event,
+    insert,
+    text,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.extensions import db
@@ -132,6 +146,26 @@ class ConnectivityReading(FieldRecord, db.Model):
     latency_ms: Mapped[float | None]
     power_available: Mapped[bool | None]
     dead_spot: Mapped[bool]
+
+
+# PostgreSQL only: the registry that keeps a reading's id unique across the monthly partitions (see
+# server/services/readings_store.py). Outside the models' metadata, since SpatiaLite has no such table.
+READING_IDS = "connectivity_reading_ids"
+reading_ids = Table(
+    READING_IDS,
+    MetaData(),
+    Column("id", Uuid, primary_key=True),
+    Column("observed_at", Timestamp, nullable=False),
+)
+
+
+@event.listens_for(ConnectivityReading, "before_insert")
+def _register_reading_id(_mapper, connection, target) -> None:
+    """A reading added through the ORM (tests, tools) gets its registry row first on PostgreSQL, as ingest does."""
+    if connection.dialect.name != "postgresql":
+        return
+    if connection.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": READING_IDS}).scalar():
+        connection.execute(insert(reading_ids).values(id=target.id, observed_at=target.observed_at))
 
 
 class AssistanceLog(FieldRecord, db.Model):

@@ -580,29 +580,64 @@ def commune_at(session: Session, lon: float, lat: float) -> AdminUnit | None:
 # --- Placing points and reading codes ---------------------------------------------------------------------------
 
 
+_CENTROID_TREES: dict = {}
+
+
+def _centroid_tree(session: Session):
+    """The current communes' codes, centroid coordinates and a tree of them, kept per database while the
+    communes' count and latest change stay the same (ingest asks for every batch; they change on loads)."""
+    import numpy as np
+    import shapely
+
+    communes = (AdminUnit.level == "commune", AdminUnit.centroid.is_not(None), AdminUnit.valid_to.is_(None))
+    stamp = tuple(session.execute(select(func.count(), func.max(AdminUnit.updated_at)).where(*communes)).one())
+    key = session.get_bind().engine.url.render_as_string()
+    cached = _CENTROID_TREES.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    rows = session.execute(
+        select(AdminUnit.code, func.ST_X(AdminUnit.centroid), func.ST_Y(AdminUnit.centroid))
+        .where(*communes)
+        .order_by(AdminUnit.code)
+    ).all()
+    tree = None
+    if rows:
+        lon = np.array([row[1] for row in rows])
+        lat = np.array([row[2] for row in rows])
+        tree = ([row[0] for row in rows], lon, lat, shapely.STRtree(shapely.points(lon, lat)))
+    _CENTROID_TREES[key] = (stamp, tree)
+    return tree
+
+
 def nearest_communes(session: Session, points: dict[int, tuple[float, float]]) -> dict[int, str]:
     """For each keyed (lon, lat), the commune whose centroid is nearest (which also settles the province: the
     nearest commune's). Distances are on the local plane (longitude scaled by cos latitude), alike on both
-    backends; empty when no centroid is loaded."""
+    backends; empty when no centroid is loaded.
+
+    A tree of the centroids gives each point its nearest centroid in plain degrees; the true nearest (scaled) lies
+    within that one's scaled distance divided by the scale, so only the centroids in that radius are compared."""
     import numpy as np
+    import shapely
 
     if not points:
         return {}
-    rows = session.execute(
-        select(AdminUnit.code, func.ST_X(AdminUnit.centroid), func.ST_Y(AdminUnit.centroid)).where(
-            AdminUnit.level == "commune", AdminUnit.centroid.is_not(None), AdminUnit.valid_to.is_(None)
-        )
-    ).all()
-    if not rows:
+    centroids = _centroid_tree(session)
+    if centroids is None:
         return {}
-    codes = [row[0] for row in rows]
-    lon = np.array([row[1] for row in rows])
-    lat = np.array([row[2] for row in rows])
-    found = {}
-    for index, (x, y) in points.items():
-        scale = np.cos(np.radians(y))
-        found[index] = codes[int(np.argmin(((lon - x) * scale) ** 2 + (lat - y) ** 2))]
-    return found
+    codes, lon, lat, tree = centroids
+    keys = list(points)
+    x = np.array([points[key][0] for key in keys])
+    y = np.array([points[key][1] for key in keys])
+    scale = np.cos(np.radians(y))
+    query = shapely.points(x, y)
+    first = tree.nearest(query)
+    reach = np.sqrt(((lon[first] - x) * scale) ** 2 + (lat[first] - y) ** 2) / scale
+    point, centroid = tree.query(query, predicate="dwithin", distance=reach * (1 + 1e-9) + 1e-12)
+    distance = ((lon[centroid] - x[point]) * scale[point]) ** 2 + (lat[centroid] - y[point]) ** 2
+    order = np.lexsort((centroid, distance, point))  # per point: the smallest distance, then the first centroid
+    point, centroid = point[order], centroid[order]
+    firsts = np.flatnonzero(np.r_[True, point[1:] != point[:-1]])
+    return {keys[p]: codes[c] for p, c in zip(point[firsts].tolist(), centroid[firsts].tolist(), strict=True)}
 
 
 def commune_of_point(session: Session, lon: float, lat: float) -> AdminUnit | None:

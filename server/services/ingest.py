@@ -18,7 +18,8 @@ from server.auth import Scope
 from server.database import insert_new_rows
 from server.indicators import rollups
 from server.models import RECORD_MODELS, AdminUnit, Operator, Site, Team, User
-from server.services import access
+from server.models.records import reading_ids
+from server.services import access, readings_store
 from server.services.admin_units import nearest_communes
 from server.services.ticket_rules import RuleSettings, apply_rules
 from server.services.visit_plans import fulfil_from_visits
@@ -61,6 +62,7 @@ class IngestSettings:
     dead_spot_min_down_mbps: float
     h3_resolution: int
     rules: RuleSettings | None = None
+    readings_retention_months: int = 0
 
     @classmethod
     def from_config(cls, config) -> "IngestSettings":
@@ -72,6 +74,7 @@ class IngestSettings:
             dead_spot_min_down_mbps=config["DEAD_SPOT_MIN_DOWN_MBPS"],
             h3_resolution=config["H3_RESOLUTION"],
             rules=RuleSettings.from_config(config),
+            readings_retention_months=config["READINGS_RETENTION_MONTHS"],
         )
 
 
@@ -89,12 +92,14 @@ def stored_ids(session: Session, ids_by_kind: dict[str, list[uuid.UUID]]) -> set
     """Ids already stored, one query per record kind."""
     found: set[uuid.UUID] = set()
     for kind, ids in ids_by_kind.items():
-        model = RECORD_MODELS[kind]
+        id_column = RECORD_MODELS[kind].id
+        if kind == "connectivity_reading" and readings_store.is_partitioned(session):
+            id_column = reading_ids.c.id  # one index, not one per monthly partition
         if session.get_bind().dialect.name == "postgresql":  # one array parameter, not an IN list of 1,000
-            found.update(session.scalars(select(model.id).where(model.id == any_(cast(ids, ARRAY(Uuid))))))
+            found.update(session.scalars(select(id_column).where(id_column == any_(cast(ids, ARRAY(Uuid))))))
             continue
         for start in range(0, len(ids), 1000):
-            found.update(session.scalars(select(model.id).where(model.id.in_(ids[start : start + 1000]))))
+            found.update(session.scalars(select(id_column).where(id_column.in_(ids[start : start + 1000]))))
     return found
 
 
@@ -125,6 +130,7 @@ def ingest(
 
     ``now`` is the time of receipt (default: the clock); replaying past syncs (demo data) passes its own."""
     batch = _Batch(candidates)
+    _check_retention(batch, settings, now)
     _check_country(batch, settings)
     _check_operators(session, batch, settings)
     _check_team(session, batch, user)
@@ -134,6 +140,21 @@ def ingest(
     _check_visits(session, batch, scope)
     _insert(session, batch, user, units, settings, device_id, now or datetime.now(UTC))
     return batch.outcomes
+
+
+def _check_retention(batch: _Batch, settings: IngestSettings, now: datetime | None) -> None:
+    """With retention on, a reading older than the months kept is refused: its month has been dropped (a retry
+    of a dropped reading would otherwise be stored and counted again)."""
+    cutoff = readings_store.retention_cutoff(settings.readings_retention_months, now)
+    if cutoff is None:
+        return
+    for index, candidate in list(batch.live.items()):
+        if candidate.kind == "connectivity_reading" and candidate.data["observed_at"] < cutoff:
+            message = gettext(
+                "Older than the %(months)s months of readings this server keeps.",
+                months=settings.readings_retention_months,
+            )
+            batch.reject(index, {"observed_at": [message]})
 
 
 def _check_country(batch: _Batch, settings: IngestSettings) -> None:
@@ -278,6 +299,19 @@ def insert_ignoring_duplicates(session: Session, table):
     return dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
 
 
+def insert_records(session: Session, kind: str, rows: list[dict]) -> list[dict]:
+    """Insert one kind's rows, skipping ids already stored; returns the rows actually inserted. Readings on a
+    partitioned table go through the id registry (``readings_store``); every other table through ``ON CONFLICT
+    (id) DO NOTHING``."""
+    if kind == "connectivity_reading" and readings_store.is_partitioned(session):
+        inserted = set(readings_store.insert_readings(session, rows))
+        return [row for row in rows if row["id"] in inserted]
+    table = RECORD_MODELS[kind].__table__
+    values = [{name: value for name, value in row.items() if name in table.c} for row in rows]
+    inserted = {record_id for (record_id,) in insert_new_rows(session, table, values)}
+    return [row for row in rows if row["id"] in inserted]
+
+
 def _insert(
     session: Session,
     batch: _Batch,
@@ -305,13 +339,14 @@ def _insert(
             data["dead_spot"] = is_dead_spot(data, settings)
         rows_by_kind.setdefault(candidate.kind, []).append(data)
     created: set[uuid.UUID] = set()
+    created_rows: dict[str, list[dict]] = {}
     for kind, rows in rows_by_kind.items():
-        table = RECORD_MODELS[kind].__table__
-        values = [{name: value for name, value in row.items() if name in table.c} for row in rows]
-        created.update(record_id for (record_id,) in insert_new_rows(session, table, values))
-    created_rows = {kind: [row for row in rows if row["id"] in created] for kind, rows in rows_by_kind.items()}
+        inserted = insert_records(session, kind, rows)
+        if inserted:
+            created_rows[kind] = inserted
+            created.update(row["id"] for row in inserted)
     rollups.apply_records(session, created_rows)  # only rows this transaction inserted: each counted once
-    if settings.rules is not None and created:
+    if settings.rules is not None and created_rows:
         apply_rules(session, created_rows, settings.rules, now)
     if created and rows_by_kind.get("visit"):
         fulfil_from_visits(session, [row for row in rows_by_kind["visit"] if row["id"] in created])
