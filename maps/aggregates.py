@@ -48,22 +48,32 @@ class DeadSpotGrid:
         return self.dead_spots / self.readings if self.readings else 0.0
 
 
+def reading_conditions(session: Session, scope: Scope, filters: MapFilters) -> list:
+    """The SQL conditions on connectivity readings for the caller's scope and the filters (area, period,
+    network, operator, box): one place for every per-cell figure."""
+    reading = ConnectivityReading
+    conditions = [
+        scope.filter(reading.admin_unit_code, reading.province_code),
+        filters.area.filter(reading.admin_unit_code, reading.province_code),
+        filters.period(reading.observed_at),
+    ]
+    if filters.network:
+        conditions.append(reading.network == filters.network)
+    if filters.operator_code:
+        conditions.append(reading.operator_code == filters.operator_code)
+    if filters.bbox:
+        conditions.append(within_bbox(session, reading.geom, filters.bbox))
+    return conditions
+
+
 def dead_spot_counts(session: Session, scope: Scope, filters: MapFilters) -> list[tuple[str, int, int]]:
     """(H3 cell at the stored resolution, readings, dead spots) for the readings matching the filters."""
     reading = ConnectivityReading
     query = (
         select(reading.h3_cell, func.count(), func.sum(case((reading.dead_spot, 1), else_=0)))
-        .where(
-            scope.filter(reading.admin_unit_code, reading.province_code),
-            filters.area.filter(reading.admin_unit_code, reading.province_code),
-            filters.period(reading.observed_at),
-        )
+        .where(*reading_conditions(session, scope, filters))
         .group_by(reading.h3_cell)
     )
-    if filters.network:
-        query = query.where(reading.network == filters.network)
-    if filters.bbox:
-        query = query.where(within_bbox(session, reading.geom, filters.bbox))
     return [(cell, int(count), int(dead or 0)) for cell, count, dead in session.execute(query)]
 
 
