@@ -3,9 +3,10 @@
     python -m bench.ogc_items --database-url postgresql+psycopg://postgres@127.0.0.1:5432/fieldops_bench_ogc
 
 The database in the URL is rebuilt (its public schema is dropped), so its name must contain "bench". The set-up
-loads the official admin units, a team of provinces 15 and 25 (the readings fall in both) with a coordinator and a token, and ``--records``
-connectivity readings through ``POST /api/v1/sync`` (bench/readings.py, fixed seed). gunicorn then serves the app
-on 127.0.0.1 (1 worker, 1 thread, keep-alive) and one urllib3 connection walks every page of the readings,
+loads the official admin units, a team of provinces 15 and 25 (the readings fall in both) with a coordinator and
+a token, and ``--records`` connectivity readings through ``POST /api/v1/sync`` (bench/readings.py, fixed seed).
+gunicorn then serves the app on 127.0.0.1 (1 worker, 1 thread, keep-alive) and one urllib3 connection walks every
+page of the readings,
 ``--page-size`` a page, through each endpoint in turn, ``--passes`` times, alternating the endpoints so a drift
 of the machine's load hits them alike:
 

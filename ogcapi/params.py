@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import marshmallow as ma
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from field_app_api.common import supported_moment
@@ -30,7 +29,6 @@ class InvalidParameter(ProblemError):
     """400 with the OGC exception members (``code``, ``description``) beside the problem document's."""
 
     http_status = 400
-    title = _l("Bad request")
 
     def __init__(self, name: str, message: str):
         super().__init__(_("Invalid value of the query parameter %(name)s.", name=name), errors={name: [message]})

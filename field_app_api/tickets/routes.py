@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from field_app_api.attachments.schemas import AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema
+from field_app_api.common import page
 from field_app_api.tickets.schemas import (
     CommentSchema,
     DayOffListSchema,
@@ -87,10 +88,18 @@ class TicketQueue(MethodView):
         now = datetime.now(UTC)
         scope = current_scope()
         query = tickets.queue_query(db.session, scope, args, now)
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        items = db.session.scalars(query.limit(args["limit"]).offset((args["page"] - 1) * args["limit"]))
+        total = db.session.scalar(
+            select(func.count()).select_from(
+                tickets.queue_query(db.session, scope, {**args, "after": None}, now).order_by(None).subquery()
+            )
+        )
         counts = tickets.status_counts(db.session, scope, args, now)
-        return {"items": list(items), "counts": counts, "page": args["page"], "total": total}
+        limit = args["limit"]
+        if "page" in args:  # deprecated: offset pages
+            items = db.session.scalars(query.limit(limit).offset((args["page"] - 1) * limit))
+            return {"items": list(items), "counts": counts, "page": args["page"], "total": total}
+        result = page(list(db.session.scalars(query.limit(limit + 1))), limit, lambda t: tickets.queue_cursor(t, now))
+        return {**result, "counts": counts, "total": total}
 
     @require_role("team_lead", "coordinator", "admin")
     @blp.arguments(TicketCreateSchema)

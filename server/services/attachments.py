@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,12 +17,10 @@ from server.models import Attachment, User
 
 class UnsupportedMediaType(ProblemError):
     http_status = 415
-    title = _l("Unsupported media type")
 
 
 class PayloadTooLarge(ProblemError):
     http_status = 413
-    title = _l("Payload too large")
 
 
 def sniff(head: bytes) -> str | None:
