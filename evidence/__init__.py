@@ -13,7 +13,7 @@ DEFAULTS = {"EVIDENCE_MIN_READINGS": 20, "EVIDENCE_MIN_DAYS": 3, "EVIDENCE_MIN_T
 
 
 def register(app, api) -> None:
-    from evidence import routes
+    from evidence import pages, routes
     from server.errors import ConfigError
 
     for name, default in DEFAULTS.items():
@@ -22,3 +22,4 @@ def register(app, api) -> None:
             raise ConfigError(f"FIELDOPS_{name} must be a whole number of at least 1.")
         app.config.setdefault(name, int(raw))
     api.register_blueprint(routes.blp, url_prefix="/api/v1")
+    app.register_blueprint(pages.blp)

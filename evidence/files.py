@@ -5,7 +5,9 @@ import csv
 import hashlib
 import io
 import json
+import math
 import zipfile
+from datetime import timedelta
 
 import h3
 from flask import render_template
@@ -125,8 +127,6 @@ def cells_svg(evidence: Evidence) -> Markup | None:
     points = [xy for ring in rings.values() for xy in ring]
     west, east = min(x for x, _ in points), max(x for x, _ in points)
     south, north = min(y for _, y in points), max(y for _, y in points)
-    import math
-
     stretch = math.cos(math.radians((south + north) / 2))
     scale = min(
         (SVG_WIDTH - 2 * SVG_MARGIN) / max((east - west) * stretch, 1e-4),
@@ -158,7 +158,12 @@ def summary_html(evidence: Evidence, data: dict) -> bytes:
     """The summary for print (A4), in Vietnamese whatever the request's language."""
     with force_locale("vi"):
         page = render_template(
-            "evidence/summary.html", evidence=evidence, data=data, svg=cells_svg(evidence), method=methodology(evidence)
+            "evidence/summary.html",
+            evidence=evidence,
+            data=data,
+            svg=cells_svg(evidence),
+            method=methodology(evidence),
+            last_day=evidence.until - timedelta(microseconds=1) if evidence.until else None,
         )
     return page.encode("utf-8")
 

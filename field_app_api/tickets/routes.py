@@ -87,6 +87,8 @@ class TicketQueue(MethodView):
         """The queue: overdue first, then priority, then age; with counts per status."""
         now = datetime.now(UTC)
         scope = current_scope()
+        if "page" in args:  # deprecated offset pages: a cursor given with them is ignored
+            args.pop("after", None)
         query = tickets.queue_query(db.session, scope, args, now)
         total = db.session.scalar(
             select(func.count()).select_from(

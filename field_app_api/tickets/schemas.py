@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import marshmallow as ma
-from flask_babel import gettext
 from marshmallow import validate
 from webargs.fields import DelimitedList
 
@@ -111,15 +110,10 @@ class TicketQueryArgsSchema(ma.Schema):
         metadata={
             "deprecated": True,
             "description": "Deprecated: use `after` with `next_cursor`. A page number, still accepted for a "
-            "deprecation period; with it the answer has `page` and no `next_cursor`.",
+            "deprecation period; with it `after` is ignored and the answer has `page` and no `next_cursor`.",
         },
     )
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-
-    @ma.validates_schema
-    def one_pagination(self, data, **kwargs):
-        if "page" in data and "after" in data:
-            raise ma.ValidationError(gettext("Give after or page (deprecated), not both."), "page")
 
 
 class TicketQueueSchema(ma.Schema):

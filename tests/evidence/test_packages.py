@@ -100,3 +100,17 @@ def test_an_unknown_operator_is_422_and_a_province_outside_the_area_404(client, 
         client.get("/api/v1/coverage-evidence", query_string={"province": "15", "operator": "452-04"}).status_code
         == 401
     )
+
+
+def test_the_page_builds_a_package(client, measured):
+    _, headers = measured
+    page = client.get("/reports/coverage-evidence/", headers={**headers, "Accept-Language": "vi"})
+    assert page.status_code == 200 and "Bằng chứng vùng phủ sóng" in page.get_data(as_text=True)
+    params = {"province": "15", "operator": "452-04"}
+    shown = client.get("/reports/coverage-evidence/", query_string=params, headers=headers)
+    assert shown.status_code == 200 and "18" in shown.get_data(as_text=True)
+    download = client.get("/reports/coverage-evidence/", query_string={**params, "download": "1"}, headers=headers)
+    assert download.mimetype == "application/zip"
+    assert "summary.html" in zipfile.ZipFile(io.BytesIO(download.get_data())).namelist()
+    unknown = client.get("/reports/coverage-evidence/", query_string={**params, "operator": "452-99"}, headers=headers)
+    assert unknown.status_code == 200 and "452-99" in unknown.get_data(as_text=True)
