@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask import current_app
 from flask_smorest import Blueprint
 
+from field_app_api.records import examples
 from field_app_api.records.schemas import RECORD_SCHEMAS
 from field_app_api.sync.schemas import ChangesQueryArgsSchema, ChangesSchema, SyncRequestSchema, SyncResponseSchema
 from server.auth import current_scope, current_user, login_required
@@ -70,60 +71,21 @@ def validate_batch(raw_records: list) -> tuple[list[Candidate], dict[int, Outcom
     return candidates, outcomes
 
 
-SYNC_EXAMPLE = {  # fmt: skip
-    "device_id": "phone-7f3a",
-    "records": [
-        {
-            "type": "connectivity_reading",
-            "id": "0b6e2c1e-4d0a-4c7e-9a51-3f2d8c1b7a10",
-            "observed_at": "2026-11-20T09:14:05+07:00",
-            "lat": 22.3364,
-            "lon": 104.1472,
-            "network": "none",
-            "operator_code": "452-04",
-            "operator": "Viettel",
-            "signal_dbm": None,
-            "down_mbps": None,
-            "up_mbps": None,
-            "latency_ms": None,
-            "power_available": True,
-        },
-        {
-            "type": "equipment_check",
-            "id": "5f1d7c3a-8e2b-4b6f-a0c4-2d9e7b1a3c55",
-            "observed_at": "2026-11-20T09:20:00+07:00",
-            "lat": 22.3364,
-            "lon": 104.1472,
-            "site_id": 12,
-            "asset_kind": "printer",
-            "asset_label": "Canon LBP2900 #2",
-            "condition": "broken",
-            "notes": "paper feed jammed since October",
-        },
-        {
-            "type": "assistance_log",
-            "id": "9a4c2e7b-1f3d-4e8a-b6c0-7d5e3f2a1b99",
-            "observed_at": "2026-11-20T10:05:00+07:00",
-            "lat": 22.3364,
-            "lon": 104.1472,
-            "service": "digital_id",
-            "citizens_helped": 14,
-            "language_support": 6,
-            "outcome": "accounts activated",
-        },
-    ],
-}
+SYNC_EXAMPLE = {"device_id": "phone-7f3a", "records": examples.sync_records()}
+# The answer to SYNC_EXAMPLE when the reading had already arrived in an earlier batch.
 SYNC_RESPONSE_EXAMPLE = {
     "results": [
-        {"index": 0, "id": "0b6e2c1e-4d0a-4c7e-9a51-3f2d8c1b7a10", "status": "created"},
-        {"index": 1, "id": "5f1d7c3a-8e2b-4b6f-a0c4-2d9e7b1a3c55", "status": "duplicate"},
-        {"index": 2, "id": "9a4c2e7b-1f3d-4e8a-b6c0-7d5e3f2a1b99", "status": "rejected",
-         "errors": {"citizens_helped": ["Must be greater than or equal to 0 and less than or equal to 10000."]}},
+        {
+            "index": index,
+            "id": record["id"],
+            "status": "duplicate" if record["type"] == "connectivity_reading" else "created",
+        }
+        for index, record in enumerate(SYNC_EXAMPLE["records"])
     ],
-    "created": 1,
+    "created": len(SYNC_EXAMPLE["records"]) - 1,
     "duplicate": 1,
-    "rejected": 1,
-}  # fmt: skip
+    "rejected": 0,
+}
 
 
 @blp.route("/sync", methods=["POST"])

@@ -78,3 +78,29 @@ def test_docs_page_loads_its_assets_from_the_app(client):
         served = client.get(asset)
         assert served.status_code == 200, asset
         served.close()
+
+
+def test_the_record_and_sync_examples_are_valid_and_documented(app):
+    """Each record kind's example loads through its schema (as the server would take it), and the record
+    endpoints and POST /sync show examples of request and response."""
+    from field_app_api.records import examples
+    from field_app_api.records.schemas import RECORD_SCHEMAS
+
+    with app.test_request_context():
+        for kind, body in examples.SENT.items():
+            RECORD_SCHEMAS[kind]().load(body)
+    paths = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    documented = [
+        paths["/api/v1/sync"]["post"]["requestBody"]["content"]["application/json"]["example"],
+        paths["/api/v1/sync"]["post"]["responses"]["200"]["content"]["application/json"]["example"],
+    ]
+    for path in ("visits", "equipment-checks", "connectivity-readings", "assistance-logs", "findings"):
+        post = paths[f"/api/v1/{path}"]["post"]
+        documented.append(post["requestBody"]["content"]["application/json"]["example"])
+        documented.append(post["responses"]["201"]["content"]["application/json"]["example"])
+        documented.append(paths[f"/api/v1/{path}"]["get"]["responses"]["200"]["content"]["application/json"]["example"])
+        documented.append(
+            paths[f"/api/v1/{path}/{{record_id}}"]["get"]["responses"]["200"]["content"]["application/json"]["example"]
+        )
+    assert all(documented)
+    assert [r["type"] for r in documented[0]["records"]] == list(RECORD_SCHEMAS)
