@@ -2,6 +2,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from field_app_api.common import FeatureCollectionSchema, feature_collection, page, page_limit, wants_geojson
+from field_app_api.sites import examples
 from field_app_api.sites.schemas import (
     SiteCreateSchema,
     SiteListSchema,
@@ -59,7 +60,7 @@ class SiteList(MethodView):
     decorators = [login_required()]
 
     @blp.arguments(SiteQueryArgsSchema, location="query")
-    @blp.response(200, SiteListSchema)
+    @blp.response(200, SiteListSchema, example=examples.LIST)
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, args):
         """Sites in the caller's jurisdiction (``Accept: application/geo+json`` for GeoJSON)."""
@@ -70,8 +71,8 @@ class SiteList(MethodView):
         return result
 
     @require_role(*EDITORS)
-    @blp.arguments(SiteCreateSchema)
-    @blp.response(201, SiteSchema)
+    @blp.arguments(SiteCreateSchema, example=examples.CREATE)
+    @blp.response(201, SiteSchema, example=examples.SITE)
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self, data):
         """Create a site; its commune comes from the boundaries when loaded."""
@@ -96,15 +97,15 @@ def sites_geojson(args):
 class SiteDetail(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, SiteSchema)
+    @blp.response(200, SiteSchema, example=examples.SITE)
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, site_id):
         """One site."""
         return get_site(site_id)
 
     @require_role(*EDITORS)
-    @blp.arguments(SitePatchSchema)
-    @blp.response(200, SiteSchema)
+    @blp.arguments(SitePatchSchema, example=examples.PATCH)
+    @blp.response(200, SiteSchema, example={**examples.SITE, **examples.PATCH})
     @blp.doc(security=[{"bearerAuth": []}])
     def patch(self, data, site_id):
         """Change a site's name, kind, attributes or position."""

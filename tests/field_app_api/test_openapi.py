@@ -104,3 +104,39 @@ def test_the_record_and_sync_examples_are_valid_and_documented(app):
         )
     assert all(documented)
     assert [r["type"] for r in documented[0]["records"]] == list(RECORD_SCHEMAS)
+
+
+def test_the_ticket_and_site_examples_load_and_are_documented(app):
+    from field_app_api.sites import examples as site_examples
+    from field_app_api.sites.schemas import SiteCreateSchema, SitePatchSchema
+    from field_app_api.tickets import examples as ticket_examples
+    from field_app_api.tickets.schemas import CommentSchema, TicketCreateSchema, TicketPatchSchema, TransitionSchema
+
+    with app.test_request_context():
+        for schema, body in (
+            (SiteCreateSchema, site_examples.CREATE),
+            (SitePatchSchema, site_examples.PATCH),
+            (TicketCreateSchema, ticket_examples.CREATE),
+            (TicketPatchSchema, ticket_examples.PATCH),
+            (TransitionSchema, ticket_examples.TRANSITION),
+            (CommentSchema, ticket_examples.COMMENT),
+        ):
+            schema().load(body)
+    paths = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    for path, method in (
+        ("/api/v1/sites", "get"),
+        ("/api/v1/sites", "post"),
+        ("/api/v1/sites/{site_id}", "get"),
+        ("/api/v1/sites/{site_id}", "patch"),
+        ("/api/v1/tickets", "get"),
+        ("/api/v1/tickets", "post"),
+        ("/api/v1/tickets/{ticket_id}", "get"),
+        ("/api/v1/tickets/{ticket_id}", "patch"),
+        ("/api/v1/tickets/{ticket_id}/transitions", "post"),
+        ("/api/v1/tickets/{ticket_id}/comments", "post"),
+    ):
+        operation = paths[path][method]
+        answers = [r for code, r in operation["responses"].items() if code.startswith("2")]
+        assert any("example" in c for r in answers for c in r.get("content", {}).values()), (method, path)
+        if method != "get":
+            assert operation["requestBody"]["content"]["application/json"]["example"], (method, path)
