@@ -1,21 +1,23 @@
 """One example of each record kind, as a phone sends it and as the server answers it: the OpenAPI document's
-examples of the record endpoints and of ``POST /sync`` (tests load each through its schema)."""
+examples of the record endpoints and of ``POST /sync`` (tests load each through its schema). The requests name
+no site or visit (a reference must exist in the caller's area, which an example cannot know); the answers show
+where they go."""
 
 PLACE = {"lat": 22.3364, "lon": 104.1472}
 SENT = {
     "visit": {
         "id": "3c1f6a2e-7b4d-4f0a-9e21-5d8c7b6a4e10", "observed_at": "2026-11-20T08:30:00+07:00", **PLACE,
-        "site_id": 12, "purpose": "đi - nhìn - xử lý: commune service centre", "notes": "", "attendees": 3,
+        "purpose": "đi - nhìn - xử lý: commune service centre", "notes": "", "attendees": 3,
     },
     "equipment_check": {
         "id": "5f1d7c3a-8e2b-4b6f-a0c4-2d9e7b1a3c55", "observed_at": "2026-11-20T09:20:00+07:00", **PLACE,
-        "site_id": 12, "visit_id": "3c1f6a2e-7b4d-4f0a-9e21-5d8c7b6a4e10", "asset_kind": "printer",
+        "asset_kind": "printer",
         "asset_label": "Canon LBP2900 #2", "condition": "broken", "notes": "paper feed jammed since October",
     },
     "connectivity_reading": {
         "id": "0b6e2c1e-4d0a-4c7e-9a51-3f2d8c1b7a10", "observed_at": "2026-11-20T09:14:05+07:00", **PLACE,
-        "network": "none", "operator_code": "452-04", "operator": "Viettel", "signal_dbm": None, "down_mbps": None,
-        "up_mbps": None, "latency_ms": None, "power_available": True,
+        "network": "4g", "operator_code": "452-04", "operator": "Viettel", "signal_dbm": -97, "down_mbps": 3.5,
+        "up_mbps": 0.8, "latency_ms": 120.0, "power_available": True,
     },
     "assistance_log": {
         "id": "9a4c2e7b-1f3d-4e8a-b6c0-7d5e3f2a1b99", "observed_at": "2026-11-20T10:05:00+07:00", **PLACE,
@@ -37,7 +39,9 @@ SERVER_FIELDS = {
     "received_at": "2026-11-20T03:15:02+00:00",
 }
 STORED = {kind: {**{"site_id": None, "visit_id": None}, **fields, **SERVER_FIELDS} for kind, fields in SENT.items()}
-STORED["connectivity_reading"]["dead_spot"] = True
+STORED["connectivity_reading"]["dead_spot"] = False
+STORED["visit"]["site_id"] = STORED["equipment_check"]["site_id"] = 12
+STORED["equipment_check"]["visit_id"] = SENT["visit"]["id"]
 LIST_CURSOR = "WyIyMDI2LTExLTIwVDAyOjE0OjA1KzAwOjAwIiwiMGI2ZTJjMWUtNGQwYS00YzdlLTlhNTEtM2YyZDhjMWI3YTEwIl0"
 
 

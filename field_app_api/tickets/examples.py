@@ -9,7 +9,6 @@ CREATE = {
     "priority": "high",
     "lat": 22.3364,
     "lon": 104.1472,
-    "site_id": 12,
 }
 TICKET = {
     "id": 41, "title": CREATE["title"], "description": CREATE["description"], "category": "equipment",
