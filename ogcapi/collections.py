@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_
 
 from field_app_api.admin_units.routes import unit_cursor, unit_geometry, unit_query
 from field_app_api.admin_units.schemas import AdminUnitQueryArgsSchema, AdminUnitSchema
+from field_app_api.common import page
 from field_app_api.records.routes import RECORD_PATHS
 from field_app_api.records.schemas import KIND_FILTERS, QUERY_SCHEMAS, RECORD_SCHEMAS
 from field_app_api.sites.routes import get_site, site_cursor, site_query
@@ -82,9 +83,9 @@ def _shape(geom):
 
 
 def _paged(rows: list, limit: int, cursor_of) -> tuple[list, str | None]:
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, cursor_of(rows[-1]) if more and rows else None
+    """The JSON API's list envelope (``field_app_api.common.page``) as (rows, next cursor)."""
+    result = page(rows, limit, cursor_of)
+    return result["items"], result["next_cursor"]
 
 
 class RecordCollection(Collection):
