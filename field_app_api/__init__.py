@@ -11,6 +11,7 @@ def register(api) -> None:
     from field_app_api.sites.routes import blp as sites
     from field_app_api.speedtest.routes import blp as speedtest
     from field_app_api.sync.routes import blp as sync
+    from field_app_api.sync.schemas import SYNC_RECORD_SCHEMAS, component_name
     from field_app_api.teams.routes import blp as teams
     from field_app_api.tickets.routes import blp as tickets
     from field_app_api.tokens.routes import blp as tokens
@@ -18,6 +19,8 @@ def register(api) -> None:
     from field_app_api.visit_plans.routes import blp as visit_plans
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for schema in SYNC_RECORD_SCHEMAS.values():  # the typed records of POST /sync (its oneOf)
+        api.spec.components.schema(component_name(schema), schema=schema)
     for blueprint in (
         me,
         admin_units,

@@ -29,6 +29,7 @@ class MapFilters:
     since: datetime | None = None
     until: datetime | None = None
     network: str | None = None
+    operator_code: str | None = None  # MCC-MNC of the readings' operator
     category: str | None = None
     asset_kind: str | None = None
     bbox: tuple[float, float, float, float] | None = None

@@ -129,7 +129,7 @@ def configure_api(app: Flask) -> None:
 
 # Feature packages that build on the core. Each may define ``register(app, api)`` (blueprints, changes-feed
 # entries, CLI commands) and ``load_demo(session, seed)`` (its part of the synthetic demo data).
-FEATURE_PACKAGES = ("maps", "reports", "surveys", "field_app")
+FEATURE_PACKAGES = ("maps", "reports", "surveys", "field_app", "ogcapi", "evidence")
 
 
 def feature_modules():

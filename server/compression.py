@@ -49,17 +49,14 @@ READ_CHUNK = 64 * 1024
 
 class UnsupportedContentEncoding(ProblemError):
     http_status = 415
-    title = "Unsupported Media Type"
 
 
 class CorruptBody(ProblemError):
     http_status = 400
-    title = "Bad Request"
 
 
 class BodyTooLarge(ProblemError):
     http_status = 413
-    title = "Request Entity Too Large"
 
 
 def configure_compression(app: Flask) -> None:

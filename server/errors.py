@@ -30,10 +30,43 @@ class ProblemSchema(ma.Schema):
     rule_says = ma.fields.String(metadata={"description": "On a refusal (403): what that rule allows"})
 
 
+# The one title of each status, for every problem document (raised by domain code, or werkzeug's and webargs'
+# errors): the HTTP reason phrase, in the request's language. ``detail`` says what went wrong.
+HTTP_TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    406: _l("Not Acceptable"),
+    409: _l("Conflict"),
+    410: _l("Gone"),
+    412: _l("Precondition Failed"),
+    413: _l("Request Entity Too Large"),
+    414: _l("Request URI Too Large"),
+    415: _l("Unsupported Media Type"),
+    422: _l("Unprocessable Entity"),
+    428: _l("Precondition Required"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    501: _l("Not Implemented"),
+    503: _l("Service Unavailable"),
+}
+
+
+def status_title(status: int):
+    return HTTP_TITLES.get(status, _l("Error"))
+
+
 class ProblemError(Exception):
+    """A problem of status ``http_status``; its title is that status's one title (``HTTP_TITLES``)."""
+
     http_status = 400
-    title = _l("Bad request")
     type = "about:blank"
+
+    @property
+    def title(self):
+        return status_title(self.http_status)
 
     def __init__(self, detail: str | None = None, errors: dict | None = None, headers: dict | None = None):
         detail = str(detail or self.title)
@@ -46,7 +79,6 @@ class ProblemError(Exception):
 
 class InvalidInput(ProblemError):
     http_status = 422
-    title = _l("Invalid input")
 
     def __init__(self, errors: dict, detail: str | None = None):
         super().__init__(detail or _("Some fields are invalid; see errors."), errors=errors)
@@ -54,7 +86,6 @@ class InvalidInput(ProblemError):
 
 class Unauthorized(ProblemError):
     http_status = 401
-    title = _l("Unauthorized")
 
     def __init__(self, detail: str):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="fieldops"'})
@@ -62,17 +93,14 @@ class Unauthorized(ProblemError):
 
 class Forbidden(ProblemError):
     http_status = 403
-    title = _l("Forbidden")
 
 
 class NotFound(ProblemError):
     http_status = 404
-    title = _l("Not found")
 
 
 class Conflict(ProblemError):
     http_status = 409
-    title = _l("Conflict")
 
 
 class PayloadTooLarge(ProblemError):
@@ -82,7 +110,6 @@ class PayloadTooLarge(ProblemError):
 
 class TooManyRequests(ProblemError):
     http_status = 429
-    title = _l("Too many requests")
 
     def __init__(self, detail: str, retry_after: int):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
@@ -90,7 +117,6 @@ class TooManyRequests(ProblemError):
 
 class ServiceUnavailable(ProblemError):
     http_status = 503
-    title = _l("Service unavailable")
 
     def __init__(self, detail: str, retry_after: int):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
@@ -131,27 +157,6 @@ def _flatten_locations(messages: dict) -> dict:
     return flat
 
 
-# werkzeug's HTTP errors: their names (the problem title) and, where werkzeug's own text is used, a detail.
-HTTP_TITLES = {
-    400: _l("Bad Request"),
-    401: _l("Unauthorized"),
-    403: _l("Forbidden"),
-    404: _l("Not Found"),
-    405: _l("Method Not Allowed"),
-    406: _l("Not Acceptable"),
-    409: _l("Conflict"),
-    410: _l("Gone"),
-    412: _l("Precondition Failed"),
-    413: _l("Request Entity Too Large"),
-    414: _l("Request URI Too Large"),
-    415: _l("Unsupported Media Type"),
-    422: _l("Unprocessable Entity"),
-    428: _l("Precondition Required"),
-    429: _l("Too Many Requests"),
-    500: _l("Internal Server Error"),
-    501: _l("Not Implemented"),
-    503: _l("Service Unavailable"),
-}
 HTTP_DETAILS = {
     400: _l("The request could not be understood."),
     401: _l("You need to sign in, or your sign-in is no longer valid."),
@@ -265,7 +270,7 @@ def register_error_handlers(app) -> None:
     def handle_integrity_error(error: IntegrityError) -> Response:
         rollback_quietly()
         log.info("integrity error: %s", _describe_database_error(error))
-        return respond(409, _l("Conflict"), _("The change conflicts with data already stored."))
+        return respond(409, status_title(409), _("The change conflicts with data already stored."))
 
     def handle_database_error(error: Exception) -> Response:
         rollback_quietly()

@@ -35,14 +35,29 @@ class Base(DeclarativeBase):
 
 class SchemaLimitsPlugin(MarshmallowPlugin):
     """apispec's marshmallow plugin, plus ``minProperties`` from a schema class's ``min_properties`` (a PATCH
-    body that must change something)."""
+    body that must change something), and a schema class's ``openapi_properties`` (property name: what replaces
+    parts of that property's definition, e.g. the typed ``oneOf`` of a list loaded raw)."""
 
     def schema_helper(self, name, _, schema=None, **kwargs):
         definition = super().schema_helper(name, _, schema=schema, **kwargs)
-        minimum = getattr(resolve_schema_cls(schema), "min_properties", None) if schema is not None else None
+        schema_class = resolve_schema_cls(schema) if schema is not None else None
+        minimum = getattr(schema_class, "min_properties", None)
         if minimum and definition is not None:
             definition["minProperties"] = minimum
+        for prop, replacement in (getattr(schema_class, "openapi_properties", None) or {}).items():
+            if definition is not None and prop in definition.get("properties", {}):
+                definition["properties"][prop] = _merged(definition["properties"][prop], replacement)
         return definition
+
+
+def _merged(original: dict, replacement: dict) -> dict:
+    merged = dict(original)
+    for key, value in replacement.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and "oneOf" not in value:
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 class ProblemApi(Api):

@@ -41,7 +41,6 @@ _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed by
 
 class TooDeep(ProblemError):
     http_status = 400
-    title = "Bad Request"
 
 
 def json_depth(body: bytes | str) -> int:

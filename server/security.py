@@ -19,7 +19,6 @@ import time
 
 from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -158,7 +157,6 @@ NUL_MESSAGE = "Text must not contain NUL (U+0000) characters."
 
 class InvalidJson(ProblemError):
     http_status = 400
-    title = _l("Bad Request")
 
 
 def _bad_text(value: str) -> str | None:

@@ -51,6 +51,7 @@ FIELD_RULES = {
     "province": "must name a loaded province",
     "commune": "must name a loaded commune",
     "parent": "must name a loaded province",
+    "operator": "a coverage-evidence operator must be in the operator table (MCC-MNC)",
     "admin_unit": "must name a loaded admin unit",
     "attributes": "JSON keys of 1-64 characters, size and depth limits (x-max-bytes, x-max-depth): OpenAPI 3.0 "
     "has no propertyNames, nor a size of a whole value",

@@ -58,7 +58,8 @@ def _historical(args: dict) -> list[HistoricalUnit]:
     return list(db.session.scalars(query.order_by(HistoricalUnit.code).limit(HISTORICAL_MATCHES)))
 
 
-def _query(args: dict):
+def unit_query(args: dict, limit: int):
+    """Admin units matching the filters, by code; ``limit + 1`` rows (the OGC API reads the same)."""
     query = select(AdminUnit)
     if "level" in args:
         query = query.where(AdminUnit.level == args["level"])
@@ -69,14 +70,14 @@ def _query(args: dict):
     if "after" in args:
         (after,) = cursors.decode(args["after"], CURSOR_SHAPE)
         query = query.where(AdminUnit.code > after)
-    return query.order_by(AdminUnit.code).limit(page_limit(args) + 1)
+    return query.order_by(AdminUnit.code).limit(limit + 1)
 
 
-def _cursor_of(unit: AdminUnit) -> str:
+def unit_cursor(unit: AdminUnit) -> str:
     return cursors.encode((unit.code,), CURSOR_SHAPE)
 
 
-def _geometry(unit: AdminUnit):
+def unit_geometry(unit: AdminUnit):
     return unit.boundary if unit.boundary is not None else unit.centroid
 
 
@@ -88,9 +89,9 @@ def _geometry(unit: AdminUnit):
 def list_admin_units(args):
     """Provinces and communes, filtered by level, parent province or name; with ``q``, the pre-2025 units of
     that name too (under ``historical``), each with the current units that replaced it."""
-    result = page(list(db.session.scalars(_query(args))), page_limit(args), _cursor_of)
+    result = page(list(db.session.scalars(unit_query(args, page_limit(args)))), page_limit(args), unit_cursor)
     if wants_geojson():
-        return feature_collection(result["items"], _geometry, unit_schema, result["next_cursor"])
+        return feature_collection(result["items"], unit_geometry, unit_schema, result["next_cursor"])
     if "q" in args and "after" not in args:
         result["historical"] = _historical(args)
     return result
@@ -103,8 +104,8 @@ def list_admin_units(args):
 @blp.doc(security=SECURITY)
 def admin_units_geojson(args):
     """Admin units as GeoJSON: the boundary when loaded, else the centroid, else no geometry."""
-    result = page(list(db.session.scalars(_query(args))), page_limit(args), _cursor_of)
-    return feature_collection(result["items"], _geometry, unit_schema, result["next_cursor"])
+    result = page(list(db.session.scalars(unit_query(args, page_limit(args)))), page_limit(args), unit_cursor)
+    return feature_collection(result["items"], unit_geometry, unit_schema, result["next_cursor"])
 
 
 @blp.route("/admin-units/<code>")
@@ -123,5 +124,5 @@ def get_admin_unit(args, code):
             return jsonify(historical_schema.dump(old))  # the HistoricalUnitSchema shape
         raise NotFound(_("No admin unit with code %(code)s.", code=repr(code)))
     if wants_geojson():
-        return feature_collection([unit], _geometry, unit_schema)
+        return feature_collection([unit], unit_geometry, unit_schema)
     return unit

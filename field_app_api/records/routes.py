@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from field_app_api.common import FeatureCollectionSchema, feature_collection, page, page_limit, wants_geojson
+from field_app_api.records import examples
 from field_app_api.records.schemas import KIND_FILTERS, QUERY_SCHEMAS, RECORD_SCHEMAS
 from server.auth import current_scope, current_user, login_required
 from server.errors import Forbidden, InvalidInput
@@ -66,7 +67,7 @@ def _make_resource(kind: str, path: str) -> None:
         decorators = [login_required()]
 
         @blp.arguments(query_schema, location="query")
-        @blp.response(200, list_schema)
+        @blp.response(200, list_schema, example=examples.listed(kind))
         @blp.doc(security=SECURITY, summary=f"List {path} in your jurisdiction, newest first")
         def get(self, args):
             result = listing(args)
@@ -74,8 +75,8 @@ def _make_resource(kind: str, path: str) -> None:
                 return feature_collection(result["items"], lambda r: r.geom, dump_schema, result["next_cursor"])
             return result
 
-        @blp.arguments(schema_class)
-        @blp.response(201, schema_class)
+        @blp.arguments(schema_class, example=examples.SENT[kind])
+        @blp.response(201, schema_class, example=examples.STORED[kind])
         @blp.alt_response(200, schema=schema_class, description="Already stored (a retry): the stored record")
         @blp.doc(security=SECURITY, summary=f"Record one {kind.replace('_', ' ')}")
         def post(self, data):
@@ -84,7 +85,7 @@ def _make_resource(kind: str, path: str) -> None:
     class Item(MethodView):
         decorators = [login_required()]
 
-        @blp.response(200, schema_class)
+        @blp.response(200, schema_class, example=examples.STORED[kind])
         @blp.doc(security=SECURITY, summary=f"One {kind.replace('_', ' ')}")
         def get(self, record_id):
             record = records.get_record(db.session, model, current_scope(), record_id)
@@ -94,7 +95,9 @@ def _make_resource(kind: str, path: str) -> None:
 
     @login_required()
     @blp.arguments(query_schema, location="query")
-    @blp.response(200, FeatureCollectionSchema, content_type="application/geo+json")
+    @blp.response(
+        200, FeatureCollectionSchema, content_type="application/geo+json", example=examples.feature_collection(kind)
+    )
     @blp.doc(security=SECURITY, summary=f"{path} as GeoJSON")
     def geojson(args):
         result = listing(args)

@@ -102,6 +102,9 @@ class ConnectivityReadingSchema(FieldRecordSchema):
 
 
 class AssistanceLogSchema(FieldRecordSchema):
+    """Help given to citizens, as counts and services: no field holds anything about a person, so a field the
+    schema does not know (``notes``, ``name``, ``phone``...) is refused with a message saying why."""
+
     service = ma.fields.String(required=True, validate=validate.OneOf(SERVICES))
     citizens_helped = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=10_000))
     language_support = ma.fields.Integer(
@@ -120,6 +123,19 @@ class AssistanceLogSchema(FieldRecordSchema):
     def language_support_within_helped(self, data, **kwargs):
         if data.get("language_support", 0) > data.get("citizens_helped", 0):
             raise ma.ValidationError(gettext("Cannot exceed citizens_helped."), "language_support")
+
+    def handle_error(self, error: ma.ValidationError, data, *, many: bool, **kwargs):
+        if not isinstance(error.messages, dict) or not isinstance(data, dict):
+            raise error
+        unknown = set(data) - set(self.load_fields)
+        if not unknown:
+            raise error
+        reason = gettext(
+            "Not kept: assistance logs record counts and services only, never personal data about the citizens "
+            "helped (names, identity numbers, contacts or notes about them)."
+        )
+        messages = {name: [reason] if name in unknown else value for name, value in error.messages.items()}
+        raise ma.ValidationError(messages, data=error.data, valid_data=error.valid_data)
 
 
 class FindingSchema(FieldRecordSchema):

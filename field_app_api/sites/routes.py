@@ -2,6 +2,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from field_app_api.common import FeatureCollectionSchema, feature_collection, page, page_limit, wants_geojson
+from field_app_api.sites import examples
 from field_app_api.sites.schemas import (
     SiteCreateSchema,
     SiteListSchema,
@@ -25,7 +26,8 @@ site_schema = SiteSchema()
 CURSOR_SHAPE = (cursors.ROW_ID,)
 
 
-def _query(args: dict):
+def site_query(args: dict, limit: int):
+    """Sites the caller sees matching the filters, by id; ``limit + 1`` rows (the OGC API reads the same)."""
     query = sites.visible_sites(current_scope())
     if "bbox" in args:
         query = query.where(within_bbox(db.session, Site.geom, args["bbox"]))
@@ -39,14 +41,14 @@ def _query(args: dict):
     if "after" in args:
         (after,) = cursors.decode(args["after"], CURSOR_SHAPE)
         query = query.where(Site.id > after)
-    return query.order_by(Site.id).limit(page_limit(args) + 1)
+    return query.order_by(Site.id).limit(limit + 1)
 
 
-def _cursor_of(site: Site) -> str:
+def site_cursor(site: Site) -> str:
     return cursors.encode((site.id,), CURSOR_SHAPE)
 
 
-def _get(site_id: int) -> Site:
+def get_site(site_id: int) -> Site:
     site = db.session.get(Site, site_id)
     if site is None or not in_area(current_scope(), site):
         raise NotFound(no_such("site"))
@@ -58,19 +60,19 @@ class SiteList(MethodView):
     decorators = [login_required()]
 
     @blp.arguments(SiteQueryArgsSchema, location="query")
-    @blp.response(200, SiteListSchema)
+    @blp.response(200, SiteListSchema, example=examples.LIST)
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, args):
         """Sites in the caller's jurisdiction (``Accept: application/geo+json`` for GeoJSON)."""
-        rows = list(db.session.scalars(_query(args)))
-        result = page(rows, page_limit(args), _cursor_of)
+        rows = list(db.session.scalars(site_query(args, page_limit(args))))
+        result = page(rows, page_limit(args), site_cursor)
         if wants_geojson():
             return feature_collection(result["items"], lambda s: s.geom, site_schema, result["next_cursor"])
         return result
 
     @require_role(*EDITORS)
-    @blp.arguments(SiteCreateSchema)
-    @blp.response(201, SiteSchema)
+    @blp.arguments(SiteCreateSchema, example=examples.CREATE)
+    @blp.response(201, SiteSchema, example=examples.SITE)
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self, data):
         """Create a site; its commune comes from the boundaries when loaded."""
@@ -86,8 +88,8 @@ class SiteList(MethodView):
 @blp.doc(security=[{"bearerAuth": []}])
 def sites_geojson(args):
     """Sites as a GeoJSON FeatureCollection."""
-    rows = list(db.session.scalars(_query(args)))
-    result = page(rows, page_limit(args), _cursor_of)
+    rows = list(db.session.scalars(site_query(args, page_limit(args))))
+    result = page(rows, page_limit(args), site_cursor)
     return feature_collection(result["items"], lambda s: s.geom, site_schema, result["next_cursor"])
 
 
@@ -95,19 +97,19 @@ def sites_geojson(args):
 class SiteDetail(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, SiteSchema)
+    @blp.response(200, SiteSchema, example=examples.SITE)
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, site_id):
         """One site."""
-        return _get(site_id)
+        return get_site(site_id)
 
     @require_role(*EDITORS)
-    @blp.arguments(SitePatchSchema)
-    @blp.response(200, SiteSchema)
+    @blp.arguments(SitePatchSchema, example=examples.PATCH)
+    @blp.response(200, SiteSchema, example={**examples.SITE, **examples.PATCH})
     @blp.doc(security=[{"bearerAuth": []}])
     def patch(self, data, site_id):
         """Change a site's name, kind, attributes or position."""
-        site = sites.update_site(db.session, current_scope(), _get(site_id), data)
+        site = sites.update_site(db.session, current_scope(), get_site(site_id), data)
         db.session.commit()
         return site
 
@@ -116,5 +118,5 @@ class SiteDetail(MethodView):
     @blp.doc(security=[{"bearerAuth": []}])
     def delete(self, site_id):
         """Delete a site."""
-        sites.delete_site(db.session, current_scope(), _get(site_id))
+        sites.delete_site(db.session, current_scope(), get_site(site_id))
         db.session.commit()

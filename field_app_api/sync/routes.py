@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask import current_app, jsonify
 from flask_smorest import Blueprint
 
+from field_app_api.records import examples
 from field_app_api.records.schemas import RECORD_SCHEMAS
 from field_app_api.sync.columns import load_readings
 from field_app_api.sync.schemas import ChangesQueryArgsSchema, ChangesSchema, SyncRequestSchema, SyncResponseSchema
@@ -81,10 +82,27 @@ def validate_batch(raw_records: list) -> tuple[list[Candidate], dict[int, Outcom
     return candidates, outcomes
 
 
+SYNC_EXAMPLE = {"device_id": "phone-7f3a", "records": examples.sync_records()}
+# The answer to SYNC_EXAMPLE when the reading had already arrived in an earlier batch.
+SYNC_RESPONSE_EXAMPLE = {
+    "results": [
+        {
+            "index": index,
+            "id": record["id"],
+            "status": "duplicate" if record["type"] == "connectivity_reading" else "created",
+        }
+        for index, record in enumerate(SYNC_EXAMPLE["records"])
+    ],
+    "created": len(SYNC_EXAMPLE["records"]) - 1,
+    "duplicate": 1,
+    "rejected": 0,
+}
+
+
 @blp.route("/sync", methods=["POST"])
 @login_required()
-@blp.arguments(SyncRequestSchema)
-@blp.response(200, SyncResponseSchema)
+@blp.arguments(SyncRequestSchema, example=SYNC_EXAMPLE)
+@blp.response(200, SyncResponseSchema, example=SYNC_RESPONSE_EXAMPLE)
 @blp.doc(security=SECURITY)
 def sync(data):
     """Store a batch of mixed records; each is answered created, duplicate or rejected (with field errors).

@@ -2,10 +2,33 @@ import marshmallow as ma
 from marshmallow import validate
 
 from field_app_api.common import cursor_field
+from field_app_api.records.schemas import RECORD_SCHEMAS
 from field_app_api.sites.schemas import SiteSchema
 from field_app_api.tickets.schemas import TicketSchema
 from field_app_api.visit_plans.schemas import PlannedVisitSchema
-from surveys.api.schemas import SurveyVersionSchema
+from surveys.api.schemas import SurveyResponseSyncSchema, SurveyVersionSchema
+from surveys.sync import RECORD_TYPE as SURVEY_RESPONSE
+
+
+def _typed(kind: str, base: type[ma.Schema]) -> type[ma.Schema]:
+    """The record of one kind as it travels in a sync batch: the single-record fields plus ``type``."""
+    name = f"Sync{base.__name__.removesuffix('Schema').removesuffix('Sync')}Schema"
+    type_field = ma.fields.String(
+        required=True, validate=validate.OneOf([kind]), metadata={"description": "The kind of record"}
+    )
+    return type(name, (base,), {"type": type_field, "__doc__": f"A {kind} record in a sync batch."})
+
+
+# One schema per record type, for the OpenAPI document (``oneOf`` with ``type`` as discriminator): a client
+# generated from the document builds typed records. The server loads each record on its own (see sync.routes).
+SYNC_RECORD_SCHEMAS: dict[str, type[ma.Schema]] = {
+    **{kind: _typed(kind, schema) for kind, schema in RECORD_SCHEMAS.items()},
+    SURVEY_RESPONSE: _typed(SURVEY_RESPONSE, SurveyResponseSyncSchema),
+}
+
+
+def component_name(schema: type[ma.Schema]) -> str:
+    return schema.__name__.removesuffix("Schema")
 
 
 class SyncRequestSchema(ma.Schema):
@@ -20,6 +43,24 @@ class SyncRequestSchema(ma.Schema):
             "single-record endpoints"
         },
     )
+    # Merged into the OpenAPI definition (server.extensions.SchemaLimitsPlugin).
+    openapi_properties = {
+        "records": {
+            "items": {
+                "oneOf": [
+                    {"$ref": f"#/components/schemas/{component_name(schema)}"}
+                    for schema in SYNC_RECORD_SCHEMAS.values()
+                ],
+                "discriminator": {
+                    "propertyName": "type",
+                    "mapping": {
+                        kind: f"#/components/schemas/{component_name(schema)}"
+                        for kind, schema in SYNC_RECORD_SCHEMAS.items()
+                    },
+                },
+            }
+        }
+    }
 
 
 class SyncResultSchema(ma.Schema):

@@ -11,6 +11,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from field_app_api.attachments.schemas import AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema
+from field_app_api.common import page
+from field_app_api.tickets import examples
 from field_app_api.tickets.schemas import (
     CommentSchema,
     DayOffListSchema,
@@ -81,21 +83,31 @@ class TicketQueue(MethodView):
     decorators = [login_required()]
 
     @blp.arguments(TicketQueryArgsSchema, location="query")
-    @blp.response(200, TicketQueueSchema)
+    @blp.response(200, TicketQueueSchema, example=examples.QUEUE)
     @blp.doc(security=SECURITY)
     def get(self, args):
         """The queue: overdue first, then priority, then age; with counts per status."""
         now = datetime.now(UTC)
         scope = current_scope()
+        if "page" in args:  # deprecated offset pages: a cursor given with them is ignored
+            args.pop("after", None)
         query = tickets.queue_query(db.session, scope, args, now)
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        items = db.session.scalars(query.limit(args["limit"]).offset((args["page"] - 1) * args["limit"]))
+        total = db.session.scalar(
+            select(func.count()).select_from(
+                tickets.queue_query(db.session, scope, {**args, "after": None}, now).order_by(None).subquery()
+            )
+        )
         counts = tickets.status_counts(db.session, scope, args, now)
-        return {"items": list(items), "counts": counts, "page": args["page"], "total": total}
+        limit = args["limit"]
+        if "page" in args:  # deprecated: offset pages
+            items = db.session.scalars(query.limit(limit).offset((args["page"] - 1) * limit))
+            return {"items": list(items), "counts": counts, "page": args["page"], "total": total}
+        result = page(list(db.session.scalars(query.limit(limit + 1))), limit, lambda t: tickets.queue_cursor(t, now))
+        return {**result, "counts": counts, "total": total}
 
     @require_role("team_lead", "coordinator", "admin")
-    @blp.arguments(TicketCreateSchema)
-    @blp.response(201, TicketSchema)
+    @blp.arguments(TicketCreateSchema, example=examples.CREATE)
+    @blp.response(201, TicketSchema, example=examples.TICKET)
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Open a ticket by hand (most tickets come from field records through the rules)."""
@@ -110,15 +122,15 @@ class TicketQueue(MethodView):
 class TicketDetail(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, TicketDetailSchema)
+    @blp.response(200, TicketDetailSchema, example=examples.DETAIL)
     @blp.doc(security=SECURITY)
     def get(self, ticket_id):
         """One ticket with its audit trail; the ETag is its version."""
         ticket = tickets.get_ticket(db.session, current_scope(), ticket_id)
         return ticket, 200, _etag(ticket)
 
-    @blp.arguments(TicketPatchSchema)
-    @blp.response(200, TicketSchema)
+    @blp.arguments(TicketPatchSchema, example=examples.PATCH)
+    @blp.response(200, TicketSchema, example={**examples.TICKET, "priority": "critical", "version": 3})
     @stale_responses
     @blp.doc(security=SECURITY)
     def patch(self, data, ticket_id):
@@ -132,8 +144,8 @@ class TicketDetail(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/transitions", methods=["POST"])
 @login_required()
-@blp.arguments(TransitionSchema)
-@blp.response(200, TicketSchema)
+@blp.arguments(TransitionSchema, example=examples.TRANSITION)
+@blp.response(200, TicketSchema, example=examples.STARTED)
 @stale_responses
 @blp.doc(security=SECURITY)
 def transition(data, ticket_id):
@@ -157,8 +169,8 @@ def transition(data, ticket_id):
 
 @blp.route("/tickets/<int:ticket_id>/comments", methods=["POST"])
 @login_required()
-@blp.arguments(CommentSchema)
-@blp.response(201, TicketEventSchema)
+@blp.arguments(CommentSchema, example=examples.COMMENT)
+@blp.response(201, TicketEventSchema, example=examples.COMMENT_EVENT)
 @blp.doc(security=SECURITY)
 def comment(data, ticket_id):
     """Add a comment (recorded in the audit trail)."""

@@ -4,7 +4,15 @@ import marshmallow as ma
 from marshmallow import validate
 from webargs.fields import DelimitedList
 
-from field_app_api.common import AwareDateTime, ChangeSchema, LatLonMixin, id_field, lat_field, lon_field
+from field_app_api.common import (
+    AwareDateTime,
+    ChangeSchema,
+    LatLonMixin,
+    cursor_field,
+    id_field,
+    lat_field,
+    lon_field,
+)
 from server.auth import current_user
 from server.errors import ProblemSchema
 from server.models.records import CATEGORIES
@@ -105,7 +113,15 @@ class TicketQueryArgsSchema(ma.Schema):
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
     priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
     overdue = ma.fields.Boolean()
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    after = cursor_field("Cursor: the `next_cursor` of the previous page, as it came")
+    page = ma.fields.Integer(
+        validate=validate.Range(min=1, max=100_000),
+        metadata={
+            "deprecated": True,
+            "description": "Deprecated: use `after` with `next_cursor`. A page number, still accepted for a "
+            "deprecation period; with it `after` is ignored and the answer has `page` and no `next_cursor`.",
+        },
+    )
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -116,8 +132,9 @@ class TicketQueueSchema(ma.Schema):
         values=ma.fields.Integer(),
         metadata={"description": "Tickets per status under the same filters, and overdue"},
     )
-    page = ma.fields.Integer()
-    total = ma.fields.Integer()
+    next_cursor = ma.fields.String(allow_none=True, metadata={"description": "Send as `after`; null on the last page"})
+    page = ma.fields.Integer(metadata={"deprecated": True, "description": "Only with the deprecated `page`"})
+    total = ma.fields.Integer(metadata={"description": "Tickets matching the filters, all pages"})
 
 
 class EvidenceSchema(ma.Schema):

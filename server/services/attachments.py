@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,12 +20,10 @@ from server.storage import LocalStorage, Storage, sha256_of
 
 class UnsupportedMediaType(ProblemError):
     http_status = 415
-    title = _l("Unsupported media type")
 
 
 class PayloadTooLarge(ProblemError):
     http_status = 413
-    title = _l("Payload too large")
 
 
 def sniff(head: bytes) -> str | None:

@@ -82,3 +82,40 @@ def test_every_error_is_a_problem_document(client, make_user, role, method, url,
     headers = make_user(role)[1] if role else {}
     response = getattr(client, method)(url, headers=headers, json={} if method == "post" else None)
     assert_problem(response, status)
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_problem_class_takes_the_one_title_of_its_status(app):
+    """No problem class names its own title: the title is the status's, whoever raises it."""
+    import importlib
+
+    from server import feature_modules
+    from server.errors import HTTP_TITLES, ProblemError
+
+    for name in ("server.compression", "server.limits", "server.security", "server.services.attachments"):
+        importlib.import_module(name)
+    feature_modules()
+    classes = list(_subclasses(ProblemError))
+    assert len(classes) > 10
+    for cls in classes:
+        assert "title" not in vars(cls), cls
+        assert cls.http_status in HTTP_TITLES, cls
+
+
+def test_same_status_same_title_from_webargs_and_from_domain_code(client, lead):
+    """A 422 of a schema (webargs) and a 422 raised by domain code (a forged cursor) share their title; so do a
+    404 of the router and a 404 of a service; in Vietnamese too."""
+    for language in ("en", "vi"):
+        headers = {**lead, "Accept-Language": language}
+        schema = assert_problem(client.post("/api/v1/sites", json={"name": "x", "lat": 200}, headers=headers), 422)
+        domain = assert_problem(client.get("/api/v1/sites", query_string={"after": "AAAA"}, headers=headers), 422)
+        assert schema["title"] == domain["title"] and schema["detail"] and domain["errors"]["after"]
+        router = assert_problem(client.get("/api/v1/no-such-thing", headers=headers), 404)
+        service = assert_problem(client.get("/api/v1/sites/999999", headers=headers), 404)
+        assert router["title"] == service["title"]
+    assert schema["title"] == "Dữ liệu không xử lý được" and router["title"] == "Không tìm thấy"

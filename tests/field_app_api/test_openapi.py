@@ -89,3 +89,65 @@ def test_docs_page_loads_its_assets_from_the_app(client):
         served = client.get(asset)
         assert served.status_code == 200, asset
         served.close()
+
+
+def test_the_record_and_sync_examples_are_valid_and_documented(app):
+    """Each record kind's example loads through its schema (as the server would take it), and the record
+    endpoints and POST /sync show examples of request and response."""
+    from field_app_api.records import examples
+    from field_app_api.records.schemas import RECORD_SCHEMAS
+
+    with app.test_request_context():
+        for kind, body in examples.SENT.items():
+            RECORD_SCHEMAS[kind]().load(body)
+    paths = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    documented = [
+        paths["/api/v1/sync"]["post"]["requestBody"]["content"]["application/json"]["example"],
+        paths["/api/v1/sync"]["post"]["responses"]["200"]["content"]["application/json"]["example"],
+    ]
+    for path in ("visits", "equipment-checks", "connectivity-readings", "assistance-logs", "findings"):
+        post = paths[f"/api/v1/{path}"]["post"]
+        documented.append(post["requestBody"]["content"]["application/json"]["example"])
+        documented.append(post["responses"]["201"]["content"]["application/json"]["example"])
+        documented.append(paths[f"/api/v1/{path}"]["get"]["responses"]["200"]["content"]["application/json"]["example"])
+        documented.append(
+            paths[f"/api/v1/{path}/{{record_id}}"]["get"]["responses"]["200"]["content"]["application/json"]["example"]
+        )
+    assert all(documented)
+    assert [r["type"] for r in documented[0]["records"]] == list(RECORD_SCHEMAS)
+
+
+def test_the_ticket_and_site_examples_load_and_are_documented(app):
+    from field_app_api.sites import examples as site_examples
+    from field_app_api.sites.schemas import SiteCreateSchema, SitePatchSchema
+    from field_app_api.tickets import examples as ticket_examples
+    from field_app_api.tickets.schemas import CommentSchema, TicketCreateSchema, TicketPatchSchema, TransitionSchema
+
+    with app.test_request_context():
+        for schema, body in (
+            (SiteCreateSchema, site_examples.CREATE),
+            (SitePatchSchema, site_examples.PATCH),
+            (TicketCreateSchema, ticket_examples.CREATE),
+            (TicketPatchSchema, ticket_examples.PATCH),
+            (TransitionSchema, ticket_examples.TRANSITION),
+            (CommentSchema, ticket_examples.COMMENT),
+        ):
+            schema().load(body)
+    paths = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    for path, method in (
+        ("/api/v1/sites", "get"),
+        ("/api/v1/sites", "post"),
+        ("/api/v1/sites/{site_id}", "get"),
+        ("/api/v1/sites/{site_id}", "patch"),
+        ("/api/v1/tickets", "get"),
+        ("/api/v1/tickets", "post"),
+        ("/api/v1/tickets/{ticket_id}", "get"),
+        ("/api/v1/tickets/{ticket_id}", "patch"),
+        ("/api/v1/tickets/{ticket_id}/transitions", "post"),
+        ("/api/v1/tickets/{ticket_id}/comments", "post"),
+    ):
+        operation = paths[path][method]
+        answers = [r for code, r in operation["responses"].items() if code.startswith("2")]
+        assert any("example" in c for r in answers for c in r.get("content", {}).values()), (method, path)
+        if method != "get":
+            assert operation["requestBody"]["content"]["application/json"]["example"], (method, path)

@@ -78,6 +78,22 @@ def test_assistance_logs_refuse_identity_numbers_and_impossible_counts(client, m
     assert "language_support" in body["errors"]
 
 
+def test_assistance_logs_say_why_a_field_about_a_person_is_refused(client, member):
+    """A notes or name field is refused as an unknown field would be, with a message saying that no personal data
+    is kept there: in the request's language, from the single endpoint and from sync alike."""
+    _, headers, _ = member
+    body = assert_problem(post(client, headers, assistance_log(notes="Bà Lan, 0912 345 678", name="Lan")), 422)
+    assert set(body["errors"]) == {"notes", "name"}
+    assert "personal data" in body["errors"]["notes"][0]
+    vietnamese = {**headers, "Accept-Language": "vi"}
+    body = assert_problem(post(client, vietnamese, assistance_log(notes="Bà Lan")), 422)
+    assert "dữ liệu cá nhân" in body["errors"]["notes"][0]
+    answer = client.post("/api/v1/sync", json={"records": [assistance_log(notes="x")]}, headers=headers).get_json()
+    assert answer["rejected"] == 1 and "personal data" in answer["results"][0]["errors"]["notes"][0]
+    body = assert_problem(post(client, headers, visit(colour="red")), 422)
+    assert body["errors"]["colour"] == ["Unknown field."]  # other kinds: the plain refusal
+
+
 @pytest.mark.parametrize(
     "fields, dead",
     [

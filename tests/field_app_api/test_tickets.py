@@ -468,3 +468,31 @@ def test_escalated_tickets_stay_in_their_commune_in_queues_and_reports(client, d
         sorted((f["properties"]["admin_unit_code"], f["properties"]["admin_unit_name"]) for f in features)
         == [("04603", "Xã Tà Xi Láng")] * 2
     )
+
+
+def test_the_queue_pages_by_cursor_and_still_takes_the_deprecated_page(client, make_user):
+    """``after``/``next_cursor`` walks the queue in its order, each ticket once; ``page`` (deprecated) still works
+    and gives the same order (a cursor given with it is ignored)."""
+    _, headers = make_user("coordinator", province="15")
+    for index, priority in enumerate(["low", "high", "medium", "critical", "high", "low", "medium"]):
+        ticket = {"title": f"T{index}", "category": "equipment", "priority": priority, "admin_unit_code": "04603"}
+        assert client.post("/api/v1/tickets", json=ticket, headers=headers).status_code == 201
+    walked, params = [], {"limit": 3}
+    for _page in range(10):
+        body = client.get("/api/v1/tickets", query_string=params, headers=headers).get_json()
+        walked += [item["id"] for item in body["items"]]
+        assert body["total"] == 7 and "page" not in body
+        if body["next_cursor"] is None:
+            break
+        params["after"] = body["next_cursor"]
+    paged = []
+    for number in (1, 2, 3):
+        body = client.get("/api/v1/tickets", query_string={"limit": 3, "page": number}, headers=headers).get_json()
+        assert body["page"] == number and "next_cursor" not in body
+        paged += [item["id"] for item in body["items"]]
+    whole = [item["id"] for item in client.get("/api/v1/tickets", headers=headers).get_json()["items"]]
+    assert walked == paged == whole and len(set(walked)) == 7
+    both = client.get("/api/v1/tickets", query_string={"page": 1, "after": params["after"]}, headers=headers)
+    assert [item["id"] for item in both.get_json()["items"]] == whole  # page wins, the cursor is ignored
+    forged = client.get("/api/v1/tickets", query_string={"after": "AAAA"}, headers=headers)
+    assert forged.status_code == 422

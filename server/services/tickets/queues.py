@@ -4,9 +4,10 @@ their owner) or province (located in it or owned by it), overdue first, then pri
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from server import cursors
 from server.auth import Scope
 from server.errors import NotFound
 from server.models import Ticket
@@ -31,14 +32,44 @@ def overdue_condition(now: datetime):
     return (Ticket.due_at < now) & Ticket.status.in_(ACTIVE_STATUSES)
 
 
+# The queue's order as a keyset: (overdue first: 0, else 1), (highest priority first: rank from the top), the
+# time it was opened, the id. ``after`` is the cursor of the last ticket of the previous page.
+QUEUE_CURSOR = (cursors.ROW_ID, cursors.ROW_ID, cursors.MOMENT, cursors.ROW_ID)
+TOP_RANK = max(PRIORITY_RANK.values())
+
+
+def _queue_keys(now: datetime):
+    overdue_first = case((overdue_condition(now), 0), else_=1)
+    priority_order = case({name: TOP_RANK - rank for name, rank in PRIORITY_RANK.items()}, value=Ticket.priority)
+    return overdue_first, priority_order, Ticket.created_at, Ticket.id
+
+
+def queue_cursor(ticket: Ticket, now: datetime) -> str:
+    overdue = ticket.status in ACTIVE_STATUSES and ticket.due_at < now
+    position = (0 if overdue else 1, TOP_RANK - PRIORITY_RANK[ticket.priority], ticket.created_at, ticket.id)
+    return cursors.encode(position, QUEUE_CURSOR)
+
+
 def queue_query(session: Session, scope: Scope, filters: dict, now: datetime):
-    """Tickets matching the filters, overdue first, then by priority (highest first), then oldest first."""
+    """Tickets matching the filters, overdue first, then by priority (highest first), then oldest first; from
+    the position of the cursor ``filters["after"]`` when given."""
     query = _filtered(visible_tickets(scope), filters, now)
     if "status" in filters:
         query = query.where(Ticket.status.in_(filters["status"]))
-    overdue_first = case((overdue_condition(now), 0), else_=1)
-    priority_order = case({name: -rank for name, rank in PRIORITY_RANK.items()}, value=Ticket.priority)
-    return query.order_by(overdue_first, priority_order, Ticket.created_at, Ticket.id)
+    keys = _queue_keys(now)
+    if filters.get("after"):
+        position = cursors.decode(filters["after"], QUEUE_CURSOR)
+        query = query.where(tuple_after(keys, position))
+    return query.order_by(*keys)
+
+
+def tuple_after(keys, position):
+    """Rows after ``position`` in the ascending order of ``keys`` (written out: both backends, any types)."""
+    conditions = []
+    for index, key in enumerate(keys):
+        equal = [keys[i] == position[i] for i in range(index)]
+        conditions.append(and_(*equal, key > position[index]))
+    return or_(*conditions)
 
 
 def status_counts(session: Session, scope: Scope, filters: dict, now: datetime) -> dict[str, int]:

@@ -50,7 +50,6 @@ NOTIFIED_ACTIONS = {
 
 class StaleVersion(ProblemError):
     http_status = 409
-    title = lazy_gettext("Stale version")
 
     def __init__(self, ticket: Ticket, given: int, precondition: bool = False):
         super().__init__(
@@ -64,12 +63,10 @@ class StaleVersion(ProblemError):
         self.ticket = ticket
         if precondition:
             self.http_status = 412
-            self.title = lazy_gettext("Precondition failed")
 
 
 class VersionRequired(ProblemError):
     http_status = 428
-    title = lazy_gettext("Precondition required")
 
 
 def check_version(ticket: Ticket, version: int | None, if_match: int | None) -> None:
