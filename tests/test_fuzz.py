@@ -73,6 +73,7 @@ FIELD_RULES = {
 }
 OPERATION_RULES: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/api/v1/days-off/{day}"): {"day": "the path segment must be a date YYYY-MM-DD"},
+    ("GET", "/api/v1/speedtest/download"): {"bytes": "at most FIELDOPS_SPEED_TEST_MAX_BYTES, a setting (413 above)"},
 }
 # Text no column can hold (PostgreSQL text refuses U+0000), refused in any field.
 NUL_RULE = "NUL (U+0000)"

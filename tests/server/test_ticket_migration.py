@@ -4,6 +4,7 @@ their events, site or source record, and fills in the owner unit and the reporti
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import flask_migrate
 import psycopg
@@ -94,21 +95,24 @@ def test_upgrade_restores_the_commune_and_fills_owner_and_reporter(empty_app):
         site.admin_unit_code, site.province_code = "04603", "15"
         db.session.add_all([team, site])
         db.session.flush()
-        finding = Finding(
-            id=uuid.uuid4(),
-            observed_at=now,
-            geom=point(104.92, 21.72),
-            h3_cell="88415d6527fffff",
-            team_id=team.id,
-            admin_unit_code="04603",
-            province_code="15",
-            category="software",
-            severity="high",
-            description="Cổng dịch vụ công không truy cập được",
-            beyond_local_authority=True,
+        finding = SimpleNamespace(id=uuid.uuid4())
+        # Only the columns the 0004 schema has (the model is of the newest schema).
+        db.session.execute(
+            sa.insert(Finding.__table__).values(
+                id=finding.id,
+                observed_at=now,
+                geom=point(104.92, 21.72),
+                h3_cell="88415d6527fffff",
+                team_id=team.id,
+                admin_unit_code="04603",
+                province_code="15",
+                category="software",
+                severity="high",
+                description="Cổng dịch vụ công không truy cập được",
+                beyond_local_authority=True,
+                received_at=now,
+            )
         )
-        db.session.add(finding)
-        db.session.flush()
         common = dict(description="", category="software", priority="high", signal_count=1, resolution="", version=2)
         times = dict(due_at=now + timedelta(days=5), created_at=now, updated_at=now)
         db.session.execute(
