@@ -42,4 +42,6 @@ PLANNED_VISIT = {
     "status": "due", "overdue": False, "visit_id": None, "fulfilled_at": None, "missed_at": None,
     "updated_at": "2026-11-25T02:00:00+00:00",
 }  # fmt: skip
-PLANNED_VISITS = {"items": [PLANNED_VISIT], "total": 1, "overdue": 0, "page": 1}
+PLANNED_VISITS = {"items": [PLANNED_VISIT], "total": 1, "overdue": 0, "next_cursor": None}
+# The visits of one plan: every window so far (at most 1000), in one answer.
+PLAN_VISITS = {"items": [PLANNED_VISIT], "total": 1, "overdue": 0, "next_cursor": None, "page": 1}

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
+from field_app_api.common import page
 from field_app_api.visit_plans import examples
 from field_app_api.visit_plans.schemas import (
     PlannedVisitListSchema,
@@ -118,7 +119,7 @@ def resume(data, plan_id):
 
 @blp.route("/<int:plan_id>/visits")
 @login_required()
-@blp.response(200, PlannedVisitListSchema, example=examples.PLANNED_VISITS)
+@blp.response(200, PlannedVisitListSchema, example=examples.PLAN_VISITS)
 @blp.doc(security=SECURITY)
 def plan_visits(plan_id):
     """Every window of one plan so far, newest first: due, fulfilled (with the visit), missed or cancelled."""
@@ -133,7 +134,7 @@ def plan_visits(plan_id):
         )
     )
     overdue = sum(row.status == "missed" or (row.status == "due" and row.ends_at <= now) for row in rows)
-    return {"items": rows, "total": len(rows), "overdue": overdue, "page": 1}
+    return {"items": rows, "total": len(rows), "overdue": overdue, "next_cursor": None, "page": 1}
 
 
 @blp.route("/queue")
@@ -151,5 +152,12 @@ def queue(args):
     overdue = db.session.scalar(
         select(func.count()).select_from(query.where(visit_plans.overdue_condition(now)).order_by(None).subquery())
     )
-    items = db.session.scalars(query.limit(args["limit"]).offset((args["page"] - 1) * args["limit"]))
-    return {"items": list(items), "total": total, "overdue": overdue, "page": args["page"]}
+    limit, counts = args["limit"], {"total": total, "overdue": overdue}
+    if "page" in args:  # deprecated offset pages: a cursor given with them is ignored
+        items = db.session.scalars(query.limit(limit).offset((args["page"] - 1) * limit))
+        return {"items": list(items), **counts, "page": args["page"]}
+    query = visit_plans.queue_query(
+        current_scope(), now, args.get("team_id"), args.get("admin_unit"), after=args.get("after")
+    )
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    return {**page(rows, limit, lambda row: visit_plans.queue_cursor(row, now)), **counts}
