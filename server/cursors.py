@@ -22,6 +22,7 @@ from server.limits import ID_MAX, SUPPORTED_YEARS
 MAX_LENGTH = 2000
 ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
 CODE_MAX_LENGTH = 40
+TEXT_MAX_LENGTH = 200
 
 
 class Kind:
@@ -91,6 +92,18 @@ class Code(Kind):
         return value
 
 
+class Text(Kind):
+    """A printable name (a team's name, a username) up to ``TEXT_MAX_LENGTH`` characters."""
+
+    def dump(self, value: str) -> str:
+        return value
+
+    def load(self, value) -> str:
+        if not isinstance(value, str) or not value.isprintable() or len(value) > TEXT_MAX_LENGTH:
+            raise ValueError("not a name")
+        return value
+
+
 class Day(Kind):
     """A calendar day, written as ISO 8601 (YYYY-MM-DD)."""
 
@@ -107,7 +120,7 @@ class Day(Kind):
         return day
 
 
-MOMENT, ROW_ID, UUID, CODE, DAY = Moment(), RowId(), Uuid(), Code(), Day()
+MOMENT, ROW_ID, UUID, CODE, DAY, TEXT = Moment(), RowId(), Uuid(), Code(), Day(), Text()
 
 
 def _pack(raw) -> str:

@@ -8,7 +8,7 @@ TEAM_CREATE = {
 }
 TEAM = {"id": 5, **TEAM_CREATE, "created_at": "2026-10-01T02:00:00+00:00"}
 TEAM_PATCH = {"name": "Tổ công nghệ số cộng đồng xã Tà Xi Láng và Trạm Tấu", "jurisdiction": ["04603", "04606"]}
-TEAMS = {"items": [TEAM]}
+TEAMS = {"items": [TEAM], "next_cursor": None}
 
 USER_CREATE = {
     "username": "nguyen.van.minh", "display_name": "Nguyễn Văn Minh", "role": "field_member", "team_id": 5,
@@ -16,7 +16,7 @@ USER_CREATE = {
 }  # fmt: skip
 USER = {"id": 7, **USER_CREATE, "active": True, "created_at": "2026-10-01T02:05:00+00:00"}
 USER_PATCH = {"role": "team_lead", "display_name": "Nguyễn Văn Minh (tổ trưởng)"}
-USERS = {"items": [USER]}
+USERS = {"items": [USER], "next_cursor": None}
 
 ME = {
     **USER, "team": TEAM,

@@ -2,8 +2,10 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from field_app_api.common import PageArgsSchema, keyset_page
 from field_app_api.teams import examples
 from field_app_api.teams.schemas import TeamCreateSchema, TeamListSchema, TeamPatchSchema, TeamSchema
+from server import cursors
 from server.auth import MANAGER_ROLES, current_scope, current_user, login_required, require_role
 from server.errors import NotFound
 from server.extensions import db
@@ -31,11 +33,13 @@ def _get(team_id: int) -> Team:
 class TeamList(MethodView):
     decorators = [login_required()]
 
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, TeamListSchema, example=examples.TEAMS)
     @blp.doc(security=SECURITY)
-    def get(self):
-        """Teams the caller may see: all (admin), those working in the area (coordinator), or their own."""
-        return {"items": list(db.session.scalars(_visible().order_by(Team.name)))}
+    def get(self, args):
+        """Teams the caller may see: all (admin), those working in the area (coordinator), or their own; by
+        name."""
+        return keyset_page(_visible(), (Team.name, Team.id), (cursors.TEXT, cursors.ROW_ID), args)
 
     @require_role(*MANAGERS)
     @blp.arguments(TeamCreateSchema, example=examples.TEAM_CREATE)

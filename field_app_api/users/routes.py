@@ -2,8 +2,10 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from field_app_api.common import PageArgsSchema, keyset_page
 from field_app_api.teams import examples
 from field_app_api.users.schemas import UserCreateSchema, UserListSchema, UserPatchSchema, UserSchema
+from server import cursors
 from server.auth import MANAGER_ROLES, current_user, login_required, require_role
 from server.errors import NotFound
 from server.extensions import db
@@ -26,11 +28,13 @@ def _get(user_id: int) -> User:
 class UserList(MethodView):
     decorators = [login_required()]
 
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, UserListSchema, example=examples.USERS)
     @blp.doc(security=SECURITY)
-    def get(self):
-        """Users the caller may see: all (admin), their area (coordinator), their team (others)."""
-        return {"items": list(db.session.scalars(users.visible_users(current_user()).order_by(User.username)))}
+    def get(self, args):
+        """Users the caller may see: all (admin), their area (coordinator), their team (others); by username."""
+        query = users.visible_users(current_user())
+        return keyset_page(query, (User.username, User.id), (cursors.TEXT, cursors.ROW_ID), args)
 
     @require_role(*MANAGERS)
     @blp.arguments(UserCreateSchema, example=examples.USER_CREATE)
