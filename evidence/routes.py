@@ -5,6 +5,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import validate
 
+from evidence import examples
 from evidence.core import Thresholds, build_evidence
 from evidence.files import package_files, summary, zipped
 from field_app_api.common import AwareDateTime
@@ -65,7 +66,7 @@ def zip_response(evidence) -> Response:
 @blp.route("/coverage-evidence")
 @login_required()
 @blp.arguments(EvidenceQueryArgsSchema, location="query")
-@blp.response(200, EvidenceSummarySchema)
+@blp.response(200, EvidenceSummarySchema, example=examples.SUMMARY)
 @blp.alt_response(200, description="format=zip: the package", content_type="application/zip", success=True)
 @blp.doc(security=SECURITY)
 def coverage_evidence(args):

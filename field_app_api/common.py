@@ -8,6 +8,7 @@ from flask_babel import gettext
 from marshmallow import validate
 
 from server import cursors
+from server.extensions import db
 from server.limits import ID_MAX, SUPPORTED_YEARS, serialized_size, value_depth
 from server.spatial import geojson_geometry
 
@@ -130,6 +131,16 @@ class PageArgsSchema(ma.Schema):
 
 def page_limit(args: dict) -> int:
     return min(args["limit"], current_app.config["PAGE_SIZE_MAX"])
+
+
+def keyset_page(query, keys: tuple, shape: tuple, args: dict) -> dict:
+    """One page of ``query`` in the ascending order of the columns ``keys`` (the last one unique), from the
+    cursor ``args["after"]``; each row's cursor is its values of ``keys`` (attribute names = column keys)."""
+    if args.get("after"):
+        query = query.where(cursors.after(keys, cursors.decode(args["after"], shape)))
+    limit = page_limit(args)
+    rows = list(db.session.scalars(query.order_by(None).order_by(*keys).limit(limit + 1)))
+    return page(rows, limit, lambda row: cursors.encode(tuple(getattr(row, key.key) for key in keys), shape))
 
 
 def page(items: list, limit: int, cursor_of) -> dict:

@@ -7,7 +7,7 @@ from flask import Response, current_app, json
 from flask_smorest import Blueprint
 
 from field_app_api.common import GEOJSON_MIMETYPE
-from maps import aggregates, geojson
+from maps import aggregates, examples, geojson
 from maps.filters import filters_from_args
 from maps.schemas import (
     CommuneCollectionSchema,
@@ -38,7 +38,7 @@ def _geojson(collection: dict) -> Response:
 @blp.route("/dead-spots")
 @login_required()
 @blp.arguments(DeadSpotQueryArgsSchema, location="query")
-@blp.response(200, DeadSpotCollectionSchema, content_type=GEOJSON_MIMETYPE)
+@blp.response(200, DeadSpotCollectionSchema, content_type=GEOJSON_MIMETYPE, example=examples.DEAD_SPOTS)
 @blp.doc(security=SECURITY, summary="Dead-spot share per H3 hexagon (resolution from the extent, zoom or request)")
 def dead_spots(args):
     scope = current_scope()
@@ -56,7 +56,7 @@ def dead_spots(args):
 @blp.route("/equipment")
 @login_required()
 @blp.arguments(EquipmentQueryArgsSchema, location="query")
-@blp.response(200, EquipmentCollectionSchema, content_type=GEOJSON_MIMETYPE)
+@blp.response(200, EquipmentCollectionSchema, content_type=GEOJSON_MIMETYPE, example=examples.EQUIPMENT)
 @blp.doc(security=SECURITY, summary="Sites with the latest condition of each asset")
 def equipment(args):
     scope = current_scope()
@@ -67,7 +67,7 @@ def equipment(args):
 @blp.route("/tickets")
 @login_required()
 @blp.arguments(TicketMapQueryArgsSchema, location="query")
-@blp.response(200, TicketCollectionSchema, content_type=GEOJSON_MIMETYPE)
+@blp.response(200, TicketCollectionSchema, content_type=GEOJSON_MIMETYPE, example=examples.TICKETS)
 @blp.doc(security=SECURITY, summary="Open tickets with their location, priority and overdue state")
 def tickets(args):
     scope = current_scope()
@@ -78,7 +78,7 @@ def tickets(args):
 @blp.route("/communes")
 @login_required()
 @blp.arguments(CommuneMapQueryArgsSchema, location="query")
-@blp.response(200, CommuneCollectionSchema, content_type=GEOJSON_MIMETYPE)
+@blp.response(200, CommuneCollectionSchema, content_type=GEOJSON_MIMETYPE, example=examples.COMMUNES)
 @blp.doc(security=SECURITY, summary="Communes with dead-spot share, broken equipment and overdue tickets")
 def communes(args):
     scope = current_scope()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import Response
 from flask_smorest import Blueprint
 
-from reports import exports, tables
+from reports import examples, exports, tables
 from reports.columns import cell_label, column_label
 from reports.indicators import indicator_rows
 from reports.parameters import PARTS, Area, Period, RankingOptions
@@ -52,15 +52,20 @@ blp = Blueprint(
 )
 SECURITY = [{"bearerAuth": []}]
 _FILE = {"schema": {"type": "string", "format": "binary"}}
-DOWNLOADS = {
-    200: {
-        "content": {
-            "text/csv": _FILE,
-            exports.MIMETYPES["xlsx"]: _FILE,
-            "application/geo+json": {"schema": {"type": "object", "description": "A GeoJSON FeatureCollection"}},
+
+
+def downloads(name: str) -> dict:
+    """The other formats of a report's answer: CSV, XLSX and, for reports whose rows are places, GeoJSON (with
+    its example)."""
+    content = {"text/csv": _FILE, exports.MIMETYPES["xlsx"]: _FILE}
+    if name in examples.GEOJSON:
+        content["application/geo+json"] = {
+            "schema": {"type": "object", "description": "A GeoJSON FeatureCollection"},
+            "example": examples.GEOJSON[name],
         }
-    }
-}
+    return {200: {"content": content}}
+
+
 SCORE_METHOD = (
     "score = sum over parts of weight x normalised; normalised = min(raw / cap, 1); "
     "a part without data counts 0 (see each part's note)"
@@ -192,8 +197,8 @@ def respond(name: str, args: dict, for_people: bool = False):
 @blp.route("/operators")
 @login_required()
 @blp.arguments(PeriodArgsSchema, location="query")
-@blp.response(200, OperatorReportSchema)
-@blp.doc(security=SECURITY, responses=DOWNLOADS)
+@blp.response(200, OperatorReportSchema, example=examples.JSON["operators"])
+@blp.doc(security=SECURITY, responses=downloads("operators"))
 def operators(args):
     """Connectivity per mobile operator: readings and dead-spot share by MCC-MNC in the area and period."""
     return respond("operators", args)
@@ -202,8 +207,8 @@ def operators(args):
 @blp.route("/indicators")
 @login_required()
 @blp.arguments(IndicatorArgsSchema, location="query")
-@blp.response(200, IndicatorReportSchema)
-@blp.doc(security=SECURITY, responses=DOWNLOADS)
+@blp.response(200, IndicatorReportSchema, example=examples.JSON["indicators"])
+@blp.doc(security=SECURITY, responses=downloads("indicators"))
 def indicators(args):
     """Connectivity, equipment, tickets, assistance and visits: one row per commune (or province)."""
     return respond("indicators", args)
@@ -212,8 +217,8 @@ def indicators(args):
 @blp.route("/investment-priorities")
 @login_required()
 @blp.arguments(PriorityArgsSchema, location="query")
-@blp.response(200, PrioritiesReportSchema)
-@blp.doc(security=SECURITY, responses=DOWNLOADS)
+@blp.response(200, PrioritiesReportSchema, example=examples.JSON["investment-priorities"])
+@blp.doc(security=SECURITY, responses=downloads("investment-priorities"))
 def investment_priorities(args):
     """Communes (and H3 cells where no commune is known) ranked by gap score, each with its parts and weights."""
     return respond("investment-priorities", args)
@@ -222,8 +227,8 @@ def investment_priorities(args):
 @blp.route("/plan")
 @login_required()
 @blp.arguments(PlanArgsSchema, location="query")
-@blp.response(200, PlanReportSchema)
-@blp.doc(security=SECURITY, responses=DOWNLOADS)
+@blp.response(200, PlanReportSchema, example=examples.JSON["plan"])
+@blp.doc(security=SECURITY, responses=downloads("plan"))
 def plan(args):
     """The interventions (tower, fibre extension, equipment replacement) that close the most weighted gap within
     the budget, never exceeding it; with the plain rank-by-score pick for comparison."""
@@ -233,8 +238,8 @@ def plan(args):
 @blp.route("/on-time")
 @login_required()
 @blp.arguments(OnTimeArgsSchema, location="query")
-@blp.response(200, OnTimeReportSchema)
-@blp.doc(security=SECURITY, responses=DOWNLOADS)
+@blp.response(200, OnTimeReportSchema, example=examples.JSON["on-time"])
+@blp.doc(security=SECURITY, responses=downloads("on-time"))
 def on_time(args):
     """On-time resolution rate (resolved by the due date / resolved), overdue now, median time to resolve and
     escalations, per commune, province or team."""
@@ -244,8 +249,8 @@ def on_time(args):
 @blp.route("/assistance")
 @login_required()
 @blp.arguments(AssistanceArgsSchema, location="query")
-@blp.response(200, AssistanceReportSchema)
-@blp.doc(security=SECURITY, responses=DOWNLOADS)
+@blp.response(200, AssistanceReportSchema, example=examples.JSON["assistance"])
+@blp.doc(security=SECURITY, responses=downloads("assistance"))
 def assistance(args):
     """Citizens helped by week, team and service (or commune, province), and the share needing language support."""
     return respond("assistance", args)
@@ -254,8 +259,8 @@ def assistance(args):
 @blp.route("/unvisited")
 @login_required()
 @blp.arguments(UnvisitedArgsSchema, location="query")
-@blp.response(200, UnvisitedReportSchema)
-@blp.doc(security=SECURITY, responses=DOWNLOADS)
+@blp.response(200, UnvisitedReportSchema, example=examples.JSON["unvisited"])
+@blp.doc(security=SECURITY, responses=downloads("unvisited"))
 def unvisited_communes(args):
     """Communes with no visit in the last `days` days, and how many per province."""
     return respond("unvisited", args)
@@ -264,8 +269,8 @@ def unvisited_communes(args):
 @blp.route("/equipment")
 @login_required()
 @blp.arguments(EquipmentArgsSchema, location="query")
-@blp.response(200, EquipmentReportSchema)
-@blp.doc(security=SECURITY, responses=DOWNLOADS)
+@blp.response(200, EquipmentReportSchema, example=examples.JSON["equipment"])
+@blp.doc(security=SECURITY, responses=downloads("equipment"))
 def equipment(args):
     """Assets with their latest condition, oldest first, flagging repeat failures: the replacement list."""
     return respond("equipment", args)
@@ -274,8 +279,8 @@ def equipment(args):
 @blp.route("/visit-plans")
 @login_required()
 @blp.arguments(VisitPlanArgsSchema, location="query")
-@blp.response(200, VisitPlanReportSchema)
-@blp.doc(security=SECURITY, responses=DOWNLOADS)
+@blp.response(200, VisitPlanReportSchema, example=examples.JSON["visit-plans"])
+@blp.doc(security=SECURITY, responses=downloads("visit-plans"))
 def visit_plan_completion(args):
     """Visit plan completion per team or commune: of the planned visits whose window ended in the period, how many
     a visit by the team made in time (`completion_rate`), how many were missed, and how many wait or are overdue

@@ -12,7 +12,9 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+from sqlalchemy import and_, or_
 
 from server.errors import InvalidInput
 from server.limits import ID_MAX, SUPPORTED_YEARS
@@ -20,6 +22,7 @@ from server.limits import ID_MAX, SUPPORTED_YEARS
 MAX_LENGTH = 2000
 ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
 CODE_MAX_LENGTH = 40
+TEXT_MAX_LENGTH = 200
 
 
 class Kind:
@@ -89,7 +92,35 @@ class Code(Kind):
         return value
 
 
-MOMENT, ROW_ID, UUID, CODE = Moment(), RowId(), Uuid(), Code()
+class Text(Kind):
+    """A printable name (a team's name, a username) up to ``TEXT_MAX_LENGTH`` characters."""
+
+    def dump(self, value: str) -> str:
+        return value
+
+    def load(self, value) -> str:
+        if not isinstance(value, str) or not value.isprintable() or len(value) > TEXT_MAX_LENGTH:
+            raise ValueError("not a name")
+        return value
+
+
+class Day(Kind):
+    """A calendar day, written as ISO 8601 (YYYY-MM-DD)."""
+
+    def dump(self, value: date) -> str:
+        return value.isoformat()
+
+    def load(self, value) -> date:
+        if not isinstance(value, str) or not value.isascii():
+            raise ValueError("not a day")
+        day = date.fromisoformat(value)
+        first, last = SUPPORTED_YEARS
+        if not first <= day.year < last:
+            raise ValueError("out of range")
+        return day
+
+
+MOMENT, ROW_ID, UUID, CODE, DAY, TEXT = Moment(), RowId(), Uuid(), Code(), Day(), Text()
 
 
 def _pack(raw) -> str:
@@ -142,6 +173,16 @@ def decode(cursor: str, shape: tuple[Kind, ...], field: str = "after") -> tuple:
     if encode(parts, shape) != cursor:
         raise InvalidInput({field: [message]})
     return parts
+
+
+def after(keys, position):
+    """A SQL condition: rows after ``position`` in the ascending order of the columns ``keys`` (written out, not
+    a row-value comparison: both backends, any types)."""
+    conditions = []
+    for index, key in enumerate(keys):
+        equal = [keys[i] == position[i] for i in range(index)]
+        conditions.append(and_(*equal, key > position[index]))
+    return or_(*conditions)
 
 
 def encode_map(positions: Mapping[str, tuple], shape: tuple[Kind, ...]) -> str:

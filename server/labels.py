@@ -46,6 +46,10 @@ VOCABULARIES: dict[str, dict[str, object]] = {
         "escalated": _l("Escalated to the province"),
         "reopened": _l("Reopened"),
     },
+    "ticket_status_group": {
+        "active": _l("Waiting for action"),
+        "done": _l("Done (resolved, verified or closed)"),
+    },
     "ticket_action": {
         "assign": _l("Assign"),
         "start": _l("Start work"),

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
 
+from field_app_api.admin_units import examples
 from field_app_api.admin_units.schemas import (
     AdminUnitListSchema,
     AdminUnitLookupArgsSchema,
@@ -84,7 +85,7 @@ def unit_geometry(unit: AdminUnit):
 @blp.route("/admin-units")
 @login_required()
 @blp.arguments(AdminUnitQueryArgsSchema, location="query")
-@blp.response(200, AdminUnitListSchema)
+@blp.response(200, AdminUnitListSchema, example=examples.UNITS)
 @blp.doc(security=SECURITY)
 def list_admin_units(args):
     """Provinces and communes, filtered by level, parent province or name; with ``q``, the pre-2025 units of
@@ -100,7 +101,7 @@ def list_admin_units(args):
 @blp.route("/admin-units.geojson")
 @login_required()
 @blp.arguments(AdminUnitQueryArgsSchema, location="query")
-@blp.response(200, FeatureCollectionSchema, content_type="application/geo+json")
+@blp.response(200, FeatureCollectionSchema, content_type="application/geo+json", example=examples.UNITS_GEOJSON)
 @blp.doc(security=SECURITY)
 def admin_units_geojson(args):
     """Admin units as GeoJSON: the boundary when loaded, else the centroid, else no geometry."""
@@ -111,7 +112,7 @@ def admin_units_geojson(args):
 @blp.route("/admin-units/<code>")
 @login_required()
 @blp.arguments(AdminUnitLookupArgsSchema, location="query")
-@blp.response(200, AdminUnitSchema)
+@blp.response(200, AdminUnitSchema, example=examples.PROVINCE)
 @blp.doc(security=SECURITY)
 def get_admin_unit(args, code):
     """One province or commune by official code; a pre-2025 code answers with ``valid_to`` and the current

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from field_app_api.attachments import examples
 from field_app_api.attachments.schemas import AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema
 from field_app_api.records.routes import RECORD_PATHS
 from server.auth import current_scope, current_user, login_required
@@ -28,7 +29,7 @@ def _make_routes(kind: str, path: str) -> None:
     class RecordAttachments(MethodView):
         decorators = [login_required()]
 
-        @blp.response(200, AttachmentListSchema)
+        @blp.response(200, AttachmentListSchema, example=examples.attachments(kind))
         @blp.doc(security=SECURITY, summary=f"Attachments of one {kind.replace('_', ' ')}")
         def get(self, record_id):
             records.get_record(db.session, model, current_scope(), record_id)
@@ -36,8 +37,13 @@ def _make_routes(kind: str, path: str) -> None:
             return {"items": list(db.session.scalars(query.order_by(Attachment.created_at)))}
 
         @blp.arguments(AttachmentUploadSchema, location="files")
-        @blp.response(201, AttachmentSchema)
-        @blp.alt_response(200, schema=AttachmentSchema, description="The same file was already attached")
+        @blp.response(201, AttachmentSchema, example=examples.attachment(kind))
+        @blp.alt_response(
+            200,
+            schema=AttachmentSchema,
+            description="The same file was already attached",
+            example=examples.attachment(kind),
+        )
         @blp.doc(security=SECURITY, summary=f"Attach a photo or PDF to one {kind.replace('_', ' ')}")
         def post(self, files, record_id):
             record = records.get_record(db.session, model, current_scope(), record_id)

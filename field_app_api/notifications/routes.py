@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from field_app_api.notifications import examples
 from field_app_api.notifications.schemas import (
     NotificationSettingPutSchema,
     NotificationSettingSchema,
@@ -35,14 +36,14 @@ def own_hosts() -> tuple[str, ...]:
 class MySettings(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, NotificationSettingSchema)
+    @blp.response(200, NotificationSettingSchema, example=examples.MY_SETTINGS)
     @blp.doc(security=SECURITY)
     def get(self):
         """How I hear about events: my e-mail address and the events I want."""
         return settings.setting_for(db.session, user=current_user())
 
-    @blp.arguments(NotificationSettingPutSchema)
-    @blp.response(200, NotificationSettingSchema)
+    @blp.arguments(NotificationSettingPutSchema, example=examples.MY_SETTINGS_PUT)
+    @blp.response(200, NotificationSettingSchema, example=examples.MY_SETTINGS)
     @blp.doc(security=SECURITY)
     def put(self, data):
         """Change my e-mail address or events (audited)."""
@@ -58,15 +59,15 @@ class MySettings(MethodView):
 class TeamSettings(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, NotificationSettingSchema)
+    @blp.response(200, NotificationSettingSchema, example=examples.TEAM_SETTINGS)
     @blp.doc(security=SECURITY)
     def get(self, team_id):
         """How a team hears: its mailbox, one e-mail per event or a daily digest, its language, the events."""
         team = settings.team_for_settings(db.session, current_user(), team_id)
         return settings.setting_for(db.session, team=team)
 
-    @blp.arguments(NotificationSettingPutSchema)
-    @blp.response(200, NotificationSettingSchema)
+    @blp.arguments(NotificationSettingPutSchema, example=examples.TEAM_SETTINGS_PUT)
+    @blp.response(200, NotificationSettingSchema, example=examples.TEAM_SETTINGS)
     @blp.doc(security=SECURITY)
     def put(self, data, team_id):
         """Change the team's settings: its lead or a coordinator of its area (audited)."""
@@ -80,14 +81,14 @@ class TeamSettings(MethodView):
 class WebhookList(MethodView):
     decorators = [require_role(*MANAGER_ROLES), login_required()]
 
-    @blp.response(200, WebhookListSchema)
+    @blp.response(200, WebhookListSchema, example=examples.WEBHOOKS)
     @blp.doc(security=SECURITY)
     def get(self):
         """Webhooks of my area (coordinators) or all (admins)."""
         return {"items": webhooks.visible_webhooks(db.session, current_user())}
 
-    @blp.arguments(WebhookCreateSchema)
-    @blp.response(201, WebhookSchema)
+    @blp.arguments(WebhookCreateSchema, example=examples.WEBHOOK_CREATE)
+    @blp.response(201, WebhookSchema, example=examples.WEBHOOK)
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Register a receiver for chosen events of an area; 422 for a URL that is not http(s) or points at this
@@ -110,7 +111,7 @@ class WebhookList(MethodView):
 class WebhookDetail(MethodView):
     decorators = [require_role(*MANAGER_ROLES), login_required()]
 
-    @blp.response(200, WebhookSchema)
+    @blp.response(200, WebhookSchema, example=examples.WEBHOOK)
     @blp.doc(security=SECURITY)
     def get(self, webhook_id):
         """One webhook, with its signing secret."""
@@ -129,7 +130,7 @@ class WebhookDetail(MethodView):
 class WebhookResume(MethodView):
     decorators = [require_role(*MANAGER_ROLES), login_required()]
 
-    @blp.response(200, WebhookSchema)
+    @blp.response(200, WebhookSchema, example=examples.WEBHOOK)
     @blp.doc(security=SECURITY)
     def post(self, webhook_id):
         """Send again to a receiver that was paused after failing (audited)."""
@@ -143,7 +144,7 @@ class WebhookResume(MethodView):
 class WebhookAttempts(MethodView):
     decorators = [require_role(*MANAGER_ROLES), login_required()]
 
-    @blp.response(200, WebhookAttemptListSchema)
+    @blp.response(200, WebhookAttemptListSchema, example=examples.ATTEMPTS)
     @blp.doc(security=SECURITY)
     def get(self, webhook_id):
         """Every POST to the receiver, newest first (the last 200): status code or error, and duration."""

@@ -1,5 +1,6 @@
 from flask_smorest import Blueprint
 
+from field_app_api.admin_units import examples
 from field_app_api.operators.schemas import OperatorListSchema
 from server.auth import login_required
 from server.extensions import db
@@ -10,7 +11,7 @@ blp = Blueprint("operators", __name__, description="Mobile network operators of 
 
 @blp.route("/operators")
 @login_required()
-@blp.response(200, OperatorListSchema)
+@blp.response(200, OperatorListSchema, example=examples.OPERATORS)
 @blp.doc(security=[{"bearerAuth": []}])
 def list_operators():
     """The operator table that validates ``operator_code`` and names the operator of a reading."""

@@ -77,7 +77,12 @@ def _make_resource(kind: str, path: str) -> None:
 
         @blp.arguments(schema_class, example=examples.SENT[kind])
         @blp.response(201, schema_class, example=examples.STORED[kind])
-        @blp.alt_response(200, schema=schema_class, description="Already stored (a retry): the stored record")
+        @blp.alt_response(
+            200,
+            schema=schema_class,
+            description="Already stored (a retry): the stored record",
+            example=examples.STORED[kind],
+        )
         @blp.doc(security=SECURITY, summary=f"Record one {kind.replace('_', ' ')}")
         def post(self, data):
             return create_record(kind, data)

@@ -14,3 +14,15 @@ SITE = {
 }  # fmt: skip
 LIST = {"items": [SITE], "next_cursor": "WzEyXQ"}
 PATCH = {"name": "Trung tâm phục vụ hành chính công xã Tà Xi Láng (cơ sở 2)", "lat": 21.7215, "lon": 104.9207}
+GEOJSON = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "id": SITE["id"],
+            "geometry": {"type": "Point", "coordinates": [SITE["lon"], SITE["lat"]]},
+            "properties": SITE,
+        }
+    ],
+    "next_cursor": LIST["next_cursor"],
+}

@@ -84,7 +84,7 @@ class SiteList(MethodView):
 @blp.route("/sites.geojson")
 @login_required()
 @blp.arguments(SiteQueryArgsSchema, location="query")
-@blp.response(200, FeatureCollectionSchema, content_type="application/geo+json")
+@blp.response(200, FeatureCollectionSchema, content_type="application/geo+json", example=examples.GEOJSON)
 @blp.doc(security=[{"bearerAuth": []}])
 def sites_geojson(args):
     """Sites as a GeoJSON FeatureCollection."""

@@ -8,13 +8,17 @@ from flask_smorest import Blueprint
 
 from field_app_api.records import examples
 from field_app_api.records.schemas import RECORD_SCHEMAS
+from field_app_api.sites import examples as site_examples
 from field_app_api.sync.columns import load_readings
 from field_app_api.sync.schemas import ChangesQueryArgsSchema, ChangesSchema, SyncRequestSchema, SyncResponseSchema
+from field_app_api.tickets import examples as ticket_examples
+from field_app_api.visit_plans import examples as plan_examples
 from server.auth import current_scope, current_user, login_required
 from server.errors import InvalidInput
 from server.extensions import db
 from server.services.changes import changes_since
 from server.services.ingest import Candidate, IngestSettings, Outcome, ingest, stored_ids
+from surveys.api import examples as survey_examples
 from surveys.sync import RECORD_TYPE as SURVEY_RESPONSE
 from surveys.sync import store_sync_responses
 
@@ -97,6 +101,23 @@ SYNC_RESPONSE_EXAMPLE = {
     "duplicate": 1,
     "rejected": 0,
 }
+# One pull of the changes feed: what changed for the caller's team since its last cursor, from the other
+# endpoints' examples.
+CHANGES_EXAMPLE = {
+    "cursor": "eyJzaXRlcyI6WyIyMDI2LTExLTIwVDAzOjAyOjQ1KzAwOjAwIiw0MV19",
+    "has_more": False,
+    "sites": [site_examples.SITE],
+    "tickets": [ticket_examples.TICKET],
+    "surveys": [survey_examples.VERSION],
+    "planned_visits": [plan_examples.PLANNED_VISIT],
+    "reviews": [
+        {
+            "id": 17,
+            **{k: v for k, v in survey_examples.review_state("equipment_check").items() if k != "reviewer_id"},
+            "updated_at": "2026-11-21T02:40:00+00:00",
+        }
+    ],
+}
 
 
 @blp.route("/sync", methods=["POST"])
@@ -136,7 +157,7 @@ def sync(data):
 @blp.route("/sync/changes")
 @login_required()
 @blp.arguments(ChangesQueryArgsSchema, location="query")
-@blp.response(200, ChangesSchema)
+@blp.response(200, ChangesSchema, example=CHANGES_EXAMPLE)
 @blp.doc(security=SECURITY)
 def changes(args):
     """What the phone needs since its cursor: sites of its jurisdiction, its tickets, surveys, and the visits its

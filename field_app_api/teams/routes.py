@@ -2,7 +2,10 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from field_app_api.common import PageArgsSchema, keyset_page
+from field_app_api.teams import examples
 from field_app_api.teams.schemas import TeamCreateSchema, TeamListSchema, TeamPatchSchema, TeamSchema
+from server import cursors
 from server.auth import MANAGER_ROLES, current_scope, current_user, login_required, require_role
 from server.errors import NotFound
 from server.extensions import db
@@ -30,15 +33,17 @@ def _get(team_id: int) -> Team:
 class TeamList(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, TeamListSchema)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, TeamListSchema, example=examples.TEAMS)
     @blp.doc(security=SECURITY)
-    def get(self):
-        """Teams the caller may see: all (admin), those working in the area (coordinator), or their own."""
-        return {"items": list(db.session.scalars(_visible().order_by(Team.name)))}
+    def get(self, args):
+        """Teams the caller may see: all (admin), those working in the area (coordinator), or their own; by
+        name."""
+        return keyset_page(_visible(), (Team.name, Team.id), (cursors.TEXT, cursors.ROW_ID), args)
 
     @require_role(*MANAGERS)
-    @blp.arguments(TeamCreateSchema)
-    @blp.response(201, TeamSchema)
+    @blp.arguments(TeamCreateSchema, example=examples.TEAM_CREATE)
+    @blp.response(201, TeamSchema, example=examples.TEAM)
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Create a team working in the given provinces/communes."""
@@ -51,15 +56,15 @@ class TeamList(MethodView):
 class TeamDetail(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, TeamSchema)
+    @blp.response(200, TeamSchema, example=examples.TEAM)
     @blp.doc(security=SECURITY)
     def get(self, team_id):
         """One team."""
         return _get(team_id)
 
     @require_role(*MANAGERS)
-    @blp.arguments(TeamPatchSchema)
-    @blp.response(200, TeamSchema)
+    @blp.arguments(TeamPatchSchema, example=examples.TEAM_PATCH)
+    @blp.response(200, TeamSchema, example={**examples.TEAM, **examples.TEAM_PATCH})
     @blp.doc(security=SECURITY)
     def patch(self, data, team_id):
         """Rename a team, change its kind or jurisdiction."""

@@ -34,3 +34,4 @@ class TeamPatchSchema(ChangeSchema):
 
 class TeamListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(TeamSchema))
+    next_cursor = ma.fields.String(allow_none=True, metadata={"description": "Send as `after`; null on the last page"})

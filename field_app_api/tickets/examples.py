@@ -44,3 +44,11 @@ COMMENT_EVENT = {
     "id": 312, "at": "2026-11-21T01:30:00+00:00", "actor_id": 7, "action": "comment", "from_status": None,
     "to_status": None, "changes": {}, "comment": COMMENT["comment"], "source_kind": None, "source_id": None,
 }  # fmt: skip
+RULE = {
+    "category": "connectivity", "sla_working_days": 30, "priority": "high", "owning_level": "province",
+    "updated_at": "2026-10-01T02:00:00+00:00",
+}  # fmt: skip
+RULES = {"items": [RULE]}
+RULE_PATCH = {"sla_working_days": 20, "priority": "critical"}
+DAY_OFF = {"day": "2027-02-17", "reason": "Tết Nguyên Đán (nghỉ bù)"}
+DAYS_OFF = {"items": [{"day": "2027-02-16", "reason": "Tết Nguyên Đán"}, DAY_OFF]}

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
+from field_app_api.attachments import examples as attachment_examples
 from field_app_api.attachments.schemas import AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema
 from field_app_api.common import page
 from field_app_api.tickets import examples
@@ -184,7 +185,7 @@ def comment(data, ticket_id):
 class TicketAttachments(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, AttachmentListSchema)
+    @blp.response(200, AttachmentListSchema, example=attachment_examples.attachments("ticket"))
     @blp.doc(security=SECURITY)
     def get(self, ticket_id):
         """Photos and files on a ticket."""
@@ -193,8 +194,13 @@ class TicketAttachments(MethodView):
         return {"items": list(db.session.scalars(query))}
 
     @blp.arguments(AttachmentUploadSchema, location="files")
-    @blp.response(201, AttachmentSchema)
-    @blp.alt_response(200, schema=AttachmentSchema, description="The same file was already attached")
+    @blp.response(201, AttachmentSchema, example=attachment_examples.attachment("ticket"))
+    @blp.alt_response(
+        200,
+        schema=AttachmentSchema,
+        description="The same file was already attached",
+        example=attachment_examples.attachment("ticket"),
+    )
     @blp.doc(security=SECURITY)
     def post(self, files, ticket_id):
         """Attach a photo or PDF to a ticket (e.g. proof of repair)."""
@@ -215,7 +221,7 @@ class TicketAttachments(MethodView):
 
 @blp.route("/ticket-rules")
 @login_required()
-@blp.response(200, TicketRuleListSchema)
+@blp.response(200, TicketRuleListSchema, example=examples.RULES)
 @blp.doc(security=SECURITY)
 def list_rules():
     """Per category: SLA in working days, priority and the level that owns new tickets."""
@@ -224,8 +230,8 @@ def list_rules():
 
 @blp.route("/ticket-rules/<category>", methods=["PATCH"])
 @login_required(("admin",))
-@blp.arguments(TicketRulePatchSchema)
-@blp.response(200, TicketRuleSchema)
+@blp.arguments(TicketRulePatchSchema, example=examples.RULE_PATCH)
+@blp.response(200, TicketRuleSchema, example={**examples.RULE, **examples.RULE_PATCH})
 @blp.doc(security=SECURITY)
 def update_rule(data, category):
     """Change a category's rule (admins). Applies to tickets opened from now on."""
@@ -242,15 +248,15 @@ def update_rule(data, category):
 class DaysOff(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, DayOffListSchema)
+    @blp.response(200, DayOffListSchema, example=examples.DAYS_OFF)
     @blp.doc(security=SECURITY)
     def get(self):
         """Days off added by administrators (public holidays come from the national calendar)."""
         return {"items": list(db.session.scalars(select(DayOff).order_by(DayOff.day)))}
 
     @require_role("admin")
-    @blp.arguments(DayOffSchema)
-    @blp.response(201, DayOffSchema)
+    @blp.arguments(DayOffSchema, example=examples.DAY_OFF)
+    @blp.response(201, DayOffSchema, example=examples.DAY_OFF)
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Add a day off; deadlines computed afterwards skip it."""

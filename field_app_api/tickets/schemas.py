@@ -16,7 +16,15 @@ from field_app_api.common import (
 from server.auth import current_user
 from server.errors import ProblemSchema
 from server.models.records import CATEGORIES
-from server.models.tickets import ACTIONS, ACTIVE_STATUSES, LEVELS, PRIORITIES, STATUSES
+from server.models.tickets import (
+    ACTIONS,
+    ACTIVE_STATUSES,
+    LEVELS,
+    PRIORITIES,
+    STATUS_GROUPS,
+    STATUSES,
+    expand_statuses,
+)
 from server.services.tickets import allowed_actions
 
 RECORD_KINDS = ("visit", "equipment_check", "connectivity_reading", "assistance_log", "finding")
@@ -108,7 +116,12 @@ class TicketQueryArgsSchema(ma.Schema):
         validate=validate.Length(min=2, max=5), metadata={"description": "A commune, or a province for all of it"}
     )
     status = DelimitedList(
-        ma.fields.String(validate=validate.OneOf(STATUSES)), metadata={"description": "Comma-separated statuses"}
+        ma.fields.String(validate=validate.OneOf((*STATUSES, *STATUS_GROUPS))),
+        metadata={
+            "description": "Comma-separated statuses, or the groups "
+            + ", ".join(f"`{name}` ({', '.join(statuses)})" for name, statuses in STATUS_GROUPS.items())
+            + "; absent: every status"
+        },
     )
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
     priority = ma.fields.String(validate=validate.OneOf(PRIORITIES))
@@ -123,6 +136,12 @@ class TicketQueryArgsSchema(ma.Schema):
         },
     )
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+    @ma.post_load
+    def expand_status_groups(self, data, **kwargs):
+        if "status" in data:
+            data["status"] = expand_statuses(data["status"])
+        return data
 
 
 class TicketQueueSchema(ma.Schema):

@@ -4,6 +4,7 @@ from flask_babel import gettext
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from field_app_api.teams import examples
 from field_app_api.tokens.schemas import (
     DeviceSignInSchema,
     IssuedTokenSchema,
@@ -29,7 +30,7 @@ class TokenList(MethodView):
     decorators = [login_required()]
 
     @blp.arguments(TokenQueryArgsSchema, location="query")
-    @blp.response(200, TokenListSchema)
+    @blp.response(200, TokenListSchema, example=examples.TOKENS)
     @blp.doc(security=SECURITY)
     def get(self, args):
         """Your tokens (or, for admins and coordinators, those of a user you manage)."""
@@ -37,8 +38,10 @@ class TokenList(MethodView):
         tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
         return {"items": list(tokens)}
 
-    @blp.arguments(TokenCreateSchema, required=False)  # no body: a token for yourself with the defaults
-    @blp.response(201, IssuedTokenSchema)
+    @blp.arguments(
+        TokenCreateSchema, required=False, example=examples.TOKEN_CREATE
+    )  # no body: a token for yourself with the defaults
+    @blp.response(201, IssuedTokenSchema, example=examples.ISSUED)
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Issue a token for yourself or for a user you manage (e.g. a new phone)."""
@@ -65,8 +68,8 @@ def revoke(token_id):
 
 
 @blp.route("/sign-in", methods=["POST"])
-@blp.arguments(DeviceSignInSchema)
-@blp.response(201, IssuedTokenSchema)
+@blp.arguments(DeviceSignInSchema, example=examples.SIGN_IN)
+@blp.response(201, IssuedTokenSchema, example=examples.SIGNED_IN)
 @blp.alt_response(
     401,
     schema=ProblemSchema,

@@ -2,7 +2,10 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from field_app_api.common import PageArgsSchema, keyset_page
+from field_app_api.teams import examples
 from field_app_api.users.schemas import UserCreateSchema, UserListSchema, UserPatchSchema, UserSchema
+from server import cursors
 from server.auth import MANAGER_ROLES, current_user, login_required, require_role
 from server.errors import NotFound
 from server.extensions import db
@@ -25,15 +28,17 @@ def _get(user_id: int) -> User:
 class UserList(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, UserListSchema)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, UserListSchema, example=examples.USERS)
     @blp.doc(security=SECURITY)
-    def get(self):
-        """Users the caller may see: all (admin), their area (coordinator), their team (others)."""
-        return {"items": list(db.session.scalars(users.visible_users(current_user()).order_by(User.username)))}
+    def get(self, args):
+        """Users the caller may see: all (admin), their area (coordinator), their team (others); by username."""
+        query = users.visible_users(current_user())
+        return keyset_page(query, (User.username, User.id), (cursors.TEXT, cursors.ROW_ID), args)
 
     @require_role(*MANAGERS)
-    @blp.arguments(UserCreateSchema)
-    @blp.response(201, UserSchema)
+    @blp.arguments(UserCreateSchema, example=examples.USER_CREATE)
+    @blp.response(201, UserSchema, example=examples.USER)
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Create a user (coordinators: field members and team leads of teams in their area)."""
@@ -46,15 +51,15 @@ class UserList(MethodView):
 class UserDetail(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, UserSchema)
+    @blp.response(200, UserSchema, example=examples.USER)
     @blp.doc(security=SECURITY)
     def get(self, user_id):
         """One user."""
         return _get(user_id)
 
     @require_role(*MANAGERS)
-    @blp.arguments(UserPatchSchema)
-    @blp.response(200, UserSchema)
+    @blp.arguments(UserPatchSchema, example=examples.USER_PATCH)
+    @blp.response(200, UserSchema, example={**examples.USER, **examples.USER_PATCH})
     @blp.doc(security=SECURITY)
     def patch(self, data, user_id):
         """Change a user's role, team, jurisdiction, or disable the account."""

@@ -36,3 +36,4 @@ class UserPatchSchema(ChangeSchema):
 
 class UserListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(UserSchema))
+    next_cursor = ma.fields.String(allow_none=True, metadata={"description": "Send as `after`; null on the last page"})

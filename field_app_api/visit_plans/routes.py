@@ -7,6 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
+from field_app_api.common import page
+from field_app_api.visit_plans import examples
 from field_app_api.visit_plans.schemas import (
     PlannedVisitListSchema,
     PlannedVisitQueryArgsSchema,
@@ -27,15 +29,6 @@ blp = Blueprint(
     "visit_plans", __name__, url_prefix="/visit-plans", description="Recurring visit plans and the visits they ask for"
 )
 SECURITY = [{"bearerAuth": []}]
-CREATE_EXAMPLE = {
-    "team_id": 3,
-    "title": "Hỗ trợ dịch vụ công trực tuyến hằng tháng",
-    "every": 1,
-    "unit": "month",
-    "starts_on": "2026-12-01",
-    "communes": ["04603"],
-    "site_ids": [12],
-}
 
 
 def _plan(plan_id: int) -> VisitPlan:
@@ -52,7 +45,7 @@ class VisitPlans(MethodView):
     decorators = [login_required()]
 
     @blp.arguments(VisitPlanQueryArgsSchema, location="query")
-    @blp.response(200, VisitPlanListSchema)
+    @blp.response(200, VisitPlanListSchema, example=examples.PLANS)
     @blp.doc(security=SECURITY)
     def get(self, args):
         """The plans of your area (and your team's)."""
@@ -64,8 +57,8 @@ class VisitPlans(MethodView):
         return {"items": list(db.session.scalars(query.order_by(VisitPlan.id)))}
 
     @require_role(*MANAGER_ROLES)
-    @blp.arguments(VisitPlanCreateSchema, example=CREATE_EXAMPLE)
-    @blp.response(201, VisitPlanDetailSchema)
+    @blp.arguments(VisitPlanCreateSchema, example=examples.CREATE)
+    @blp.response(201, VisitPlanDetailSchema, example=examples.DETAIL)
     @blp.doc(security=SECURITY)
     def post(self, data):
         """Plan recurring visits (coordinators within their area, admins): the windows from `starts_on` to today
@@ -79,15 +72,15 @@ class VisitPlans(MethodView):
 class VisitPlanDetail(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, VisitPlanDetailSchema)
+    @blp.response(200, VisitPlanDetailSchema, example=examples.DETAIL)
     @blp.doc(security=SECURITY)
     def get(self, plan_id):
         """One plan with its audit trail."""
         return _detail(_plan(plan_id))
 
     @require_role(*MANAGER_ROLES)
-    @blp.arguments(VisitPlanPatchSchema, example={"version": 1, "every": 2, "unit": "week"})
-    @blp.response(200, VisitPlanDetailSchema)
+    @blp.arguments(VisitPlanPatchSchema, example=examples.PATCH)
+    @blp.response(200, VisitPlanDetailSchema, example=examples.PATCHED)
     @blp.doc(security=SECURITY)
     def patch(self, data, plan_id):
         """Change title, team, rhythm or places, naming the version (409 when stale). A new team or rhythm applies
@@ -106,8 +99,8 @@ def _set_paused(plan_id: int, version: int, paused: bool) -> VisitPlan:
 
 @blp.route("/<int:plan_id>/pause", methods=["POST"])
 @login_required(MANAGER_ROLES)
-@blp.arguments(VersionSchema, example={"version": 2})
-@blp.response(200, VisitPlanSchema)
+@blp.arguments(VersionSchema, example=examples.PAUSE)
+@blp.response(200, VisitPlanSchema, example=examples.PAUSED)
 @blp.doc(security=SECURITY)
 def pause(data, plan_id):
     """Pause a plan: the open visit is withdrawn and none is asked for until it resumes (idempotent)."""
@@ -116,8 +109,8 @@ def pause(data, plan_id):
 
 @blp.route("/<int:plan_id>/resume", methods=["POST"])
 @login_required(MANAGER_ROLES)
-@blp.arguments(VersionSchema, example={"version": 3})
-@blp.response(200, VisitPlanSchema)
+@blp.arguments(VersionSchema, example=examples.RESUME)
+@blp.response(200, VisitPlanSchema, example=examples.RESUMED)
 @blp.doc(security=SECURITY)
 def resume(data, plan_id):
     """Resume a paused plan from today's window (idempotent)."""
@@ -126,7 +119,7 @@ def resume(data, plan_id):
 
 @blp.route("/<int:plan_id>/visits")
 @login_required()
-@blp.response(200, PlannedVisitListSchema)
+@blp.response(200, PlannedVisitListSchema, example=examples.PLAN_VISITS)
 @blp.doc(security=SECURITY)
 def plan_visits(plan_id):
     """Every window of one plan so far, newest first: due, fulfilled (with the visit), missed or cancelled."""
@@ -141,13 +134,13 @@ def plan_visits(plan_id):
         )
     )
     overdue = sum(row.status == "missed" or (row.status == "due" and row.ends_at <= now) for row in rows)
-    return {"items": rows, "total": len(rows), "overdue": overdue, "page": 1}
+    return {"items": rows, "total": len(rows), "overdue": overdue, "next_cursor": None, "page": 1}
 
 
 @blp.route("/queue")
 @login_required()
 @blp.arguments(PlannedVisitQueryArgsSchema, location="query")
-@blp.response(200, PlannedVisitListSchema)
+@blp.response(200, PlannedVisitListSchema, example=examples.PLANNED_VISITS)
 @blp.doc(security=SECURITY)
 def queue(args):
     """Visits waiting to be made in your area (or one team's, one commune's or province's): overdue first, then by
@@ -159,5 +152,12 @@ def queue(args):
     overdue = db.session.scalar(
         select(func.count()).select_from(query.where(visit_plans.overdue_condition(now)).order_by(None).subquery())
     )
-    items = db.session.scalars(query.limit(args["limit"]).offset((args["page"] - 1) * args["limit"]))
-    return {"items": list(items), "total": total, "overdue": overdue, "page": args["page"]}
+    limit, counts = args["limit"], {"total": total, "overdue": overdue}
+    if "page" in args:  # deprecated offset pages: a cursor given with them is ignored
+        items = db.session.scalars(query.limit(limit).offset((args["page"] - 1) * limit))
+        return {"items": list(items), **counts, "page": args["page"]}
+    query = visit_plans.queue_query(
+        current_scope(), now, args.get("team_id"), args.get("admin_unit"), after=args.get("after")
+    )
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    return {**page(rows, limit, lambda row: visit_plans.queue_cursor(row, now)), **counts}

@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask_babel import gettext
 from marshmallow import validate
 
-from field_app_api.common import ChangeSchema, id_field
+from field_app_api.common import ChangeSchema, cursor_field, id_field
 from server.models.visit_plans import EVERY_MAX, INTERVAL_UNITS, PLAN_STATUSES, PLANNED_VISIT_STATUSES
 from server.services.visit_plans import TARGETS_MAX
 
@@ -134,7 +134,8 @@ class PlannedVisitListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(PlannedVisitSchema))
     total = ma.fields.Integer()
     overdue = ma.fields.Integer(metadata={"description": "How many of them are overdue"})
-    page = ma.fields.Integer()
+    next_cursor = ma.fields.String(allow_none=True, metadata={"description": "Send as `after`; null on the last page"})
+    page = ma.fields.Integer(metadata={"deprecated": True, "description": "Only with the deprecated `page`"})
 
 
 class PlannedVisitQueryArgsSchema(ma.Schema):
@@ -145,5 +146,13 @@ class PlannedVisitQueryArgsSchema(ma.Schema):
             validate.Regexp(r"^[0-9]{2}([0-9]{3})?$", error="A province (2 digits) or commune (5 digits) code."),
         ]
     )
+    after = cursor_field("Cursor: the `next_cursor` of the previous page, as it came")
+    page = ma.fields.Integer(
+        validate=validate.Range(min=1, max=100_000),
+        metadata={
+            "deprecated": True,
+            "description": "Deprecated: use `after` with `next_cursor`. A page number, still accepted for a "
+            "deprecation period; with it `after` is ignored and the answer has `page` and no `next_cursor`.",
+        },
+    )
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))

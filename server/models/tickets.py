@@ -15,6 +15,25 @@ from server.spatial import lon_lat
 STATUSES = ("open", "assigned", "in_progress", "resolved", "verified", "closed", "escalated", "reopened")
 ACTIVE_STATUSES = ("open", "assigned", "in_progress", "escalated", "reopened")  # someone still has to act
 DONE_STATUSES = ("resolved", "verified", "closed")
+# Named groups a status filter (the API's ``status``, the HTML queue's) may give instead of statuses. There is no
+# "all": leaving the filter out means every status in the API; the HTML queue's default is "active".
+STATUS_GROUPS = {"active": ACTIVE_STATUSES, "done": DONE_STATUSES}
+
+
+def expand_statuses(names) -> list[str]:
+    """The statuses that ``names`` (statuses and group names) stand for, in vocabulary order; ``ValueError``
+    names the first that is neither."""
+    wanted = set()
+    for name in names:
+        if name in STATUS_GROUPS:
+            wanted.update(STATUS_GROUPS[name])
+        elif name in STATUSES:
+            wanted.add(name)
+        else:
+            raise ValueError(name)
+    return [status for status in STATUSES if status in wanted]
+
+
 PRIORITIES = ("low", "medium", "high", "critical")
 PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
 LEVELS = ("commune", "province")

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext
-from sqlalchemy import String, and_, cast, literal, or_, select, update
+from sqlalchemy import String, and_, case, cast, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server import cursors
 from server.auth import MANAGER_ROLES, Scope, scope_of_units
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.limits import SUPPORTED_YEARS
@@ -128,15 +129,37 @@ def overdue_condition(now: datetime):
     return or_(PlannedVisit.status == "missed", and_(PlannedVisit.status == "due", PlannedVisit.ends_at <= now))
 
 
-def queue_query(scope: Scope, now: datetime, team_id: int | None = None, admin_unit: str | None = None):
-    """Visits waiting to be made, overdue first, then by due day."""
+# The queue's order as a keyset: (overdue first: 0, else 1), the due day, the id. ``after`` is the cursor of the
+# last visit of the previous page.
+QUEUE_CURSOR = (cursors.ROW_ID, cursors.DAY, cursors.ROW_ID)
+
+
+def _queue_keys(now: datetime):
+    return case((overdue_condition(now), 0), else_=1), PlannedVisit.due_on, PlannedVisit.id
+
+
+def queue_cursor(row: PlannedVisit, now: datetime) -> str:
+    overdue = row.status == "missed" or (row.status == "due" and row.ends_at <= now)
+    return cursors.encode((0 if overdue else 1, row.due_on, row.id), QUEUE_CURSOR)
+
+
+def queue_query(
+    scope: Scope,
+    now: datetime,
+    team_id: int | None = None,
+    admin_unit: str | None = None,
+    after: str | None = None,
+):
+    """Visits waiting to be made, overdue first, then by due day; from the position of the cursor ``after``."""
     query = visible_planned_visits(scope).where(PlannedVisit.status.in_(WAITING_STATUSES))
     if team_id is not None:
         query = query.where(PlannedVisit.team_id == team_id)
     if admin_unit is not None:
         query = query.where(or_(PlannedVisit.admin_unit_code == admin_unit, PlannedVisit.province_code == admin_unit))
-    overdue_first = overdue_condition(now).desc()
-    return query.order_by(overdue_first, PlannedVisit.due_on, PlannedVisit.id)
+    keys = _queue_keys(now)
+    if after:
+        query = query.where(cursors.after(keys, cursors.decode(after, QUEUE_CURSOR)))
+    return query.order_by(*keys)
 
 
 # --- Changing plans ------------------------------------------------------------------------------------

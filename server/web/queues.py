@@ -12,7 +12,7 @@ from server.errors import NotFound
 from server.extensions import db
 from server.models import AdminUnit, PlannedVisit, Team
 from server.models.records import CATEGORIES
-from server.models.tickets import ACTIVE_STATUSES, STATUSES, Ticket
+from server.models.tickets import STATUS_GROUPS, STATUSES, Ticket, expand_statuses
 from server.services import visit_plans
 from server.services.teams import visible_teams
 from server.services.tickets import overdue_condition, queue_query, status_counts
@@ -24,11 +24,11 @@ PAGE_SIZE = 200
 
 def _filters() -> dict:
     filters: dict = {}
-    status = request.args.get("status", "")
-    if status in STATUSES:
-        filters["status"] = [status]
-    elif status != "all":
-        filters["status"] = list(ACTIVE_STATUSES)
+    # The API's status vocabulary and groups; anything else (an old "all" link included) is the default.
+    try:
+        filters["status"] = expand_statuses([request.args.get("status") or "active"])
+    except ValueError:
+        filters["status"] = list(STATUS_GROUPS["active"])
     if request.args.get("category") in CATEGORIES:
         filters["category"] = request.args["category"]
     if request.args.get("overdue") == "1":

@@ -11,6 +11,7 @@ from server.errors import NotFound
 from server.extensions import db
 from server.models import RECORD_MODELS
 from server.services import reviews
+from surveys.api import examples
 from surveys.api.schemas import ReviewSchema, ReviewStateSchema
 from surveys.models import SurveyResponse
 
@@ -43,8 +44,8 @@ def _review_routes(path: str, kind: str) -> None:
 
     @blp.route(f"/{path}/<uuid:record_id>/review", methods=["POST"], endpoint=f"review_{kind}")
     @login_required()
-    @blp.arguments(ReviewSchema)
-    @blp.response(200, ReviewStateSchema)
+    @blp.arguments(ReviewSchema, example=examples.REVIEW)
+    @blp.response(200, ReviewStateSchema, example=examples.review_state(kind))
     @blp.doc(
         security=SECURITY,
         summary=f"Review a {kind.replace('_', ' ')}",
@@ -62,7 +63,7 @@ def _review_routes(path: str, kind: str) -> None:
 
     @blp.route(f"/{path}/<uuid:record_id>/review", methods=["GET"], endpoint=f"review_state_{kind}")
     @login_required()
-    @blp.response(200, ReviewStateSchema)
+    @blp.response(200, ReviewStateSchema, example=examples.review_state(kind))
     @blp.doc(
         security=SECURITY,
         summary=f"The review state of a {kind.replace('_', ' ')}",

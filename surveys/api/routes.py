@@ -14,6 +14,7 @@ from server.extensions import db
 from server.labels import label
 from server.services.ingest import IngestSettings
 from surveys import exports, responses, services
+from surveys.api import examples
 from surveys.api.schemas import (
     ResponseExportArgsSchema,
     SurveyCreateSchema,
@@ -42,13 +43,13 @@ AUTHORS = MANAGER_ROLES
 class Surveys(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, SurveyListSchema)
+    @blp.response(200, SurveyListSchema, example=examples.SURVEYS)
     @blp.doc(security=SECURITY, summary="All surveys, with their versions")
     def get(self):
         return {"items": services.list_surveys(db.session)}
 
-    @blp.arguments(SurveyCreateSchema)
-    @blp.response(201, SurveySchema)
+    @blp.arguments(SurveyCreateSchema, example=examples.CREATE)
+    @blp.response(201, SurveySchema, example=examples.SURVEY)
     @blp.doc(security=SECURITY, summary="Create a survey and its first version (coordinators and admins)")
     def post(self, data):
         _require_author()
@@ -61,8 +62,13 @@ class Surveys(MethodView):
 @login_required(AUTHORS)
 @blp.arguments(XLSFormUploadSchema, location="files")
 @blp.arguments(XLSFormImportArgsSchema, location="query")
-@blp.response(201, XLSFormImportSchema)
-@blp.alt_response(200, schema=XLSFormImportSchema, description="Same content as the latest version: nothing new")
+@blp.response(201, XLSFormImportSchema, example=examples.IMPORTED)
+@blp.alt_response(
+    200,
+    schema=XLSFormImportSchema,
+    description="Same content as the latest version: nothing new",
+    example={**examples.IMPORTED, "created": False},
+)
 @blp.doc(security=SECURITY)
 def import_xlsform(files, args):
     """Import an XLSForm as a new survey, or as a new version of the survey with the same code.
@@ -91,7 +97,7 @@ def import_xlsform(files, args):
 
 @blp.route("/surveys/<int:survey_id>")
 @login_required()
-@blp.response(200, SurveySchema)
+@blp.response(200, SurveySchema, example=examples.SURVEY)
 @blp.doc(security=SECURITY)
 def survey_detail(survey_id):
     """One survey with the list of its versions."""
@@ -102,14 +108,19 @@ def survey_detail(survey_id):
 class SurveyVersions(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, SurveyVersionListSchema)
+    @blp.response(200, SurveyVersionListSchema, example=examples.VERSIONS)
     @blp.doc(security=SECURITY, summary="The versions of a survey, oldest first")
     def get(self, survey_id):
         return {"items": services.get_survey(db.session, survey_id).versions}
 
-    @blp.arguments(SurveyVersionCreateSchema)
-    @blp.response(201, SurveyVersionSchema)
-    @blp.alt_response(200, schema=SurveyVersionSchema, description="Same content as the latest version: that one")
+    @blp.arguments(SurveyVersionCreateSchema, example={"definition": examples.DEFINITION})
+    @blp.response(201, SurveyVersionSchema, example=examples.VERSION)
+    @blp.alt_response(
+        200,
+        schema=SurveyVersionSchema,
+        description="Same content as the latest version: that one",
+        example=examples.VERSION,
+    )
     @blp.doc(security=SECURITY, summary="Add a version (coordinators and admins); versions are never edited")
     def post(self, data, survey_id):
         _require_author()
@@ -121,7 +132,7 @@ class SurveyVersions(MethodView):
 
 @blp.route("/surveys/<int:survey_id>/versions/<int:number>")
 @login_required()
-@blp.response(200, SurveyVersionSchema)
+@blp.response(200, SurveyVersionSchema, example=examples.VERSION)
 @blp.doc(security=SECURITY)
 def version_detail(survey_id, number):
     """One version with its whole definition."""
@@ -130,9 +141,14 @@ def version_detail(survey_id, number):
 
 @blp.route("/surveys/<int:survey_id>/versions/<int:number>/responses", methods=["POST"])
 @login_required()
-@blp.arguments(SurveyResponseSchema)
-@blp.response(201, SurveyResponseSchema)
-@blp.alt_response(200, schema=SurveyResponseSchema, description="Already stored (a retry): the stored response")
+@blp.arguments(SurveyResponseSchema, example=examples.RESPONSE_SENT)
+@blp.response(201, SurveyResponseSchema, example=examples.RESPONSE)
+@blp.alt_response(
+    200,
+    schema=SurveyResponseSchema,
+    description="Already stored (a retry): the stored response",
+    example=examples.RESPONSE,
+)
 @blp.doc(security=SECURITY)
 def submit(data, survey_id, number):
     """Answer a survey version; errors come per question under `answers`. Answers that map to field records
@@ -184,7 +200,7 @@ def export_responses(args, survey_id, number):
 @blp.route("/surveys/<int:survey_id>/responses")
 @login_required()
 @blp.arguments(SurveyResponseQueryArgsSchema, location="query")
-@blp.response(200, SurveyResponseListSchema)
+@blp.response(200, SurveyResponseListSchema, example=examples.RESPONSES)
 @blp.doc(security=SECURITY)
 def list_responses(args, survey_id):
     """Responses to a survey (all versions) in your jurisdiction, newest first."""
@@ -196,7 +212,7 @@ def list_responses(args, survey_id):
 
 @blp.route("/survey-responses/<uuid:response_id>")
 @login_required()
-@blp.response(200, SurveyResponseSchema)
+@blp.response(200, SurveyResponseSchema, example=examples.RESPONSE)
 @blp.doc(security=SECURITY)
 def response_detail(response_id):
     """One response, if it is in your jurisdiction."""

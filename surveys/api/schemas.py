@@ -169,7 +169,12 @@ class SurveyResponseQueryArgsSchema(PageArgsSchema):
 class ReviewSchema(ma.Schema):
     """``POST .../review``: the decision and the version it was made on."""
 
-    state = ma.fields.String(required=True, validate=validate.OneOf(("approved", "has_issues", "rejected")))
+    # Titled so that generated clients name the enum apart from the ReviewState schema (the answer).
+    state = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(("approved", "has_issues", "rejected")),
+        metadata={"title": "ReviewDecision"},
+    )
     version = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
     comment = ma.fields.String(load_default="", validate=validate.Length(max=2000))
 

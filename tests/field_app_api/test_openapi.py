@@ -151,3 +151,54 @@ def test_the_ticket_and_site_examples_load_and_are_documented(app):
         assert any("example" in c for r in answers for c in r.get("content", {}).values()), (method, path)
         if method != "get":
             assert operation["requestBody"]["content"]["application/json"]["example"], (method, path)
+
+
+def json_media(content: dict) -> dict:
+    """The JSON representations of a request or response body (JSON, GeoJSON), by media type; CSV, spreadsheet and
+    binary alternatives have no JSON example to show."""
+    return {media: body for media, body in content.items() if media.split(";")[0].endswith("json")}
+
+
+def example_problems(spec: dict) -> list[str]:
+    """Every JSON request body and every success (2xx) JSON response of every operation that lacks an example, or
+    whose example does not validate against its own schema (OpenAPI 3.0 dialect, references resolved in the
+    document)."""
+    from openapi_schema_validator import OAS30Validator
+
+    def check(where: str, body: dict) -> list[str]:
+        if "example" not in body:
+            return [f"{where}: no example"]
+        schema = {**body.get("schema", {}), "components": spec["components"]}
+        errors = sorted(OAS30Validator(schema).iter_errors(body["example"]), key=lambda e: list(e.path))
+        return [f"{where}: {'/'.join(map(str, e.path))}: {e.message}" for e in errors[:3]]
+
+    problems = []
+    for name, operation in operations(spec):
+        request = operation.get("requestBody", {}).get("content", {})
+        for media, body in json_media(request).items():
+            problems += check(f"{name} request {media}", body)
+        for status, response in operation["responses"].items():
+            if status.startswith("2"):
+                for media, body in json_media(resolve(spec, response).get("content", {})).items():
+                    problems += check(f"{name} {status} {media}", body)
+    return problems
+
+
+def test_every_operation_shows_a_valid_example(client):
+    """Each operation of the document shows an example of its JSON request body (where it takes one) and of each
+    JSON success response, and each example is valid against the schema it illustrates, so the docs page and a
+    generated client's authors see real shapes."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert example_problems(spec) == []
+
+
+def test_the_example_check_catches_a_missing_or_wrong_example(client):
+    """The check above is not vacuous: a removed example and an example of the wrong type are both reported."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    sites = spec["paths"]["/api/v1/sites"]
+    del sites["get"]["responses"]["200"]["content"]["application/json"]["example"]
+    created = sites["post"]["requestBody"]["content"]["application/json"]
+    created["example"] = {**created["example"], "name": 12}
+    problems = example_problems(spec)
+    assert "GET /api/v1/sites 200 application/json: no example" in problems
+    assert any(p.startswith("POST /api/v1/sites request application/json: name:") for p in problems)

@@ -124,3 +124,26 @@ def test_coordinator_cannot_promote_to_coordinator(client, coordinator, make_use
     _, headers = coordinator
     member, _ = make_user(team=make_team(jurisdiction=["15"]))
     assert_problem(client.patch(f"/api/v1/users/{member.id}", json={"role": "coordinator"}, headers=headers), 403)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/teams", "/api/v1/users"])
+def test_team_and_user_lists_page_by_cursor(client, make_team, make_user, path):
+    """Teams (by name) and users (by username) page with `after` / `next_cursor` like every list: each once, in
+    the database's order whatever the names' letters (pages compare names as the database sorts them); a cursor
+    the server did not make is a 422."""
+    _admin, headers = make_user("admin")
+    for name in ("Tổ công nghệ số Tà Xi Láng", "Tổ công nghệ số Trạm Tấu", "Ban chỉ đạo xã Bản Lầu"):
+        make_user("field_member", team=make_team(name=name))
+    whole = client.get(path, query_string={"limit": 1000}, headers=headers).get_json()
+    assert whole["next_cursor"] is None and len(whole["items"]) >= 3
+    seen, after = [], None
+    for _ in range(len(whole["items"]) + 1):
+        body = client.get(path, query_string={"limit": 2, **({"after": after} if after else {})}, headers=headers)
+        seen += [item["id"] for item in body.get_json()["items"]]
+        after = body.get_json()["next_cursor"]
+        if after is None:
+            break
+    assert seen == [item["id"] for item in whole["items"]]
+    assert (
+        "after" in assert_problem(client.get(path, query_string={"after": "WyJ4Il0"}, headers=headers), 422)["errors"]
+    )

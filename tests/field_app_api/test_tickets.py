@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -496,3 +497,31 @@ def test_the_queue_pages_by_cursor_and_still_takes_the_deprecated_page(client, m
     assert [item["id"] for item in both.get_json()["items"]] == whole  # page wins, the cursor is ignored
     forged = client.get("/api/v1/tickets", query_string={"after": "AAAA"}, headers=headers)
     assert forged.status_code == 422
+
+
+def test_api_and_html_queue_share_the_status_groups_and_neither_takes_all(client, db, field):
+    """The API's `status` and the HTML queue's take the same statuses and groups (`active`, `done`); `status=all`
+    is refused by the API (422) and ignored by the page (its default, waiting for action), never a third meaning."""
+    resolved = open_equipment_ticket(client, db, field)
+    resolve_as_fixer(client, field, resolved)
+    sync(client, field["member"], [finding(category="software", description="Cổng dịch vụ công không truy cập được")])
+    [waiting] = tickets_of(db, category="software")
+    coordinator = field["coordinator"]
+
+    def api(status):
+        response = client.get("/api/v1/tickets", query_string={"status": status}, headers=coordinator)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return {item["id"] for item in response.get_json()["items"]}
+
+    def page(status):
+        response = client.get("/queues/admin-units/15", query_string={"status": status}, headers=coordinator)
+        assert response.status_code == 200
+        return {int(found) for found in re.findall(r'data-ticket-id="(\d+)"', response.get_data(as_text=True))}
+
+    assert api("done") == page("done") == {resolved.id}
+    assert api("active") == page("active") == page("") == {waiting.id}
+    assert api("resolved,active") == page("resolved") | page("active") == {resolved.id, waiting.id}
+    assert "status" in assert_problem(client.get("/api/v1/tickets?status=all", headers=coordinator), 422)["errors"]
+    assert page("all") == page("")
+    html = client.get("/queues/admin-units/15", headers={**coordinator, "Accept-Language": "vi"}).get_data(as_text=True)
+    assert 'value="all"' not in html and "Đã xong (đã xử lý xong" in html

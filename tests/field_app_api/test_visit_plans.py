@@ -176,3 +176,39 @@ def test_plan_pages(client, db, setup, make_user):
     member_page = client.get(location, headers=member_headers).get_data(as_text=True)
     assert "Thăm định kỳ" in member_page and f'action="/visit-plans/{plan_id}/resume"' not in member_page
     assert 'name="every"' not in member_page
+
+
+def test_queue_pages_by_cursor_and_still_takes_the_deprecated_page(client, setup):
+    """The queue pages with `after` / `next_cursor` like every list: each waiting visit once, in the queue's order
+    (overdue first); the deprecated `page` still gives the same slices (with `page`, without `next_cursor`); a
+    cursor it did not make is a 422."""
+    team, _member, headers = setup
+    create(
+        client, headers, team.id, every=1, starts_on=(local_today(datetime.now(UTC)) - timedelta(weeks=4)).isoformat()
+    )
+    create(client, headers, team.id, every=1, unit="month")
+    url, query = "/api/v1/visit-plans/queue", {"team_id": team.id}
+    whole = client.get(url, query_string=query, headers=headers).get_json()
+    assert whole["next_cursor"] is None and whole["total"] == len(whole["items"]) >= 5
+    assert (
+        whole["overdue"] >= 4
+        and [row["overdue"] for row in whole["items"]][: whole["overdue"]] == [True] * whole["overdue"]
+    )
+    seen, after = [], None
+    for _ in range(20):
+        page = client.get(
+            url, query_string={**query, "limit": 2, **({"after": after} if after else {})}, headers=headers
+        )
+        body = page.get_json()
+        assert page.status_code == 200 and "page" not in body and body["total"] == whole["total"]
+        seen += [row["id"] for row in body["items"]]
+        after = body["next_cursor"]
+        if after is None:
+            break
+    assert seen == [row["id"] for row in whole["items"]]
+    old = client.get(url, query_string={**query, "limit": 2, "page": 2}, headers=headers).get_json()
+    assert old["page"] == 2 and "next_cursor" not in old and [row["id"] for row in old["items"]] == seen[2:4]
+    assert (
+        "after"
+        in assert_problem(client.get(url, query_string={"after": "bm90LWEtY3Vyc29y"}, headers=headers), 422)["errors"]
+    )

@@ -4,7 +4,7 @@ their owner) or province (located in it or owned by it), overdue first, then pri
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from server import cursors
@@ -59,17 +59,8 @@ def queue_query(session: Session, scope: Scope, filters: dict, now: datetime):
     keys = _queue_keys(now)
     if filters.get("after"):
         position = cursors.decode(filters["after"], QUEUE_CURSOR)
-        query = query.where(tuple_after(keys, position))
+        query = query.where(cursors.after(keys, position))
     return query.order_by(*keys)
-
-
-def tuple_after(keys, position):
-    """Rows after ``position`` in the ascending order of ``keys`` (written out: both backends, any types)."""
-    conditions = []
-    for index, key in enumerate(keys):
-        equal = [keys[i] == position[i] for i in range(index)]
-        conditions.append(and_(*equal, key > position[index]))
-    return or_(*conditions)
 
 
 def status_counts(session: Session, scope: Scope, filters: dict, now: datetime) -> dict[str, int]:
