@@ -11,7 +11,7 @@ from server.models.notifications import NotificationEvent
 from server.services.reviews import counted
 from surveys.models import SurveyResponse
 from tests.helpers import assert_problem
-from tests.records_factory import equipment_check
+from tests.records_factory import equipment_check, reading
 from tests.surveys.answers import CHECKLIST, response
 
 
@@ -173,3 +173,28 @@ def test_reports_count_reviewed_records_when_asked(client, member, site, make_us
 
     assert assets() == 2
     assert assets(reviewed_only="true") == 1
+
+
+def test_rejected_readings_leave_the_rollups_the_indicators_read(client, member, site, make_user):
+    """Readings are counted from the daily rollups: rejecting one takes it out of them at once, approving it again
+    puts it back, and reviewed_only=true reads the same figures from the approved readings only."""
+    _, headers = member
+    _, coordinator = make_user("coordinator", province="15")
+    readings = [reading(site_id=site.id, network="4g", down_mbps=0.0, signal_dbm=None) for _ in range(3)]
+    assert client.post("/api/v1/sync", json={"records": readings}, headers=headers).get_json()["created"] == 3
+
+    def figures(**args) -> tuple[int, int]:
+        reply = client.get("/api/v1/reports/indicators", query_string={"commune": "04603", **args}, headers=coordinator)
+        assert reply.status_code == 200, reply.get_json()
+        row = reply.get_json()["items"][0]
+        return row["readings"], row["dead_spot_readings"]
+
+    before = figures()
+    first = readings[0]["id"]
+    assert (
+        review(client, coordinator, first, "rejected", 1, "Đo sai chỗ", path="connectivity-readings").status_code == 200
+    )
+    assert figures()[0] == before[0] - 1
+    assert review(client, coordinator, first, "approved", 2, path="connectivity-readings").status_code == 200
+    assert figures() == before
+    assert figures(reviewed_only="true")[0] == 1
