@@ -49,7 +49,6 @@ blp = Blueprint("field_app", __name__, url_prefix="/app")
 
 class AppNotBuilt(ProblemError):
     http_status = 503
-    title = "Service Unavailable"
 
 
 def _built(path: Path) -> Path:

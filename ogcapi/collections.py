@@ -261,7 +261,7 @@ class DeadSpotCellCollection(Collection):
 
     def _filters(self, scope: Scope, query: ItemsQuery) -> MapFilters:
         wanted = query.filters
-        area = Area("scope")
+        area = Area()
         if wanted.get("province") or wanted.get("commune"):
             area = resolve_area(db.session, scope, wanted.get("province"), wanted.get("commune"))
         return MapFilters(

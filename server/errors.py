@@ -105,7 +105,6 @@ class Conflict(ProblemError):
 
 class PayloadTooLarge(ProblemError):
     http_status = 413
-    title = _l("Too large")
 
 
 class TooManyRequests(ProblemError):

@@ -49,7 +49,7 @@ def test_the_summary_has_the_indicator_function_figures(client, db, measured):
     body = client.get(
         "/api/v1/coverage-evidence", query_string={"province": "15", "operator": "452-04"}, headers=headers
     ).get_json()
-    filters = MapFilters(area=Area("province", "15", province_code="15"), operator_code="452-04")
+    filters = MapFilters(area=Area(province="15"), operator_code="452-04")
     expected = {row.key: row.as_dict() for row in cell_indicators(db.session, scope_for(coordinator), filters)}
     cells = body["qualifying_cells"] + body["not_qualifying_cells"]
     assert {cell["cell"] for cell in cells} == set(expected) and len(expected) == 2
