@@ -231,7 +231,7 @@ def rebuild_rollups(url: str) -> None:
         db.engine.dispose()
     with psycopg.connect(conninfo(url), autocommit=True) as conn:
         for table in written:
-            conn.execute(f"ANALYZE {table}")
+            conn.execute(f"VACUUM ANALYZE {table}")
     log(f"  rollups rebuilt in {time.perf_counter() - started:.0f} s: {written}")
 
 
