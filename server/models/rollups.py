@@ -10,7 +10,7 @@ records placed at province level (the only ones ranked by cell), ``''`` otherwis
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, Index, Integer, String, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.extensions import db
@@ -60,7 +60,19 @@ class CellRollup(DailyRollup, db.Model):
     """Connectivity readings per day, H3 cell, commune and network: the dead-spot map and the cells ranked."""
 
     __tablename__ = "rollup_cells_daily"
-    __extra_table_args__ = (Index("ix_rollup_cells_daily_h3_cell", "h3_cell"),)
+    # The cells ranked are the readings placed at province level only (about 2% of the rows, spread over the whole
+    # table): a partial index holding their sums lets the ranking read just them (an index-only scan on PostGIS).
+    __extra_table_args__ = (
+        Index("ix_rollup_cells_daily_h3_cell", "h3_cell"),
+        Index(
+            "ix_rollup_cells_daily_province_level",
+            "province_code",
+            "day",
+            postgresql_include=["h3_cell", "readings", "dead_spots", "broadband"],
+            postgresql_where=column("admin_unit_code") == column("province_code"),
+            sqlite_where=column("admin_unit_code") == column("province_code"),
+        ),
+    )
     KEY = ("day", "h3_cell", "admin_unit_code", "network")
     SUMS = ("readings", "dead_spots", "broadband")
 

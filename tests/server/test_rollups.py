@@ -140,3 +140,36 @@ def build_readings(db):
         )
     db.session.flush()
     return local_day(now), local_day(now - timedelta(days=7))
+
+
+def test_the_cells_ranked_are_read_through_the_province_level_index(db):
+    """The cells ranked (readings placed at province level only, a few percent of the cell rollup) are read
+    through the partial index of migration 0014, which holds their sums, not by scanning every cell of the
+    country (PostGIS: the plan of the very statement the indicator runs, sequential scans priced out)."""
+    from sqlalchemy import event, inspect, text
+
+    from server.auth import Scope
+    from server.indicators import connectivity
+    from server.indicators.areas import Area, Period
+    from server.indicators.sql import is_postgres
+
+    indexes = {index["name"] for index in inspect(db.session.connection()).get_indexes("rollup_cells_daily")}
+    assert "ix_rollup_cells_daily_province_level" in indexes
+    if not is_postgres(db.session):
+        return
+    statements = []
+    connection = db.session.connection()
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "rollup_cells_daily" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", keep)
+    try:
+        connectivity.connectivity_by(db.session, Scope(everywhere=True), Area(), Period.ending(datetime.now(UTC)), "h3")
+    finally:
+        event.remove(connection, "before_cursor_execute", keep)
+    ((statement, parameters),) = statements
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars())
+    assert "ix_rollup_cells_daily_province_level" in plan, plan
