@@ -22,6 +22,10 @@ from server.services.admin_units import load_official_units
 from server.services.operators import load_operators
 from server.spatial import point
 
+# No application made by a test starts the background job runner thread (tests run jobs themselves, and a runner
+# thread left behind would share the session the ``db`` fixture binds to the test's connection).
+os.environ.setdefault("FIELDOPS_JOBS_IN_PROCESS", "0")
+
 BACKENDS = ["spatialite", "postgis"]
 
 
