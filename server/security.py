@@ -203,6 +203,7 @@ def reject_unstorable_input() -> None:
             raise InvalidInput({name.replace("\x00", "") or "_query": [NUL_MESSAGE]})
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for name, value in request.form.items(multi=True):
+            name, value = name or "", value or ""
             if "\x00" in name or "\x00" in value:
                 raise InvalidInput({name.replace("\x00", "") or "_form": [NUL_MESSAGE]})
     elif request.is_json:
