@@ -39,7 +39,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import h3
@@ -49,23 +49,11 @@ from sqlalchemy import func, select
 
 from bench.app import bench_app
 from bench.database import conninfo, rebuild
+from bench.readings import ICT, NETWORKS, OPERATORS
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNC_PATH = "/api/v1/sync"
 DEVICE_ID = "bench-phone"
-ICT = timezone(timedelta(hours=7))
-OPERATORS = (("452-01", "MobiFone"), ("452-02", "VinaPhone"), ("452-04", "Viettel"))
-# network: (share of readings, download Mbps range, whether the phone reports a radio signal)
-NETWORKS = {
-    "none": (0.12, None, False),
-    "2g": (0.08, (0.01, 0.3), True),
-    "3g": (0.15, (0.2, 8.0), True),
-    "4g": (0.40, (1.0, 80.0), True),
-    "5g": (0.08, (50.0, 900.0), True),
-    "fixed_broadband": (0.07, (5.0, 100.0), False),
-    "fiber": (0.07, (20.0, 300.0), False),
-    "satellite": (0.03, (5.0, 150.0), False),
-}
 MEASUREMENTS = ("network", "operator_code", "operator", "signal_dbm", "down_mbps", "up_mbps", "latency_ms")
 COPY_COLUMNS = (
     "id, observed_at, received_at, geom, h3_cell, device_id, author_id, team_id, admin_unit_code, province_code, "
