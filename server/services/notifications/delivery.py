@@ -91,8 +91,10 @@ def send_one(session_factory, config, delivery_id: int, now: datetime) -> int:
         try:
             if delivery.channel == "webhook":
                 body = webhooks.payload(delivery.id, event, config["BASE_URL"])
-                webhooks.check_url(hook.url, allow_private=config["WEBHOOK_ALLOW_PRIVATE"])
-                status_code = webhooks.post(hook, delivery.id, event.kind, body, config["WEBHOOK_TIMEOUT_SECONDS"], now)
+                addresses = webhooks.check_url(hook.url, allow_private=config["WEBHOOK_ALLOW_PRIVATE"])
+                status_code = webhooks.post(
+                    hook, delivery.id, event.kind, body, config["WEBHOOK_TIMEOUT_SECONDS"], now, addresses=addresses
+                )
                 if not 200 <= status_code < 300:
                     error = f"HTTP {status_code}"
             else:
