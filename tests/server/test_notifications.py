@@ -16,7 +16,8 @@ from server.models import Delivery, NotificationEvent, NotificationSettingEvent,
 from server.services import tickets
 from server.services.calendar import VIETNAM, WorkingCalendar
 from server.services.notifications import record_event
-from server.services.notifications.delivery import send_digests, send_due
+from server.services.notifications.delivery import claim, send_digests, send_due, send_one
+from server.services.notifications.dispatch import Schedule, dispatch_events
 from server.services.notifications.jobs import due_reminders, process_outbox, session_factory
 from server.services.notifications.settings import setting_for, update_setting
 from server.services.notifications.webhooks import (
@@ -556,3 +557,31 @@ def test_https_to_a_pinned_address_keeps_the_name_for_host_sni_and_certificate(t
                 verify=certificates.ca_path,
             )
         assert len(tls_receiver.requests) == 1
+
+
+def test_a_worker_whose_lease_ran_out_does_not_send_what_another_worker_took(db, world, smtp):
+    """Worker A claims a delivery and stalls past its lease; worker B claims it and sends it. When A resumes, its
+    claim no longer holds and it sends nothing, even before B has sent: one e-mail, one attempt each."""
+    ticket = open_ticket(db, world)
+    tickets.transition(db.session, world.coordinator, ticket, "assign", team_id=world.a.id)
+    assert dispatch_events(db.session, current_app.config, MORNING)
+    db.session.commit()
+    factory, config = session_factory(db.session), current_app.config
+    lease = timedelta(seconds=config.get("JOBS_LEASE_SECONDS", 300))
+    schedule = Schedule.from_config(config)
+    with factory() as session:
+        held_by_a = claim(session, MORNING, lease, schedule)
+        session.commit()
+    assert held_by_a
+    later = MORNING + lease + timedelta(seconds=1)
+    with factory() as session:
+        assert claim(session, later, lease, schedule) == held_by_a  # A's lease ran out: B takes the same rows
+        session.commit()
+    for delivery_id in held_by_a:  # A resumes while B holds the rows and has not sent yet
+        assert send_one(factory, config, delivery_id, later, held=(MORNING + lease, lease)) == 0
+    for delivery_id in held_by_a:
+        assert send_one(factory, config, delivery_id, later, held=(later + lease, lease)) == 1  # B sends
+    assert len(smtp.box.messages) == len(held_by_a)
+    db.session.expire_all()
+    attempts = db.session.scalars(select(Delivery.attempts).where(Delivery.id.in_(held_by_a)))
+    assert set(attempts) == {1}
