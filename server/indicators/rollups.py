@@ -13,7 +13,7 @@ table), from a day on or entirely; its result must equal the incremental one (te
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import case, delete, event, func, select
+from sqlalchemy import Select, Uuid, any_, bindparam, case, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -72,21 +72,41 @@ def _columns(session: Session | None, model) -> dict[str, tuple]:
     return {name: common[name] for name in (*model.KEY, *model.SUMS)}
 
 
-def _upsert(session: Session, model, values: list[dict]) -> None:
+def _upsert(session: Session, model, values: list[dict] | Select) -> None:
+    """Add ``values`` (rows as dicts, or a query giving them with the rollup's column names) to ``model``'s sums."""
     table = model.__table__
     statement = (postgresql if is_postgres(session) else sqlite).insert(table)
+    if isinstance(values, Select):
+        statement = statement.from_select(_names(model), values)
     changes = {name: table.c[name] + statement.excluded[name] for name in model.SUMS}
     if model is VisitRollup:
         latest = func.greatest if is_postgres(session) else func.max
         changes["last_visit_at"] = latest(table.c.last_visit_at, statement.excluded.last_visit_at)
-    session.execute(statement.on_conflict_do_update(index_elements=list(model.KEY), set_=changes), values)
+    statement = statement.on_conflict_do_update(index_elements=list(model.KEY), set_=changes)
+    if isinstance(values, Select):
+        session.execute(statement)
+    else:
+        session.execute(statement, values)
+
+
+def _names(model) -> list[str]:
+    """The rollup's columns but its id, in the order ``_raw_select`` gives them."""
+    return [*model.KEY, "province_code", *model.SUMS, *(["last_visit_at"] if model is VisitRollup else [])]
 
 
 def apply_records(session: Session, rows_by_kind: dict[str, list[dict]]) -> None:
     """Add newly inserted records to the rollups: ``rows_by_kind`` maps a record kind (``connectivity_reading``,
     ``assistance_log``, ``visit``; others are ignored) to the rows just inserted, each a dict with the record's
     columns (``observed_at`` aware; ``admin_unit_code``, ``province_code``, ``h3_cell`` as stored). Call it
-    only with rows the insert reported as new, in the transaction that inserted them."""
+    only with rows the insert reported as new, in the transaction that inserted them.
+
+    On PostgreSQL the database sums them: one statement per rollup table reads the new rows back by id and
+    upserts their sums (``_upsert_from_raw``); SQLite gets the sums computed here, one upsert per table."""
+    if is_postgres(session):
+        for kind, model in ROLLUPS:  # the same table order for every batch
+            if rows_by_kind.get(kind):
+                _upsert_from_raw(session, kind, model, rows_by_kind[kind])
+        return
     for kind, model in ROLLUPS:  # always the same table order, and keys in order: concurrent batches never deadlock
         rows = rows_by_kind.get(kind)
         if not rows:
@@ -143,20 +163,36 @@ def day_of(session: Session, column):
 RAW_TABLES = {"connectivity_reading": ConnectivityReading, "assistance_log": AssistanceLog, "visit": Visit}
 
 
-def _raw_select(session: Session, kind: str, model, reviewed_only: bool = False, where=()):
+def _raw_select(session: Session, kind: str, model, reviewed_only: bool = False, where=(), all_records: bool = False):
     """SQL computing ``model``'s rollup rows from the raw records, with the rollup's column names: only records
     that count (``server.services.reviews.counted``: never rejected or superseded; approved only with
-    ``reviewed_only``)."""
+    ``reviewed_only``), or every record matching ``where`` with ``all_records``."""
     raw = RAW_TABLES[kind]
     columns = _columns(session, model)
     keys = [columns[name][1](raw).label(name) for name in model.KEY]
     sums = [columns[name][1](raw).label(name) for name in model.SUMS]
     extra = [func.max(raw.observed_at).label("last_visit_at")] if model is VisitRollup else []
+    conditions = list(where) if all_records else [counted(raw, kind, reviewed_only), *where]
     return (
         select(*keys, func.max(raw.province_code).label("province_code"), *sums, *extra)
-        .where(counted(raw, kind, reviewed_only), *where)
+        .where(*conditions)
         .group_by(*keys)
     )
+
+
+def _upsert_from_raw(session: Session, kind: str, model, rows: list[dict]) -> None:
+    """Add records just inserted to ``model`` in one statement (PostgreSQL): their rollup rows are computed from
+    the raw table, read back by id (with the definitions ``rebuild`` uses), and upserted in key order, so
+    concurrent batches lock shared rollup rows in the same order. Like the SQLite path, every row given counts:
+    records inserted a moment ago have no review yet."""
+    raw = RAW_TABLES[kind]
+    moments = [row["observed_at"] for row in rows]
+    ids = bindparam("ids", [row["id"] for row in rows], type_=postgresql.ARRAY(Uuid))
+    # The time bounds let PostgreSQL skip the monthly partitions the batch does not touch.
+    where = [raw.id == any_(ids), raw.observed_at.between(min(moments), max(moments))]
+    query = _raw_select(session, kind, model, where=where, all_records=True)
+    query = query.order_by(*(query.selected_columns[name] for name in model.KEY))
+    _upsert(session, model, query)
 
 
 def rollup_source(session: Session, model, area):
@@ -180,8 +216,7 @@ def rebuild(session: Session, since: date | None = None) -> dict[str, int]:
         if since is not None:
             cleared = cleared.where(model.day >= since)
         session.execute(cleared)
-        names = [*model.KEY, "province_code", *model.SUMS, *(["last_visit_at"] if model is VisitRollup else [])]
-        session.execute(model.__table__.insert().from_select(names, query))
+        session.execute(model.__table__.insert().from_select(_names(model), query))
         written[model.__tablename__] = session.scalar(select(func.count()).select_from(model)) or 0
     return written
 
@@ -196,7 +231,7 @@ def refresh_records(session: Session, records: Iterable[tuple[str, object]]) -> 
         raw = RAW_TABLES[kind]
         columns = _columns(session, model)
         keys = sorted({tuple(columns[name][0](row) for name in model.KEY) for row in rows})
-        names = [*model.KEY, "province_code", *model.SUMS, *(["last_visit_at"] if model is VisitRollup else [])]
+        names = _names(model)
         for key in keys:
             values = dict(zip(model.KEY, key, strict=True))
             session.execute(delete(model).where(*(model.__table__.c[name] == value for name, value in values.items())))
