@@ -12,8 +12,9 @@ table), from a day on or entirely; its result must equal the incremental one (te
 
 from collections.abc import Iterable
 from datetime import date
+from types import SimpleNamespace
 
-from sqlalchemy import case, delete, event, func, select
+from sqlalchemy import Boolean, DateTime, Integer, Select, String, case, column, delete, event, func, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -72,21 +73,36 @@ def _columns(session: Session | None, model) -> dict[str, tuple]:
     return {name: common[name] for name in (*model.KEY, *model.SUMS)}
 
 
-def _upsert(session: Session, model, values: list[dict]) -> None:
+def _upsert(session: Session, model, values: Select | None = None):
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding to ``model``'s sums the rows of ``values`` (a query giving them
+    with the rollup's column names), or rows given as dicts when it is executed."""
     table = model.__table__
     statement = (postgresql if is_postgres(session) else sqlite).insert(table)
+    if values is not None:
+        statement = statement.from_select(_names(model), values)
     changes = {name: table.c[name] + statement.excluded[name] for name in model.SUMS}
     if model is VisitRollup:
         latest = func.greatest if is_postgres(session) else func.max
         changes["last_visit_at"] = latest(table.c.last_visit_at, statement.excluded.last_visit_at)
-    session.execute(statement.on_conflict_do_update(index_elements=list(model.KEY), set_=changes), values)
+    return statement.on_conflict_do_update(index_elements=list(model.KEY), set_=changes)
+
+
+def _names(model) -> list[str]:
+    """The rollup's columns but its id, in the order ``_raw_select`` gives them."""
+    return [*model.KEY, "province_code", *model.SUMS, *(["last_visit_at"] if model is VisitRollup else [])]
 
 
 def apply_records(session: Session, rows_by_kind: dict[str, list[dict]]) -> None:
     """Add newly inserted records to the rollups: ``rows_by_kind`` maps a record kind (``connectivity_reading``,
     ``assistance_log``, ``visit``; others are ignored) to the rows just inserted, each a dict with the record's
     columns (``observed_at`` aware; ``admin_unit_code``, ``province_code``, ``h3_cell`` as stored). Call it
-    only with rows the insert reported as new, in the transaction that inserted them."""
+    only with rows the insert reported as new, in the transaction that inserted them.
+
+    On PostgreSQL the database sums them (``_apply_staged``); SQLite gets the sums computed here, one upsert per
+    table."""
+    if is_postgres(session):
+        _apply_staged(session, rows_by_kind)
+        return
     for kind, model in ROLLUPS:  # always the same table order, and keys in order: concurrent batches never deadlock
         rows = rows_by_kind.get(kind)
         if not rows:
@@ -112,7 +128,7 @@ def apply_records(session: Session, rows_by_kind: dict[str, list[dict]]) -> None
             if model is VisitRollup:
                 value["last_visit_at"] = latest
             values.append(value)
-        _upsert(session, model, values)
+        session.execute(_upsert(session, model), values)
 
 
 def _record_row(record: FieldRecord) -> dict:
@@ -143,20 +159,82 @@ def day_of(session: Session, column):
 RAW_TABLES = {"connectivity_reading": ConnectivityReading, "assistance_log": AssistanceLog, "visit": Visit}
 
 
-def _raw_select(session: Session, kind: str, model, reviewed_only: bool = False, where=()):
+def _raw_select(session: Session, kind: str, model, reviewed_only: bool = False, where=(), source=None):
     """SQL computing ``model``'s rollup rows from the raw records, with the rollup's column names: only records
     that count (``server.services.reviews.counted``: never rejected or superseded; approved only with
-    ``reviewed_only``)."""
-    raw = RAW_TABLES[kind]
+    ``reviewed_only``). Given ``source`` (columns named as the raw table's), every row of it matching ``where``."""
+    raw = RAW_TABLES[kind] if source is None else source
     columns = _columns(session, model)
     keys = [columns[name][1](raw).label(name) for name in model.KEY]
     sums = [columns[name][1](raw).label(name) for name in model.SUMS]
     extra = [func.max(raw.observed_at).label("last_visit_at")] if model is VisitRollup else []
+    conditions = list(where) if source is not None else [counted(raw, kind, reviewed_only), *where]
     return (
         select(*keys, func.max(raw.province_code).label("province_code"), *sums, *extra)
-        .where(counted(raw, kind, reviewed_only), *where)
+        .where(*conditions)
         .group_by(*keys)
     )
+
+
+# On PostgreSQL a batch's new records reach the rollups through a temporary table: their rollup columns are
+# copied in (COPY: rows formatted in C, no statement with thousands of parameters, nothing read back from the
+# raw tables), then one round trip runs, for each rollup table in ROLLUPS order, an INSERT ... SELECT that groups
+# them by the rollup key with the definitions ``rebuild`` uses and upserts the sums in key order (each key once
+# per statement; concurrent batches lock shared rows in the same order), and empties the table.
+STAGING = "staged_rollup_records"
+STAGED_COLUMNS = (
+    ("kind", String(30)),
+    ("observed_at", DateTime(timezone=True)),
+    ("admin_unit_code", String(5)),
+    ("province_code", String(5)),
+    ("h3_cell", String(16)),
+    ("network", String(20)),
+    ("operator_code", String(7)),
+    ("site_id", Integer()),
+    ("team_id", Integer()),
+    ("dead_spot", Boolean()),
+    ("power_available", Boolean()),
+    ("service", String(30)),
+    ("citizens_helped", Integer()),
+    ("language_support", Integer()),
+)
+STAGED_NAMES = tuple(name for name, _ in STAGED_COLUMNS)
+STAGED = table(STAGING, *(column(name, type_) for name, type_ in STAGED_COLUMNS))
+_STAGED_SQL: dict[type, str] = {}
+
+
+def _staging_ddl() -> str:
+    columns = ", ".join(f"{name} {type_.compile(dialect=postgresql.dialect())}" for name, type_ in STAGED_COLUMNS)
+    return f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ({columns}) ON COMMIT DELETE ROWS"
+
+
+def _staged_upsert_sql(session: Session, kind: str, model) -> str:
+    """The statement adding the staged records of ``kind`` to ``model`` (SQL text, built once)."""
+    if model not in _STAGED_SQL:
+        source = SimpleNamespace(**{name: STAGED.c[name] for name in STAGED_NAMES})
+        query = _raw_select(session, kind, model, where=[STAGED.c.kind == kind], source=source)
+        query = query.order_by(*(query.selected_columns[name] for name in model.KEY))
+        compiled = _upsert(session, model, query).compile(
+            dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+        )
+        _STAGED_SQL[model] = str(compiled)
+    return _STAGED_SQL[model]
+
+
+def _apply_staged(session: Session, rows_by_kind: dict[str, list[dict]]) -> None:
+    """PostgreSQL: stage the new records' rollup columns and upsert every rollup from them (see above)."""
+    present = [(kind, model) for kind, model in ROLLUPS if rows_by_kind.get(kind)]
+    if not present:
+        return
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor:
+        cursor.execute(_staging_ddl(), prepare=False)
+        with cursor.copy(f"COPY {STAGING} ({', '.join(STAGED_NAMES)}) FROM STDIN") as copy:
+            for kind in dict.fromkeys(kind for kind, _ in present):
+                for row in rows_by_kind[kind]:
+                    copy.write_row([kind, *(row.get(name) for name in STAGED_NAMES[1:])])
+        upserts = [_staged_upsert_sql(session, kind, model) for kind, model in present]
+        cursor.execute(";\n".join([*upserts, f"DELETE FROM {STAGING}"]), prepare=False)
 
 
 def rollup_source(session: Session, model, area):
@@ -180,8 +258,7 @@ def rebuild(session: Session, since: date | None = None) -> dict[str, int]:
         if since is not None:
             cleared = cleared.where(model.day >= since)
         session.execute(cleared)
-        names = [*model.KEY, "province_code", *model.SUMS, *(["last_visit_at"] if model is VisitRollup else [])]
-        session.execute(model.__table__.insert().from_select(names, query))
+        session.execute(model.__table__.insert().from_select(_names(model), query))
         written[model.__tablename__] = session.scalar(select(func.count()).select_from(model)) or 0
     return written
 
@@ -196,7 +273,7 @@ def refresh_records(session: Session, records: Iterable[tuple[str, object]]) -> 
         raw = RAW_TABLES[kind]
         columns = _columns(session, model)
         keys = sorted({tuple(columns[name][0](row) for name in model.KEY) for row in rows})
-        names = [*model.KEY, "province_code", *model.SUMS, *(["last_visit_at"] if model is VisitRollup else [])]
+        names = _names(model)
         for key in keys:
             values = dict(zip(model.KEY, key, strict=True))
             session.execute(delete(model).where(*(model.__table__.c[name] == value for name, value in values.items())))

@@ -173,3 +173,66 @@ def test_the_cells_ranked_are_read_through_the_province_level_index(db):
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars())
     assert "ix_rollup_cells_daily_province_level" in plan, plan
+
+
+@pytest.fixture
+def syncing_member(make_user, make_site):
+    """A field member of a team working in Lao Cai (headers), and a site of theirs in commune 04603 (its id)."""
+    site = make_site(commune="04603", lat=21.72, lon=104.92)
+    _, headers = make_user("field_member", province="15")
+    return headers, site.id
+
+
+def _same_key_batch(site_id: int, size: int) -> list[dict]:
+    """Readings, assistance logs and visits that all fall in one rollup row of each table: one place, one day
+    (midday yesterday, Viet Nam time), one network and operator; the readings' sums differ row to row."""
+    noon = (datetime.now(UTC) - timedelta(days=1)).replace(hour=5, minute=0, second=0, microsecond=0)
+    records = []
+    for number in range(size):
+        when = (noon + timedelta(seconds=number)).isoformat()
+        dead = number % 3 == 0
+        records.append(
+            reading(
+                observed_at=when,
+                network="4g",
+                signal_dbm=-120 if dead else -70,
+                down_mbps=5.0,
+                site_id=site_id,
+                power_available=(True, False, None)[number % 3],
+            )
+        )
+        records.append(
+            assistance_log(observed_at=when, site_id=site_id, citizens_helped=number % 5 + 1, language_support=0)
+        )
+        records.append(visit(observed_at=when, site_id=site_id))
+    return records
+
+
+def test_a_batch_adding_to_one_rollup_key_many_times_counts_each_record(client, db, syncing_member):
+    """Many records of one batch falling in the same rollup rows, then a second such batch adding to those
+    existing rows: each table holds one row per key with every record counted once, as a rebuild computes."""
+    headers, site_id = syncing_member
+    for _ in range(2):
+        response = client.post("/api/v1/sync", json={"records": _same_key_batch(site_id, 30)}, headers=headers)
+        assert response.get_json()["created"] == 90, response.get_data(as_text=True)
+    incremental = rollups.snapshot(db.session)
+    readings_rows = incremental["rollup_readings_daily"]
+    assert [row[3:] for row in readings_rows] == [("15", 60, 20, 0, 20, 20)]
+    assert [row[-2:] for row in incremental["rollup_operators_daily"]] == [(60, 20)]
+    assert [row[-3:] for row in incremental["rollup_assistance_daily"]] == [(60, 180, 0)]
+    assert [row[-2] for row in incremental["rollup_visits_daily"]] == [60]
+    rollups.rebuild(db.session)
+    assert rollups.snapshot(db.session) == incremental
+
+
+def test_a_batch_of_duplicates_only_leaves_the_rollups_as_they_were(client, db, syncing_member):
+    """A batch whose every record is already stored (a retry) adds nothing to any rollup."""
+    headers, site_id = syncing_member
+    records = _same_key_batch(site_id, 10)
+    assert client.post("/api/v1/sync", json={"records": records}, headers=headers).get_json()["created"] == 30
+    before = rollups.snapshot(db.session)
+    body = client.post("/api/v1/sync", json={"records": records}, headers=headers).get_json()
+    assert (body["created"], body["duplicate"]) == (0, 30)
+    assert rollups.snapshot(db.session) == before
+    rollups.rebuild(db.session)
+    assert rollups.snapshot(db.session) == before
