@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from server.extensions import db as real_db
 from server.indicators import rollups
 from server.models import ConnectivityReading, ReadingRollup
-from tests.records_factory import LAT, LON, assistance_log, reading, visit
+from tests.records_factory import LAT, LON, assistance_log, equipment_check, reading, visit
 
 THREADS = 4
 BATCHES = 6
@@ -21,6 +21,7 @@ BATCH_SIZE = 60
 
 def _batch(rng: random.Random, site_id: int) -> list[dict]:
     """Readings (some dead, some at the site, several operators and days, around midnight Viet Nam time),
+    checks of three assets of the site (broken ones open tickets; several a day, racing across batches),
     assistance logs and visits."""
     midnight = datetime.now(UTC).replace(hour=17, minute=0, second=0, microsecond=0) - timedelta(days=2)
     records = []
@@ -28,7 +29,7 @@ def _batch(rng: random.Random, site_id: int) -> list[dict]:
         when = (midnight + timedelta(minutes=rng.randint(-600, 600))).isoformat()
         lat, lon = LAT + rng.randint(0, 30) * 0.001, LON + rng.randint(0, 30) * 0.001
         kind = rng.random()
-        if kind < 0.7:
+        if kind < 0.55:
             dead = rng.random() < 0.3
             records.append(
                 reading(
@@ -41,6 +42,18 @@ def _batch(rng: random.Random, site_id: int) -> list[dict]:
                     operator_code=rng.choice(["452-04", "452-01", None]),
                     site_id=site_id if rng.random() < 0.3 else None,
                     power_available=rng.choice([True, False, None]),
+                )
+            )
+        elif kind < 0.7:
+            records.append(
+                equipment_check(
+                    observed_at=when,
+                    lat=lat,
+                    lon=lon,
+                    site_id=site_id,
+                    asset_label=f"Printer #{rng.randint(1, 3)}",
+                    condition=rng.choice(["working", "degraded", "broken", "missing"]),
+                    age_years=rng.choice([None, 3.0, 6.5]),
                 )
             )
         elif kind < 0.85:
@@ -59,7 +72,8 @@ def _batch(rng: random.Random, site_id: int) -> list[dict]:
 def test_rebuild_equals_incremental_after_a_storm_of_concurrent_retried_batches(app, committed_member):
     """Four clients on their own connections send six batches each, every batch twice, and half of them also
     another client's batch (the same record ids racing): each record is stored once and counted once, and
-    rebuilding the rollups from the raw records gives exactly the rollups ingest kept up."""
+    rebuilding the rollups from the raw records gives exactly the rollups ingest kept up: the sums, the
+    equipment rows recomputed per asset and day under concurrent batches, and the tickets the checks opened."""
     headers, site_id = committed_member.headers, committed_member.site_id
     rng = random.Random(15)
     batches = [[_batch(rng, site_id) for _ in range(BATCHES)] for _ in range(THREADS)]
@@ -104,6 +118,7 @@ def test_rebuild_equals_incremental_after_a_storm_of_concurrent_retried_batches(
     assert rolled_up == raw_total
     assert incremental == rebuilt
     assert sum(len(rows) for rows in incremental.values()) > 20
+    assert len(incremental["rollup_equipment_daily"]) >= 6 and incremental["rollup_tickets_daily"]
 
 
 def test_rebuild_since_a_day_repairs_only_from_that_day(app, db, build_readings):
