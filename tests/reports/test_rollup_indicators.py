@@ -57,8 +57,9 @@ def test_equipment_rollup_gives_the_per_check_figures_with_late_checks_and_revie
     db, build, make_site, make_user, now
 ):
     """Random checks of four assets, several a day, sent out of order in three flushes, then some rejected by a
-    reviewer: the assets' latest condition, failures in the period and age read from the rollup equal the
-    per-check definition after each step, and the rollup equals its rebuild."""
+    reviewer, others approved: the assets' latest condition, failures in the period and age read from the rollup
+    (or, for reviewed records only, from the approved checks) equal the per-check definition after each step,
+    and the rollup equals its rebuild."""
     rng = random.Random(16)
     site = make_site(commune=C1, kind="village", name="Thôn Rollup")
     period = Period(now - timedelta(days=20), now - timedelta(days=2))
@@ -88,6 +89,15 @@ def test_equipment_rollup_gives_the_per_check_figures_with_late_checks_and_revie
     assert figures["assets"] == len(expected)
     assert figures["repeat_failure_assets"] == sum(1 for _, failures, _ in expected.values() if failures >= 2)
     assert figures["assets_broken"] == sum(1 for condition, _, _ in expected.values() if condition == "broken")
+
+    approved = rng.sample(counted, 20)
+    for check in approved:
+        set_review(db.session, reviewer, LAO_CAI, subject_of(check, "equipment_check"), "approved", 1)
+    assert_rebuild_agrees(db.session)
+    reviewed = Area(PROVINCE, C1, reviewed_only=True)
+    assets = {a["asset_label"]: a for a in asset_list(db.session, LAO_CAI, reviewed, period)}
+    got = {label: (a["condition"], a["failures_in_period"], a["age_years"]) for label, a in assets.items()}
+    assert got == expected_assets(approved, period)
 
 
 def expected_tickets(tickets, period: Period) -> dict:
