@@ -188,3 +188,70 @@ def test_the_cells_ranked_are_read_through_the_province_level_index(db):
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars())
     assert "ix_rollup_cells_daily_province_level" in plan, plan
+
+
+def test_two_transactions_with_checks_of_one_asset_on_one_day_both_count(app, committed_member):
+    """Two transactions add checks of the same asset on the same day: the second waits for the first (on
+    PostGIS, the lock on the asset's day row; on SQLite, the write lock) and recomputes the row with both checks,
+    instead of failing on the row the first inserted or keeping only its own check."""
+    from server.models import EquipmentCheck, EquipmentRollup
+    from server.spatial import point
+
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def check(minutes: int, condition: str) -> EquipmentCheck:
+        return EquipmentCheck(
+            id=uuid.uuid4(),
+            observed_at=now - timedelta(minutes=minutes),
+            geom=point(LON, LAT),
+            h3_cell="88411c0001fffff",
+            admin_unit_code="04603",
+            province_code="15",
+            site_id=committed_member.site_id,
+            asset_kind="printer",
+            asset_label="Race #1",
+            condition=condition,
+        )
+
+    first_flushed, errors = threading.Event(), []
+
+    def second() -> None:
+        with app.app_context():
+            try:
+                first_flushed.wait(timeout=30)
+                real_db.session.add(check(1, "broken"))
+                real_db.session.commit()
+            except Exception as error:  # reported below: the assertion names it
+                errors.append(error)
+            finally:
+                real_db.session.remove()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with app.app_context():
+        real_db.session.add(check(2, "working"))
+        real_db.session.flush()  # the asset's day row is written (and locked) by this transaction
+        first_flushed.set()
+        thread.join(timeout=1)  # the second transaction is now waiting for this one
+        real_db.session.commit()
+        real_db.session.remove()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and errors == []
+    with app.app_context():
+        session = real_db.session
+        try:
+            rows = session.execute(
+                select(EquipmentRollup.checks, EquipmentRollup.first_condition, EquipmentRollup.last_condition).where(
+                    EquipmentRollup.asset_label == "Race #1"
+                )
+            ).all()
+            incremental = rollups.snapshot(session, [EquipmentRollup])
+            rollups.rebuild(session)
+            rebuilt = rollups.snapshot(session, [EquipmentRollup])
+        finally:
+            session.execute(EquipmentCheck.__table__.delete().where(EquipmentCheck.asset_label == "Race #1"))
+            rollups.rebuild(session)
+            session.commit()
+            session.remove()
+    assert [tuple(row) for row in rows] == [(2, "working", "broken")]
+    assert incremental == rebuilt
