@@ -169,7 +169,7 @@ def equipment_status(session: Session, scope: Scope, filters: MapFilters, limit:
     sites = {
         row[0]: SiteEquipment(row[0], row[1], row[2], row[3], float(row[4]), float(row[5])) for row in rows[:limit]
     }
-    latest = equipment.assets_query(scope, filters.area, filters.days, "province", filters.asset_kind)
+    latest = equipment.assets_query(session, scope, filters.area, filters.days, "province", filters.asset_kind)
     query = (
         select(
             latest.c.site_id,
@@ -177,7 +177,7 @@ def equipment_status(session: Session, scope: Scope, filters: MapFilters, limit:
             latest.c.asset_label,
             latest.c.condition,
             latest.c.last_checked_at,
-            latest.c.notes,
+            equipment.latest_notes(latest),
             latest.c.age_years,
         )
         .where(latest.c.site_id.in_(list(sites)))

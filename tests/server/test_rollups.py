@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from server.extensions import db as real_db
 from server.indicators import rollups
 from server.models import ConnectivityReading, ReadingRollup
-from tests.records_factory import LAT, LON, assistance_log, reading, visit
+from tests.records_factory import LAT, LON, assistance_log, equipment_check, reading, visit
 
 THREADS = 4
 BATCHES = 6
@@ -21,6 +21,7 @@ BATCH_SIZE = 60
 
 def _batch(rng: random.Random, site_id: int) -> list[dict]:
     """Readings (some dead, some at the site, several operators and days, around midnight Viet Nam time),
+    checks of three assets of the site (broken ones open tickets; several a day, racing across batches),
     assistance logs and visits."""
     midnight = datetime.now(UTC).replace(hour=17, minute=0, second=0, microsecond=0) - timedelta(days=2)
     records = []
@@ -28,7 +29,7 @@ def _batch(rng: random.Random, site_id: int) -> list[dict]:
         when = (midnight + timedelta(minutes=rng.randint(-600, 600))).isoformat()
         lat, lon = LAT + rng.randint(0, 30) * 0.001, LON + rng.randint(0, 30) * 0.001
         kind = rng.random()
-        if kind < 0.7:
+        if kind < 0.55:
             dead = rng.random() < 0.3
             records.append(
                 reading(
@@ -41,6 +42,18 @@ def _batch(rng: random.Random, site_id: int) -> list[dict]:
                     operator_code=rng.choice(["452-04", "452-01", None]),
                     site_id=site_id if rng.random() < 0.3 else None,
                     power_available=rng.choice([True, False, None]),
+                )
+            )
+        elif kind < 0.7:
+            records.append(
+                equipment_check(
+                    observed_at=when,
+                    lat=lat,
+                    lon=lon,
+                    site_id=site_id,
+                    asset_label=f"Printer #{rng.randint(1, 3)}",
+                    condition=rng.choice(["working", "degraded", "broken", "missing"]),
+                    age_years=rng.choice([None, 3.0, 6.5]),
                 )
             )
         elif kind < 0.85:
@@ -59,7 +72,8 @@ def _batch(rng: random.Random, site_id: int) -> list[dict]:
 def test_rebuild_equals_incremental_after_a_storm_of_concurrent_retried_batches(app, committed_member):
     """Four clients on their own connections send six batches each, every batch twice, and half of them also
     another client's batch (the same record ids racing): each record is stored once and counted once, and
-    rebuilding the rollups from the raw records gives exactly the rollups ingest kept up."""
+    rebuilding the rollups from the raw records gives exactly the rollups ingest kept up: the sums, the
+    equipment rows recomputed per asset and day under concurrent batches, and the tickets the checks opened."""
     headers, site_id = committed_member.headers, committed_member.site_id
     rng = random.Random(15)
     batches = [[_batch(rng, site_id) for _ in range(BATCHES)] for _ in range(THREADS)]
@@ -104,6 +118,7 @@ def test_rebuild_equals_incremental_after_a_storm_of_concurrent_retried_batches(
     assert rolled_up == raw_total
     assert incremental == rebuilt
     assert sum(len(rows) for rows in incremental.values()) > 20
+    assert len(incremental["rollup_equipment_daily"]) >= 6 and incremental["rollup_tickets_daily"]
 
 
 def test_rebuild_since_a_day_repairs_only_from_that_day(app, db, build_readings):
@@ -236,3 +251,70 @@ def test_a_batch_of_duplicates_only_leaves_the_rollups_as_they_were(client, db, 
     assert rollups.snapshot(db.session) == before
     rollups.rebuild(db.session)
     assert rollups.snapshot(db.session) == before
+
+
+def test_two_transactions_with_checks_of_one_asset_on_one_day_both_count(app, committed_member):
+    """Two transactions add checks of the same asset on the same day: the second waits for the first (on
+    PostGIS, the lock on the asset's day row; on SQLite, the write lock) and recomputes the row with both checks,
+    instead of failing on the row the first inserted or keeping only its own check."""
+    from server.models import EquipmentCheck, EquipmentRollup
+    from server.spatial import point
+
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def check(minutes: int, condition: str) -> EquipmentCheck:
+        return EquipmentCheck(
+            id=uuid.uuid4(),
+            observed_at=now - timedelta(minutes=minutes),
+            geom=point(LON, LAT),
+            h3_cell="88411c0001fffff",
+            admin_unit_code="04603",
+            province_code="15",
+            site_id=committed_member.site_id,
+            asset_kind="printer",
+            asset_label="Race #1",
+            condition=condition,
+        )
+
+    first_flushed, errors = threading.Event(), []
+
+    def second() -> None:
+        with app.app_context():
+            try:
+                first_flushed.wait(timeout=30)
+                real_db.session.add(check(1, "broken"))
+                real_db.session.commit()
+            except Exception as error:  # reported below: the assertion names it
+                errors.append(error)
+            finally:
+                real_db.session.remove()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with app.app_context():
+        real_db.session.add(check(2, "working"))
+        real_db.session.flush()  # the asset's day row is written (and locked) by this transaction
+        first_flushed.set()
+        thread.join(timeout=1)  # the second transaction is now waiting for this one
+        real_db.session.commit()
+        real_db.session.remove()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and errors == []
+    with app.app_context():
+        session = real_db.session
+        try:
+            rows = session.execute(
+                select(EquipmentRollup.checks, EquipmentRollup.first_condition, EquipmentRollup.last_condition).where(
+                    EquipmentRollup.asset_label == "Race #1"
+                )
+            ).all()
+            incremental = rollups.snapshot(session, [EquipmentRollup])
+            rollups.rebuild(session)
+            rebuilt = rollups.snapshot(session, [EquipmentRollup])
+        finally:
+            session.execute(EquipmentCheck.__table__.delete().where(EquipmentCheck.asset_label == "Race #1"))
+            rollups.rebuild(session)
+            session.commit()
+            session.remove()
+    assert [tuple(row) for row in rows] == [(2, "working", "broken")]
+    assert incremental == rebuilt
