@@ -129,18 +129,23 @@ class PageArgsSchema(ma.Schema):
     after = cursor_field("Cursor: the `next_cursor` of the previous page, as it came")
 
 
+def next_cursor_field() -> ma.fields.String:
+    """The ``next_cursor`` member of a list envelope."""
+    return ma.fields.String(allow_none=True, metadata={"description": "Send as `after`; null on the last page"})
+
+
 def page_limit(args: dict) -> int:
     return min(args["limit"], current_app.config["PAGE_SIZE_MAX"])
 
 
-def keyset_page(query, keys: tuple, shape: tuple, args: dict) -> dict:
-    """One page of ``query`` in the ascending order of the columns ``keys`` (the last one unique), from the
-    cursor ``args["after"]``; each row's cursor is its values of ``keys`` (attribute names = column keys)."""
-    if args.get("after"):
-        query = query.where(cursors.after(keys, cursors.decode(args["after"], shape)))
+def keyset_page(query, keys: tuple, shape: tuple, args: dict, descending: bool | tuple[bool, ...] = False) -> dict:
+    """One page of ``query`` in the order of the columns ``keys`` (together unique), from the cursor
+    ``args["after"]``; each row's cursor is its values of ``keys`` (attribute names = column keys). The order is
+    ascending, or descending for every key (``descending=True``) or for those flagged (a tuple of flags)."""
+    query = cursors.keyset(query, keys, shape, args.get("after"), descending)
     limit = page_limit(args)
-    rows = list(db.session.scalars(query.order_by(None).order_by(*keys).limit(limit + 1)))
-    return page(rows, limit, lambda row: cursors.encode(tuple(getattr(row, key.key) for key in keys), shape))
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    return page(rows, limit, lambda row: cursors.cursor_of(row, keys, shape))
 
 
 def page(items: list, limit: int, cursor_of) -> dict:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import and_, or_
 
 from server.errors import InvalidInput
@@ -131,12 +132,12 @@ def _pack(raw) -> str:
 def _unpack(cursor, field: str, message: str):
     """The JSON inside ``cursor``, or a 422 naming ``field``."""
     if not isinstance(cursor, str) or len(cursor) > MAX_LENGTH or not ALPHABET.fullmatch(cursor):
-        raise InvalidInput({field: [message]})
+        raise InvalidInput({field: [message]}, message)
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return json.loads(text, parse_constant=_no_constant, parse_float=_no_float)
     except (ValueError, binascii.Error, RecursionError) as exc:
-        raise InvalidInput({field: [message]}) from exc
+        raise InvalidInput({field: [message]}, message) from exc
 
 
 def _no_constant(name: str):
@@ -164,25 +165,42 @@ def encode(parts: tuple, shape: tuple[Kind, ...]) -> str:
 
 def decode(cursor: str, shape: tuple[Kind, ...], field: str = "after") -> tuple:
     """The position ``encode`` wrote into ``cursor``; anything else is a 422 on ``field``."""
-    message = "Not a valid cursor: use the next_cursor of the previous page."
+    message = gettext("Not a valid cursor: use the next_cursor of the previous page.")
     raw = _unpack(cursor, field, message)
     try:
         parts = _load_parts(raw, shape)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidInput({field: [message]}) from exc
+        raise InvalidInput({field: [message]}, message) from exc
     if encode(parts, shape) != cursor:
-        raise InvalidInput({field: [message]})
+        raise InvalidInput({field: [message]}, message)
     return parts
 
 
-def after(keys, position):
-    """A SQL condition: rows after ``position`` in the ascending order of the columns ``keys`` (written out, not
-    a row-value comparison: both backends, any types)."""
+def after(keys, position, descending: tuple[bool, ...] = ()):
+    """A SQL condition: rows after ``position`` in the order of the columns ``keys``, ascending except those
+    flagged in ``descending`` (written out, not a row-value comparison: both backends, any types)."""
     conditions = []
     for index, key in enumerate(keys):
         equal = [keys[i] == position[i] for i in range(index)]
-        conditions.append(and_(*equal, key > position[index]))
+        backwards = index < len(descending) and descending[index]
+        conditions.append(and_(*equal, key < position[index] if backwards else key > position[index]))
     return or_(*conditions)
+
+
+def keyset(query, keys, shape: tuple[Kind, ...], cursor: str | None, descending: bool | tuple[bool, ...] = False):
+    """``query`` in the order of the columns ``keys`` (together unique), from the position in ``cursor`` (a 422 on
+    ``after`` when this module did not make it). The order is ascending, or descending for every key
+    (``descending=True``) or for those flagged (a tuple of flags)."""
+    flags = descending if isinstance(descending, tuple) else (descending,) * len(keys)
+    flags = flags + (False,) * (len(keys) - len(flags))
+    if cursor:
+        query = query.where(after(keys, decode(cursor, shape), flags))
+    return query.order_by(None).order_by(*(key.desc() if back else key for key, back in zip(keys, flags, strict=True)))
+
+
+def cursor_of(row, keys, shape: tuple[Kind, ...]) -> str:
+    """The cursor of ``row`` in a list ordered by the columns ``keys`` (attribute names = column keys)."""
+    return encode(tuple(getattr(row, key.key) for key in keys), shape)
 
 
 def encode_map(positions: Mapping[str, tuple], shape: tuple[Kind, ...]) -> str:
@@ -192,14 +210,14 @@ def encode_map(positions: Mapping[str, tuple], shape: tuple[Kind, ...]) -> str:
 
 def decode_map(cursor: str, names: set[str], shape: tuple[Kind, ...], field: str = "cursor") -> dict[str, tuple]:
     """The positions ``encode_map`` wrote for known feed ``names``; anything else is a 422 on ``field``."""
-    message = "Not a valid cursor: start again without one."
+    message = gettext("Not a valid cursor: start again without one.")
     raw = _unpack(cursor, field, message)
     try:
         if not isinstance(raw, dict) or not set(raw) <= names:
             raise ValueError("unknown feeds")
         positions = {name: _load_parts(parts, shape) for name, parts in raw.items()}
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidInput({field: [message]}) from exc
+        raise InvalidInput({field: [message]}, message) from exc
     if encode_map(positions, shape) != cursor:
-        raise InvalidInput({field: [message]})
+        raise InvalidInput({field: [message]}, message)
     return positions

@@ -1,11 +1,13 @@
 """The surveys page (``/surveys/``): the checklists and questionnaires teams answer, with their versions.
-Read through the same service as the API (``surveys.services.list_surveys``)."""
+Read through the same query as the API (``surveys.services.surveys_query``), a page at a time by code."""
 
 from flask import Blueprint, render_template
 
-from server.extensions import db
+from server import cursors
+from server.web.paging import keyset_rows
 from server.web.session import page_login_required
-from surveys.services import list_surveys
+from surveys.models import Survey
+from surveys.services import surveys_query
 
 blp = Blueprint("surveys_pages", __name__, url_prefix="/surveys", template_folder="page_templates")
 
@@ -24,7 +26,8 @@ def index():
 
     locale = str(get_locale())
     rows = []
-    for survey in list_surveys(db.session):
+    page = keyset_rows(surveys_query(), (Survey.code, Survey.id), (cursors.TEXT, cursors.ROW_ID))
+    for survey in page.rows:
         latest = survey.versions[-1] if survey.versions else None
         definition = latest.definition if latest else {}
         rows.append(
@@ -39,7 +42,7 @@ def index():
     from server.auth import current_user
     from server.services.reviews import REVIEWER_ROLES
 
-    return render_template("surveys/index.html", rows=rows, can_review=current_user().role in REVIEWER_ROLES)
+    return render_template("surveys/index.html", rows=rows, page=page, can_review=current_user().role in REVIEWER_ROLES)
 
 
 def _count_questions(questions: list) -> int:

@@ -19,16 +19,17 @@ from server.labels import label
 from server.models import RECORD_MODELS, AdminUnit, Attachment, Review, Team
 from server.models.reviews import REVIEW_DECISIONS, REVIEW_STATES
 from server.services import reviews
+from server.services.records import CURSOR_SHAPE
 from server.services.teams import visible_teams
 from server.web.files import send_attachment
 from server.web.minimap import place_svg
+from server.web.paging import keyset_rows
 from server.web.session import page_login_required
 from surveys.definition import label_text
 from surveys.models import Survey, SurveyResponse
 from surveys.responses import get_response
 
 blp = Blueprint("review_pages", __name__, url_prefix="/surveys/reviews", template_folder="page_templates")
-PAGE_SIZE = 100
 
 
 class ReviewForm(FlaskForm):
@@ -51,7 +52,7 @@ def _reviewer() -> None:
 @blp.get("/")
 @page_login_required
 def index():
-    """The responses of the area, newest first, with their review state."""
+    """The responses of the area, newest first, with their review state; a page at a time (``after``)."""
     _reviewer()
     scope = current_scope()
     args = request.args
@@ -77,9 +78,13 @@ def index():
         )
     if filters["state"] in REVIEW_STATES:
         query = query.where(state == filters["state"])
-    rows = db.session.execute(
-        query.order_by(SurveyResponse.observed_at.desc(), SurveyResponse.id.desc()).limit(PAGE_SIZE)
-    ).all()
+    page = keyset_rows(
+        query,
+        (SurveyResponse.observed_at, SurveyResponse.id),
+        CURSOR_SHAPE,
+        descending=True,
+        entity=lambda row: row[0],
+    )
     communes = db.session.execute(
         select(AdminUnit.code, AdminUnit.name)
         .where(AdminUnit.level == "commune", scope.unit_filter())
@@ -88,7 +93,8 @@ def index():
     ).all()
     return render_template(
         "surveys/reviews.html",
-        rows=rows,
+        rows=page.rows,
+        page=page,
         filters=filters,
         surveys=db.session.execute(select(Survey.id, Survey.title).order_by(Survey.title)).all(),
         teams=db.session.execute(
@@ -96,7 +102,6 @@ def index():
         ).all(),
         communes=communes,
         states=REVIEW_STATES,
-        page_size=PAGE_SIZE,
     )
 
 

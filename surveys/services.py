@@ -121,8 +121,13 @@ def save_by_code(
     return add_version(session, user, survey, definition, source, source_name, import_report)
 
 
+def surveys_query():
+    """Every survey with its versions loaded alongside."""
+    return select(Survey).options(selectinload(Survey.versions))
+
+
 def list_surveys(session: Session) -> list[Survey]:
-    return list(session.scalars(select(Survey).options(selectinload(Survey.versions)).order_by(Survey.code)))
+    return list(session.scalars(surveys_query().order_by(Survey.code)))
 
 
 def get_survey(session: Session, survey_id: int) -> Survey:

@@ -74,20 +74,56 @@ def admin(make_user):
 
 
 @pytest.fixture
-def cursor_endpoints(client, db) -> list[tuple[str, str]]:
-    """(URL, cursor parameter) of every list that takes a cursor, path ids pointing at a real survey."""
+def cursor_endpoints(client, db, make_user) -> list[tuple[str, str]]:
+    """(URL, cursor parameter) of every list that takes a cursor, path ids pointing at real rows (a survey, a field
+    record of each kind, a ticket, a visit plan, a webhook)."""
     load_builtin(db.session)
     db.session.flush()
+    from field_app_api.records.routes import RECORD_PATHS
+    from server.services.notifications.webhooks import create_webhook
     from surveys.models import Survey
+    from tests import records_factory as factory
 
-    survey_id = db.session.query(Survey.id).order_by(Survey.id).first()[0]
+    member, member_headers = make_user("field_member")
+    _lead, lead_headers = make_user("team_lead", team=member.team)
+    coordinator, coordinator_headers = make_user("coordinator", jurisdiction_code="15")
+    records = [
+        factory.visit(),
+        factory.equipment_check(),
+        factory.reading(),
+        factory.assistance_log(),
+        factory.finding(),
+    ]
+    assert client.post("/api/v1/sync", json={"records": records}, headers=member_headers).get_json()["created"] == 5
+    record_ids = {RECORD_PATHS[record["type"]]: record["id"] for record in records}
+    ticket = {"title": "Máy in hỏng", "category": "equipment", "admin_unit_code": "04603"}
+    plan = {"team_id": member.team_id, "title": "Kế hoạch", "every": 1, "unit": "month", "communes": ["04603"]}
+    plan["starts_on"] = "2026-01-01"
+    hook = create_webhook(
+        db.session,
+        coordinator,
+        url="http://127.0.0.1:9/hook",
+        events=["ticket_escalated"],
+        area_code="15",
+        allow_private=True,
+    )
+    db.session.flush()
+    ids = {
+        "survey_id": db.session.query(Survey.id).order_by(Survey.id).first()[0],
+        "ticket_id": client.post("/api/v1/tickets", json=ticket, headers=lead_headers).get_json()["id"],
+        "plan_id": client.post("/api/v1/visit-plans", json=plan, headers=coordinator_headers).get_json()["id"],
+        "webhook_id": hook.id,
+    }
     found = []
     for method, path, operation in operations(spec_of(client)):
         names = {parameter["name"] for parameter in operation.get("parameters", []) if parameter["in"] == "query"}
         for name in names & {"after", "cursor"}:
             assert method == "get"
-            found.append((path.replace("{survey_id}", str(survey_id)), name))
-    assert len(found) >= 15 and all("{" not in url for url, _ in found), found
+            url = path.replace("{record_id}", record_ids.get(path.split("/")[3], "{record_id}"))
+            for key, value in ids.items():
+                url = url.replace("{" + key + "}", str(value))
+            found.append((url, name))
+    assert len(found) >= 25 and all("{" not in url for url, _ in found), found
     return found
 
 

@@ -103,10 +103,19 @@ export async function pullCommunes(api, scope) {
   return 200;
 }
 
+/** The operator table, every page of it (the list pages by cursor like every list). */
 export async function pullOperators(api) {
-  const response = await api.get("/operators");
-  if (response.status === 200) await putMany("operators", response.body.items || []);
-  return response.status;
+  const rows = [];
+  let after = "";
+  for (let page = 0; page < 20; page += 1) {
+    const response = await api.get(`/operators?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ""}`);
+    if (response.status !== 200) return response.status;
+    rows.push(...(response.body.items || []));
+    after = response.body.next_cursor;
+    if (!after) break;
+  }
+  await putMany("operators", rows);
+  return 200;
 }
 
 /** Everything, in order; returns the first status that was not 200 (401: signed out), else 200. */

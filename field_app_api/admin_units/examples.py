@@ -21,7 +21,8 @@ UNITS_GEOJSON = {
 }  # fmt: skip
 OPERATORS = {
     "items": [
-        {"code": "452-04", "name": "Viettel", "company": "Viettel Group", "operational": True},
         {"code": "452-01", "name": "MobiFone", "company": "MobiFone Corporation", "operational": True},
-    ]
+        {"code": "452-04", "name": "Viettel", "company": "Viettel Group", "operational": True},
+    ],
+    "next_cursor": None,
 }

@@ -18,4 +18,4 @@ def attachment(kind: str) -> dict:
 
 
 def attachments(kind: str) -> dict:
-    return {"items": [attachment(kind)]}
+    return {"items": [attachment(kind)], "next_cursor": None}

@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from field_app_api.attachments import examples
 from field_app_api.attachments.schemas import AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema
+from field_app_api.common import PageArgsSchema, keyset_page
 from field_app_api.records.routes import RECORD_PATHS
+from server import cursors
 from server.auth import current_scope, current_user, login_required
 from server.errors import Forbidden, NotFound
 from server.extensions import db
@@ -21,6 +23,9 @@ from server.web.files import send_attachment
 
 blp = Blueprint("attachments", __name__, description="Photos and files attached to field records")
 SECURITY = [{"bearerAuth": []}]
+# Attachments are listed oldest first; the id settles files stored in the same instant.
+ATTACHMENT_ORDER = (Attachment.created_at, Attachment.id)
+ATTACHMENT_CURSOR = (cursors.MOMENT, cursors.UUID)
 
 
 def _make_routes(kind: str, path: str) -> None:
@@ -29,12 +34,13 @@ def _make_routes(kind: str, path: str) -> None:
     class RecordAttachments(MethodView):
         decorators = [login_required()]
 
+        @blp.arguments(PageArgsSchema, location="query")
         @blp.response(200, AttachmentListSchema, example=examples.attachments(kind))
-        @blp.doc(security=SECURITY, summary=f"Attachments of one {kind.replace('_', ' ')}")
-        def get(self, record_id):
+        @blp.doc(security=SECURITY, summary=f"Attachments of one {kind.replace('_', ' ')}, oldest first")
+        def get(self, args, record_id):
             records.get_record(db.session, model, current_scope(), record_id)
             query = select(Attachment).where(Attachment.record_kind == kind, Attachment.record_id == record_id)
-            return {"items": list(db.session.scalars(query.order_by(Attachment.created_at)))}
+            return keyset_page(query, ATTACHMENT_ORDER, ATTACHMENT_CURSOR, args)
 
         @blp.arguments(AttachmentUploadSchema, location="files")
         @blp.response(201, AttachmentSchema, example=examples.attachment(kind))

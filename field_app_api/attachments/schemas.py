@@ -1,5 +1,7 @@
 import marshmallow as ma
 
+from field_app_api.common import next_cursor_field
+
 
 class AttachmentSchema(ma.Schema):
     id = ma.fields.UUID()
@@ -15,6 +17,7 @@ class AttachmentSchema(ma.Schema):
 
 class AttachmentListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(AttachmentSchema))
+    next_cursor = next_cursor_field()
 
 
 class AttachmentUploadSchema(ma.Schema):

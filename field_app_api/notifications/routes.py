@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from field_app_api.common import PageArgsSchema, keyset_page
 from field_app_api.notifications import examples
 from field_app_api.notifications.schemas import (
     NotificationSettingPutSchema,
@@ -12,9 +13,10 @@ from field_app_api.notifications.schemas import (
     WebhookListSchema,
     WebhookSchema,
 )
+from server import cursors
 from server.auth import MANAGER_ROLES, current_user, login_required, require_role
 from server.extensions import db
-from server.models import WebhookAttempt
+from server.models import Webhook, WebhookAttempt
 from server.services.notifications import settings, webhooks
 
 blp = Blueprint(
@@ -23,7 +25,6 @@ blp = Blueprint(
     description="How people and teams hear about events (e-mail, daily digest) and the webhooks of an area",
 )
 SECURITY = [{"bearerAuth": []}]
-ATTEMPTS_SHOWN = 200
 
 
 def own_hosts() -> tuple[str, ...]:
@@ -81,11 +82,13 @@ class TeamSettings(MethodView):
 class WebhookList(MethodView):
     decorators = [require_role(*MANAGER_ROLES), login_required()]
 
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, WebhookListSchema, example=examples.WEBHOOKS)
     @blp.doc(security=SECURITY)
-    def get(self):
-        """Webhooks of my area (coordinators) or all (admins)."""
-        return {"items": webhooks.visible_webhooks(db.session, current_user())}
+    def get(self, args):
+        """Webhooks of my area (coordinators) or all (admins), oldest first."""
+        query = webhooks.visible_webhooks_query(current_user())
+        return keyset_page(query, (Webhook.id,), (cursors.ROW_ID,), args)
 
     @blp.arguments(WebhookCreateSchema, example=examples.WEBHOOK_CREATE)
     @blp.response(201, WebhookSchema, example=examples.WEBHOOK)
@@ -144,15 +147,11 @@ class WebhookResume(MethodView):
 class WebhookAttempts(MethodView):
     decorators = [require_role(*MANAGER_ROLES), login_required()]
 
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, WebhookAttemptListSchema, example=examples.ATTEMPTS)
     @blp.doc(security=SECURITY)
-    def get(self, webhook_id):
-        """Every POST to the receiver, newest first (the last 200): status code or error, and duration."""
+    def get(self, args, webhook_id):
+        """Every POST to the receiver, newest first: status code or error, and duration."""
         hook = webhooks.get_webhook(db.session, current_user(), webhook_id)
-        query = (
-            select(WebhookAttempt)
-            .where(WebhookAttempt.webhook_id == hook.id)
-            .order_by(WebhookAttempt.id.desc())
-            .limit(ATTEMPTS_SHOWN)
-        )
-        return {"items": list(db.session.scalars(query))}
+        query = select(WebhookAttempt).where(WebhookAttempt.webhook_id == hook.id)
+        return keyset_page(query, (WebhookAttempt.id,), (cursors.ROW_ID,), args, descending=True)

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from field_app_api.common import next_cursor_field
 from server.models.notifications import SUBSCRIBABLE_KINDS, TEAM_EMAIL_MODES
 from server.models.users import LOCALES
 
@@ -55,6 +56,7 @@ class WebhookCreateSchema(ma.Schema):
 
 class WebhookListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(WebhookSchema))
+    next_cursor = next_cursor_field()
 
 
 class WebhookAttemptSchema(ma.Schema):
@@ -68,3 +70,4 @@ class WebhookAttemptSchema(ma.Schema):
 
 class WebhookAttemptListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(WebhookAttemptSchema))
+    next_cursor = next_cursor_field()

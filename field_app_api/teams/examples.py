@@ -28,7 +28,7 @@ TOKEN = {
     "created_at": "2026-11-20T01:30:00+00:00", "expires_at": "2027-02-18T01:30:00+00:00",
     "revoked_at": None, "last_used_at": "2026-11-29T09:12:44+00:00",
 }  # fmt: skip
-TOKENS = {"items": [TOKEN]}
+TOKENS = {"items": [TOKEN], "next_cursor": None}
 TOKEN_CREATE = {"label": "Máy tính bảng tổ công nghệ số", "ttl_days": 90}
 ISSUED = {
     **TOKEN, "label": TOKEN_CREATE["label"], "last_used_at": None,

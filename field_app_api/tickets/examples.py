@@ -48,7 +48,7 @@ RULE = {
     "category": "connectivity", "sla_working_days": 30, "priority": "high", "owning_level": "province",
     "updated_at": "2026-10-01T02:00:00+00:00",
 }  # fmt: skip
-RULES = {"items": [RULE]}
+RULES = {"items": [RULE], "next_cursor": None}
 RULE_PATCH = {"sla_working_days": 20, "priority": "critical"}
 DAY_OFF = {"day": "2027-02-17", "reason": "Tết Nguyên Đán (nghỉ bù)"}
-DAYS_OFF = {"items": [{"day": "2027-02-16", "reason": "Tết Nguyên Đán"}, DAY_OFF]}
+DAYS_OFF = {"items": [{"day": "2027-02-16", "reason": "Tết Nguyên Đán"}, DAY_OFF], "next_cursor": None}

@@ -11,8 +11,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from field_app_api.attachments import examples as attachment_examples
+from field_app_api.attachments.routes import ATTACHMENT_CURSOR, ATTACHMENT_ORDER
 from field_app_api.attachments.schemas import AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema
-from field_app_api.common import page
+from field_app_api.common import PageArgsSchema, keyset_page, page
 from field_app_api.tickets import examples
 from field_app_api.tickets.schemas import (
     CommentSchema,
@@ -31,6 +32,7 @@ from field_app_api.tickets.schemas import (
     TicketSchema,
     TransitionSchema,
 )
+from server import cursors
 from server.auth import current_scope, current_user, login_required, require_role
 from server.errors import Conflict, InvalidInput, NotFound
 from server.extensions import PROBLEM_CONTENT_TYPE, db
@@ -185,13 +187,14 @@ def comment(data, ticket_id):
 class TicketAttachments(MethodView):
     decorators = [login_required()]
 
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, AttachmentListSchema, example=attachment_examples.attachments("ticket"))
     @blp.doc(security=SECURITY)
-    def get(self, ticket_id):
-        """Photos and files on a ticket."""
+    def get(self, args, ticket_id):
+        """Photos and files on a ticket, oldest first."""
         tickets.get_ticket(db.session, current_scope(), ticket_id)
-        query = select(Attachment).where(Attachment.ticket_id == ticket_id).order_by(Attachment.created_at)
-        return {"items": list(db.session.scalars(query))}
+        query = select(Attachment).where(Attachment.ticket_id == ticket_id)
+        return keyset_page(query, ATTACHMENT_ORDER, ATTACHMENT_CURSOR, args)
 
     @blp.arguments(AttachmentUploadSchema, location="files")
     @blp.response(201, AttachmentSchema, example=attachment_examples.attachment("ticket"))
@@ -221,11 +224,12 @@ class TicketAttachments(MethodView):
 
 @blp.route("/ticket-rules")
 @login_required()
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, TicketRuleListSchema, example=examples.RULES)
 @blp.doc(security=SECURITY)
-def list_rules():
-    """Per category: SLA in working days, priority and the level that owns new tickets."""
-    return {"items": list(db.session.scalars(select(TicketRule).order_by(TicketRule.category)))}
+def list_rules(args):
+    """Per category (by its code): SLA in working days, priority and the level that owns new tickets."""
+    return keyset_page(select(TicketRule), (TicketRule.category,), (cursors.CODE,), args)
 
 
 @blp.route("/ticket-rules/<category>", methods=["PATCH"])
@@ -248,11 +252,12 @@ def update_rule(data, category):
 class DaysOff(MethodView):
     decorators = [login_required()]
 
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, DayOffListSchema, example=examples.DAYS_OFF)
     @blp.doc(security=SECURITY)
-    def get(self):
-        """Days off added by administrators (public holidays come from the national calendar)."""
-        return {"items": list(db.session.scalars(select(DayOff).order_by(DayOff.day)))}
+    def get(self, args):
+        """Days off added by administrators (public holidays come from the national calendar), by day."""
+        return keyset_page(select(DayOff), (DayOff.day,), (cursors.DAY,), args)
 
     @require_role("admin")
     @blp.arguments(DayOffSchema, example=examples.DAY_OFF)

@@ -12,6 +12,7 @@ from field_app_api.common import (
     id_field,
     lat_field,
     lon_field,
+    next_cursor_field,
 )
 from server.auth import current_user
 from server.errors import ProblemSchema
@@ -211,6 +212,7 @@ class TicketRulePatchSchema(ChangeSchema):
 
 class TicketRuleListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(TicketRuleSchema))
+    next_cursor = next_cursor_field()
 
 
 class DayOffSchema(ma.Schema):
@@ -220,3 +222,4 @@ class DayOffSchema(ma.Schema):
 
 class DayOffListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(DayOffSchema))
+    next_cursor = next_cursor_field()

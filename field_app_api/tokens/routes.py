@@ -4,6 +4,7 @@ from flask_babel import gettext
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from field_app_api.common import keyset_page
 from field_app_api.teams import examples
 from field_app_api.tokens.schemas import (
     DeviceSignInSchema,
@@ -13,6 +14,7 @@ from field_app_api.tokens.schemas import (
     TokenQueryArgsSchema,
     TokenSchema,
 )
+from server import cursors
 from server.auth import current_user, hash_token, login_required, token_ttl_days
 from server.errors import NotFound, ProblemSchema, Unauthorized
 from server.extensions import PROBLEM_CONTENT_TYPE, db
@@ -33,10 +35,10 @@ class TokenList(MethodView):
     @blp.response(200, TokenListSchema, example=examples.TOKENS)
     @blp.doc(security=SECURITY)
     def get(self, args):
-        """Your tokens (or, for admins and coordinators, those of a user you manage)."""
+        """Your tokens (or, for admins and coordinators, those of a user you manage), oldest first."""
         user = managed_user(db.session, current_user(), args.get("user_id", current_user().id))
-        tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
-        return {"items": list(tokens)}
+        query = select(ApiToken).where(ApiToken.user_id == user.id)
+        return keyset_page(query, (ApiToken.id,), (cursors.ROW_ID,), args)
 
     @blp.arguments(
         TokenCreateSchema, required=False, example=examples.TOKEN_CREATE

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from field_app_api.common import id_field
+from field_app_api.common import PageArgsSchema, id_field, next_cursor_field
 
 
 class TokenSchema(ma.Schema):
@@ -25,12 +25,13 @@ class TokenCreateSchema(ma.Schema):
     ttl_days = ma.fields.Integer(validate=validate.Range(min=1, max=730))
 
 
-class TokenQueryArgsSchema(ma.Schema):
+class TokenQueryArgsSchema(PageArgsSchema):
     user_id = id_field()
 
 
 class TokenListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(TokenSchema))
+    next_cursor = next_cursor_field()
 
 
 class DeviceSignInSchema(ma.Schema):

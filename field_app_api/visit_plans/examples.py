@@ -34,7 +34,7 @@ PATCHED = {
 }  # fmt: skip
 PAUSED = {**PLAN, "status": "paused", "version": 3, "updated_at": "2026-11-27T01:00:00+00:00"}
 RESUMED = {**PLAN, "version": 4, "updated_at": "2026-11-28T01:00:00+00:00"}
-PLANS = {"items": [PLAN]}
+PLANS = {"items": [PLAN], "next_cursor": None}
 PLANNED_VISIT = {
     "id": 57, "plan_id": 4, "team_id": 3, "title": CREATE["title"], "target_key": "commune:04603",
     "admin_unit_code": "04603", "province_code": "15", "site_id": None, "window_start": "2026-12-01",
@@ -43,5 +43,5 @@ PLANNED_VISIT = {
     "updated_at": "2026-11-25T02:00:00+00:00",
 }  # fmt: skip
 PLANNED_VISITS = {"items": [PLANNED_VISIT], "total": 1, "overdue": 0, "next_cursor": None}
-# The visits of one plan: every window so far (at most 1000), in one answer.
-PLAN_VISITS = {"items": [PLANNED_VISIT], "total": 1, "overdue": 0, "next_cursor": None, "page": 1}
+# The visits of one plan: every window so far, newest first, a page at a time.
+PLAN_VISITS = {"items": [PLANNED_VISIT], "total": 1, "overdue": 0, "next_cursor": None}

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from field_app_api.common import page
+from field_app_api.common import PageArgsSchema, keyset_page, page
 from field_app_api.visit_plans import examples
 from field_app_api.visit_plans.schemas import (
     PlannedVisitListSchema,
@@ -20,6 +20,7 @@ from field_app_api.visit_plans.schemas import (
     VisitPlanQueryArgsSchema,
     VisitPlanSchema,
 )
+from server import cursors
 from server.auth import MANAGER_ROLES, current_scope, current_user, login_required, require_role
 from server.extensions import db
 from server.models import PlannedVisit, VisitPlan
@@ -54,7 +55,7 @@ class VisitPlans(MethodView):
             query = query.where(VisitPlan.team_id == args["team_id"])
         if "status" in args:
             query = query.where(VisitPlan.status == args["status"])
-        return {"items": list(db.session.scalars(query.order_by(VisitPlan.id)))}
+        return keyset_page(query, (VisitPlan.id,), (cursors.ROW_ID,), args)
 
     @require_role(*MANAGER_ROLES)
     @blp.arguments(VisitPlanCreateSchema, example=examples.CREATE)
@@ -119,22 +120,22 @@ def resume(data, plan_id):
 
 @blp.route("/<int:plan_id>/visits")
 @login_required()
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, PlannedVisitListSchema, example=examples.PLAN_VISITS)
 @blp.doc(security=SECURITY)
-def plan_visits(plan_id):
-    """Every window of one plan so far, newest first: due, fulfilled (with the visit), missed or cancelled."""
+def plan_visits(args, plan_id):
+    """Every window of one plan so far, newest first (then by place): due, fulfilled (with the visit), missed or
+    cancelled; `total` and `overdue` count all pages."""
     plan = _plan(plan_id)
     now = datetime.now(UTC)
-    rows = list(
-        db.session.scalars(
-            select(PlannedVisit)
-            .where(PlannedVisit.plan_id == plan.id)
-            .order_by(PlannedVisit.window_start.desc(), PlannedVisit.target_key)
-            .limit(1000)
-        )
-    )
-    overdue = sum(row.status == "missed" or (row.status == "due" and row.ends_at <= now) for row in rows)
-    return {"items": rows, "total": len(rows), "overdue": overdue, "next_cursor": None, "page": 1}
+    query = select(PlannedVisit).where(PlannedVisit.plan_id == plan.id)
+    counted = select(func.count()).select_from(PlannedVisit).where(PlannedVisit.plan_id == plan.id)
+    counts = {
+        "total": db.session.scalar(counted),
+        "overdue": db.session.scalar(counted.where(visit_plans.overdue_condition(now))),
+    }
+    keys, shape, descending = visit_plans.WINDOW_KEYS, visit_plans.WINDOW_CURSOR, visit_plans.WINDOW_DESCENDING
+    return {**keyset_page(query, keys, shape, args, descending), **counts}
 
 
 @blp.route("/queue")

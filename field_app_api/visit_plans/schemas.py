@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask_babel import gettext
 from marshmallow import validate
 
-from field_app_api.common import ChangeSchema, cursor_field, id_field
+from field_app_api.common import ChangeSchema, PageArgsSchema, cursor_field, id_field, next_cursor_field
 from server.models.visit_plans import EVERY_MAX, INTERVAL_UNITS, PLAN_STATUSES, PLANNED_VISIT_STATUSES
 from server.services.visit_plans import TARGETS_MAX
 
@@ -52,9 +52,10 @@ class VisitPlanDetailSchema(VisitPlanSchema):
 
 class VisitPlanListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(VisitPlanSchema))
+    next_cursor = next_cursor_field()
 
 
-class VisitPlanQueryArgsSchema(ma.Schema):
+class VisitPlanQueryArgsSchema(PageArgsSchema):
     team_id = id_field()
     status = ma.fields.String(validate=validate.OneOf(PLAN_STATUSES))
 
@@ -134,7 +135,7 @@ class PlannedVisitListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(PlannedVisitSchema))
     total = ma.fields.Integer()
     overdue = ma.fields.Integer(metadata={"description": "How many of them are overdue"})
-    next_cursor = ma.fields.String(allow_none=True, metadata={"description": "Send as `after`; null on the last page"})
+    next_cursor = next_cursor_field()
     page = ma.fields.Integer(metadata={"deprecated": True, "description": "Only with the deprecated `page`"})
 
 

@@ -129,6 +129,11 @@ def overdue_condition(now: datetime):
     return or_(PlannedVisit.status == "missed", and_(PlannedVisit.status == "due", PlannedVisit.ends_at <= now))
 
 
+# The windows of one plan, newest first, then by place (unique within a plan): columns, cursor, directions.
+WINDOW_KEYS = (PlannedVisit.window_start, PlannedVisit.target_key)
+WINDOW_CURSOR = (cursors.DAY, cursors.CODE)
+WINDOW_DESCENDING = (True, False)
+
 # The queue's order as a keyset: (overdue first: 0, else 1), the due day, the id. ``after`` is the cursor of the
 # last visit of the previous page.
 QUEUE_CURSOR = (cursors.ROW_ID, cursors.DAY, cursors.ROW_ID)

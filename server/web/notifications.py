@@ -9,13 +9,15 @@ from flask_babel import gettext
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from server import cursors
 from server.auth import MANAGER_ROLES, current_scope, current_user
 from server.errors import Forbidden, InvalidInput
 from server.extensions import db
-from server.models import AdminUnit, Delivery, NotificationEvent, Team, WebhookAttempt
+from server.models import AdminUnit, Delivery, NotificationEvent, Team, Webhook, WebhookAttempt
 from server.services.notifications import settings, webhooks
 from server.services.teams import visible_teams
 from server.web.forms import ConfirmForm, NotificationSettingsForm, TeamNotificationSettingsForm, WebhookForm
+from server.web.paging import keyset_rows
 from server.web.session import page_login_required
 
 blp = Blueprint("notification_pages", __name__, url_prefix="/settings")
@@ -130,8 +132,8 @@ def webhook_list():
             flash(gettext("Webhook registered. Give its secret to the receiver to check the signatures."))
             return redirect(url_for("notification_pages.webhook_detail", webhook_id=hook.id))
     status = 422 if form.errors else 200
-    hooks = webhooks.visible_webhooks(db.session, user)
-    return render_template("webhooks.html", form=form, hooks=hooks), status
+    page = keyset_rows(webhooks.visible_webhooks_query(user), (Webhook.id,), (cursors.ROW_ID,))
+    return render_template("webhooks.html", form=form, hooks=page.rows, page=page), status
 
 
 @blp.get("/webhooks/<int:webhook_id>")
@@ -140,15 +142,16 @@ def webhook_detail(webhook_id: int):
     """One webhook: its secret, its state, and every attempt with the answer it got."""
     user = _require_manager()
     hook = webhooks.get_webhook(db.session, user, webhook_id)
-    attempts = db.session.execute(
+    query = (
         select(WebhookAttempt, NotificationEvent.kind)
         .join(Delivery, Delivery.id == WebhookAttempt.delivery_id)
         .join(NotificationEvent, NotificationEvent.id == Delivery.event_id)
         .where(WebhookAttempt.webhook_id == hook.id)
-        .order_by(WebhookAttempt.id.desc())
-        .limit(ATTEMPTS_SHOWN)
-    ).all()
-    return render_template("webhook.html", hook=hook, attempts=attempts, form=ConfirmForm())
+    )
+    page = keyset_rows(
+        query, (WebhookAttempt.id,), (cursors.ROW_ID,), descending=True, size=ATTEMPTS_SHOWN, entity=lambda r: r[0]
+    )
+    return render_template("webhook.html", hook=hook, attempts=page.rows, page=page, form=ConfirmForm())
 
 
 @blp.post("/webhooks/<int:webhook_id>/resume")

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from server import cursors
 from server.auth import MANAGER_ROLES, current_scope, current_user, token_ttl_days
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.extensions import db
@@ -27,6 +28,7 @@ from server.services.users import (
     visible_users,
 )
 from server.web.forms import ConfirmForm, DeviceForm, NewPersonForm, PersonForm, TeamForm, TemporaryPasswordForm
+from server.web.paging import keyset_rows
 from server.web.session import page_login_required
 
 blp = Blueprint("people", __name__)
@@ -199,9 +201,10 @@ def devices(user_id: int):
         payload = enrolment_payload(request.url_root.rstrip("/"), clear)
         enrolled = {"token": row, "clear": clear, "payload": payload, "qr": enrolment_qr(payload)}
         form = DeviceForm(formdata=None)
-    tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+    query = select(ApiToken).where(ApiToken.user_id == user.id)
+    page = keyset_rows(query, (ApiToken.id,), (cursors.ROW_ID,), descending=True)
     return render_template(
-        "devices.html", user=user, form=form, tokens=tokens, enrolled=enrolled, revoke_form=ConfirmForm()
+        "devices.html", user=user, form=form, tokens=page.rows, page=page, enrolled=enrolled, revoke_form=ConfirmForm()
     )
 
 

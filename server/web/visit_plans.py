@@ -9,6 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from server import cursors
 from server.auth import MANAGER_ROLES, current_scope, current_user
 from server.errors import Conflict, Forbidden, InvalidInput
 from server.extensions import db
@@ -16,6 +17,7 @@ from server.models import AdminUnit, PlannedVisit, Site, Team, VisitPlan
 from server.services import visit_plans
 from server.services.teams import visible_teams
 from server.web.forms import ConfirmForm, VisitPlanForm
+from server.web.paging import keyset_rows
 from server.web.session import page_login_required
 
 blp = Blueprint("visit_plan_pages", __name__)
@@ -76,7 +78,8 @@ def _show_errors(form: VisitPlanForm, problem: InvalidInput) -> None:
 def plans_page():
     """The plans of the person's area, with how many visits each has waiting and overdue."""
     user, scope = current_user(), current_scope()
-    plans = list(db.session.scalars(visit_plans.visible_plans(user, scope).order_by(VisitPlan.id.desc())))
+    page = keyset_rows(visit_plans.visible_plans(user, scope), (VisitPlan.id,), (cursors.ROW_ID,), descending=True)
+    plans = page.rows
     now = datetime.now(UTC)
     counts: dict[int, int] = {}
     for (plan_id,) in db.session.execute(
@@ -85,7 +88,9 @@ def plans_page():
         )
     ):
         counts[plan_id] = counts.get(plan_id, 0) + 1
-    return render_template("visit_plans.html", plans=plans, overdue=counts, manager=user.role in MANAGER_ROLES)
+    return render_template(
+        "visit_plans.html", plans=plans, page=page, overdue=counts, manager=user.role in MANAGER_ROLES
+    )
 
 
 @blp.route("/visit-plans/new", methods=["GET", "POST"])
@@ -149,14 +154,14 @@ def plan_page(plan_id: int):
             )
             _prepare(form)
     now = datetime.now(UTC)
-    windows = list(
-        db.session.scalars(
-            select(PlannedVisit)
-            .where(PlannedVisit.plan_id == plan.id)
-            .order_by(PlannedVisit.window_start.desc(), PlannedVisit.target_key)
-            .limit(WINDOWS_SHOWN)
-        )
+    page = keyset_rows(
+        select(PlannedVisit).where(PlannedVisit.plan_id == plan.id),
+        visit_plans.WINDOW_KEYS,
+        visit_plans.WINDOW_CURSOR,
+        descending=visit_plans.WINDOW_DESCENDING,
+        size=WINDOWS_SHOWN,
     )
+    windows = page.rows
     overdue_ids = {row.id for row in windows if row.status == "missed" or (row.status == "due" and row.ends_at <= now)}
     names = dict(
         db.session.execute(
@@ -170,6 +175,7 @@ def plan_page(plan_id: int):
         manager=manager,
         confirm=ConfirmForm(),
         windows=windows,
+        page=page,
         overdue_ids=overdue_ids,
         unit_names=names,
         sites=visit_plans.sites_of(db.session, plan),

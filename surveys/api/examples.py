@@ -34,12 +34,12 @@ VERSION = {
     **VERSION_SUMMARY, "survey_id": 2, "code": CREATE["code"], "definition": DEFINITION, "import_report": [],
     "updated_at": "2026-11-02T03:00:00+00:00",
 }  # fmt: skip
-VERSIONS = {"items": [VERSION_SUMMARY]}
+VERSIONS = {"items": [VERSION_SUMMARY], "next_cursor": None}
 SURVEY = {
     "id": 2, "code": CREATE["code"], "title": DEFINITION["title"]["vi"], "description": "",
     "created_at": "2026-10-01T02:00:00+00:00", "latest_version": 2, "versions": [VERSION_SUMMARY],
 }  # fmt: skip
-SURVEYS = {"items": [SURVEY]}
+SURVEYS = {"items": [SURVEY], "next_cursor": None}
 IMPORTED = {
     "created": True,
     "version": {**VERSION, "source": "xlsform", "source_name": "kiem-tra-diem-phuc-vu.xlsx"},

@@ -6,8 +6,10 @@ from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
-from field_app_api.common import page, page_limit
+from field_app_api.common import PageArgsSchema, keyset_page, page, page_limit
+from server import cursors
 from server.auth import MANAGER_ROLES, current_scope, current_user, login_required
 from server.errors import Forbidden, InvalidInput
 from server.extensions import db
@@ -30,6 +32,7 @@ from surveys.api.schemas import (
     XLSFormImportSchema,
     XLSFormUploadSchema,
 )
+from surveys.models import Survey, SurveyVersion
 from surveys.responses import compiled_version
 from surveys.xlsform import XLSFormError, read_xlsform
 
@@ -43,10 +46,11 @@ AUTHORS = MANAGER_ROLES
 class Surveys(MethodView):
     decorators = [login_required()]
 
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, SurveyListSchema, example=examples.SURVEYS)
-    @blp.doc(security=SECURITY, summary="All surveys, with their versions")
-    def get(self):
-        return {"items": services.list_surveys(db.session)}
+    @blp.doc(security=SECURITY, summary="All surveys, with their versions, by code")
+    def get(self, args):
+        return keyset_page(services.surveys_query(), (Survey.code, Survey.id), (cursors.TEXT, cursors.ROW_ID), args)
 
     @blp.arguments(SurveyCreateSchema, example=examples.CREATE)
     @blp.response(201, SurveySchema, example=examples.SURVEY)
@@ -108,10 +112,13 @@ def survey_detail(survey_id):
 class SurveyVersions(MethodView):
     decorators = [login_required()]
 
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, SurveyVersionListSchema, example=examples.VERSIONS)
     @blp.doc(security=SECURITY, summary="The versions of a survey, oldest first")
-    def get(self, survey_id):
-        return {"items": services.get_survey(db.session, survey_id).versions}
+    def get(self, args, survey_id):
+        survey = services.get_survey(db.session, survey_id)
+        query = select(SurveyVersion).where(SurveyVersion.survey_id == survey.id)
+        return keyset_page(query, (SurveyVersion.number,), (cursors.ROW_ID,), args)
 
     @blp.arguments(SurveyVersionCreateSchema, example={"definition": examples.DEFINITION})
     @blp.response(201, SurveyVersionSchema, example=examples.VERSION)

@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask_babel import gettext
 from marshmallow import validate
 
-from field_app_api.common import JsonObject, PageArgsSchema, lat_field, lon_field
+from field_app_api.common import JsonObject, PageArgsSchema, lat_field, lon_field, next_cursor_field
 from field_app_api.records.schemas import FieldRecordSchema
 from server.limits import ID_MAX
 
@@ -45,6 +45,7 @@ class SurveySchema(ma.Schema):
 
 class SurveyListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(SurveySchema))
+    next_cursor = next_cursor_field()
 
 
 def survey_definition() -> JsonObject:
@@ -76,6 +77,7 @@ class SurveyVersionCreateSchema(ma.Schema):
 
 class SurveyVersionListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(SurveyVersionSummarySchema))
+    next_cursor = next_cursor_field()
 
 
 class XLSFormUploadSchema(ma.Schema):
@@ -157,7 +159,7 @@ class SurveyResponseSyncSchema(SurveyResponseSchema):
 
 class SurveyResponseListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(SurveyResponseSchema))
-    next_cursor = ma.fields.String(allow_none=True)
+    next_cursor = next_cursor_field()
 
 
 class SurveyResponseQueryArgsSchema(PageArgsSchema):

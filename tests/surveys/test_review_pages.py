@@ -4,6 +4,7 @@ area, a stale version shown as changed meanwhile (409), a missing comment next t
 
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -97,3 +98,37 @@ def test_the_review_form_carries_the_csrf_token(client, sent, make_user):
     assert refused.status_code == 400
     saved = client.post(path, data={"state": "approved", "version": 1, "csrf_token": csrf_token(client, path)})
     assert saved.status_code == 302
+
+
+def test_the_list_pages_with_a_next_page_link(client, builtin, member, site, make_user, monkeypatch):
+    """The list shows a page at a time, newest first: following "next page" (the API's cursor, kept with the
+    filters) shows every response exactly once, two of them sent at the same instant; a cursor the server did not
+    make is a 422 page in Vietnamese."""
+    from server.web import paging
+
+    monkeypatch.setattr(paging, "PAGE_SIZE", 2)
+    _, headers = member
+    survey = builtin["commune_service_centre_checklist"]
+    base = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    moments = [base, base, base + timedelta(hours=1), base + timedelta(hours=2), base - timedelta(days=1)]
+    sent_ids = []
+    for moment in moments:
+        body = response(CHECKLIST, site.id, observed_at=moment.isoformat())
+        reply = client.post(f"/api/v1/surveys/{survey.id}/versions/1/responses", json=body, headers=headers)
+        assert reply.status_code == 201, reply.get_json()
+        sent_ids.append(body["id"])
+    _, coordinator = make_user("coordinator", province="15")
+    path, seen, pages = f"/surveys/reviews/?survey={survey.id}", [], 0
+    while path and pages < 10:
+        html = page(client, coordinator, path).get_data(as_text=True)
+        seen += re.findall(r'href="/surveys/reviews/([0-9a-f-]{36})"', html)
+        following = re.search(r'<a href="([^"]+)" rel="next">Trang sau</a>', html)
+        path = following.group(1).replace("&amp;", "&") if following else None
+        assert path is None or f"survey={survey.id}" in path
+        pages += 1
+    assert pages == 3 and sorted(seen) == sorted(sent_ids) and len(set(seen)) == len(seen)
+    assert seen[:2] == [sent_ids[3], sent_ids[2]] and seen[-1] == sent_ids[4]
+    browser = {**coordinator, "Accept-Language": "vi", "Accept": "text/html"}
+    refused = client.get("/surveys/reviews/?after=W3RydWVd", headers=browser)
+    assert refused.status_code == 422 and refused.mimetype == "text/html"
+    assert "Con trỏ không hợp lệ" in refused.get_data(as_text=True)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 from flask_babel import gettext as _
 from requests.adapters import HTTPAdapter
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from urllib3.exceptions import ConnectTimeoutError
 
@@ -186,25 +186,23 @@ def _audit(session: Session, actor: User | None, action: str, hook: Webhook, cha
     )
 
 
+def visible_webhooks_query(user: User):
+    """The webhooks ``user`` may see, as a query: all (admins), else their own and those of an area inside their
+    scope (a webhook of the whole country only to admins)."""
+    query = select(Webhook).where(Webhook.deleted_at.is_(None))
+    if user.role == "admin":
+        return query
+    inside = select(AdminUnit.code).where(scope_for(user).unit_filter())
+    return query.where(or_(Webhook.owner_id == user.id, Webhook.area_code.in_(inside)))
+
+
 def visible_webhooks(session: Session, user: User) -> list[Webhook]:
-    query = select(Webhook).where(Webhook.deleted_at.is_(None)).order_by(Webhook.id)
-    if user.role != "admin":
-        scope = scope_for(user)
-        hooks = [h for h in session.scalars(query) if h.owner_id == user.id or _covers(session, scope, h.area_code)]
-        return hooks
-    return list(session.scalars(query))
-
-
-def _covers(session: Session, scope, code: str | None) -> bool:
-    if code is None:
-        return scope.everywhere
-    unit = session.get(AdminUnit, code)
-    return unit is not None and scope.covers(unit)
+    return list(session.scalars(visible_webhooks_query(user).order_by(Webhook.id)))
 
 
 def get_webhook(session: Session, user: User, webhook_id: int) -> Webhook:
-    hook = session.get(Webhook, webhook_id)
-    if hook is None or hook.deleted_at is not None or hook not in visible_webhooks(session, user):
+    hook = session.scalar(visible_webhooks_query(user).where(Webhook.id == webhook_id))
+    if hook is None:
         raise NotFound(_("No webhook %(id)s.", id=webhook_id))
     return hook
 
