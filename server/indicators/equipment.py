@@ -28,12 +28,19 @@ FIELDS = (
 )
 
 
-def assets_query(scope: Scope, area: Area, period: Period, level: str, asset_kind: str | None = None):
+def assets_query(
+    scope: Scope,
+    area: Area,
+    period: Period,
+    level: str,
+    asset_kind: str | None = None,
+    cell_resolution: int | None = None,
+):
     """One row per asset: its latest condition and age (at its latest check before the end of the period), and
     its failures in the period. The one definition of an asset's state: maps and reports both read it."""
     checks = (
         select(
-            key_column(E, level).label("key"),
+            key_column(E, level, cell_resolution).label("key"),
             E.admin_unit_code,
             E.province_code,
             E.site_id,
@@ -83,11 +90,17 @@ def assets_query(scope: Scope, area: Area, period: Period, level: str, asset_kin
 
 
 def equipment_by(
-    session: Session, scope: Scope, area: Area, period: Period, level: str, asset_kind: str | None = None
+    session: Session,
+    scope: Scope,
+    area: Area,
+    period: Period,
+    level: str,
+    asset_kind: str | None = None,
+    cell_resolution: int | None = None,
 ) -> dict[str, dict]:
-    """Per commune, province or H3 cell: assets by latest condition, share working (working / assets), oldest,
-    repeat failures (assets with two or more failures in the period)."""
-    a = assets_query(scope, area, period, level, asset_kind).c
+    """Per commune, province or H3 cell (at ``cell_resolution`` when given): assets by latest condition, share
+    working (working / assets), oldest, repeat failures (assets with two or more failures in the period)."""
+    a = assets_query(scope, area, period, level, asset_kind, cell_resolution).c
     query = select(
         a.key,
         func.count(),

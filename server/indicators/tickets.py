@@ -57,12 +57,12 @@ def ticket_commune():
     )
 
 
-def _key(group: str):
+def _key(group: str, cell_resolution: int | None = None):
     if group == "team":
         return T.team_id
     if group == "commune":
         return ticket_commune()
-    return key_column(T, group)
+    return key_column(T, group, cell_resolution)
 
 
 def _conditions(scope: Scope, area: Area, group: str, category: str | None = None) -> list:
@@ -90,9 +90,10 @@ def tickets_by(
     now: datetime,
     medians: bool = True,
     category: str | None = None,
+    cell_resolution: int | None = None,
 ) -> dict:
-    """Per commune, province, H3 cell or team: the ticket figures."""
-    key = _key(group).label("key")
+    """Per commune, province, H3 cell (at ``cell_resolution`` when given) or team: the ticket figures."""
+    key = _key(group, cell_resolution).label("key")
     resolved = _resolved(period)
     active = T.status.in_(ACTIVE_STATUSES)
     query = (
@@ -116,7 +117,7 @@ def tickets_by(
         )
         .group_by(key)
     )
-    hours = median_hours_by(session, scope, area, period, group, category) if medians else {}
+    hours = median_hours_by(session, scope, area, period, group, category, cell_resolution) if medians else {}
     result = {}
     for key_value, opened, resolved_count, on_time, open_now, overdue, escalations in session.execute(query):
         resolved_count, on_time = int(resolved_count or 0), int(on_time or 0)
@@ -134,10 +135,16 @@ def tickets_by(
 
 
 def median_hours_by(
-    session: Session, scope: Scope, area: Area, period: Period, group: str, category: str | None = None
+    session: Session,
+    scope: Scope,
+    area: Area,
+    period: Period,
+    group: str,
+    category: str | None = None,
+    cell_resolution: int | None = None,
 ) -> dict:
     """Median hours from creation to resolution of the tickets resolved in the period, per group."""
-    key = _key(group)
+    key = _key(group, cell_resolution)
     seconds = seconds_between(session, T.created_at, T.resolved_at)
     ranked = (
         select(
