@@ -121,8 +121,9 @@ lint: venv
 # Extract every message of the code and templates into translations/messages.pot and merge it into the vi and
 # en catalogues; then translate the new entries in translations/vi/LC_MESSAGES/messages.po (see GLOSSARY.md).
 # The app compiles the catalogues itself when it starts; the tests fail while an entry is missing or fuzzy.
+# `t` and `this.t` mark the texts of the field app's form engine (field_app/src/forms), served with the app's.
 PYBABEL := $(BIN)/pybabel
 translations: venv
 	$(PYBABEL) extract -F translations/babel.cfg --no-location --sort-output --omit-header \
-	  -k _l -k lazy_gettext -k N_ -o translations/messages.pot .
+	  -k _l -k lazy_gettext -k N_ -k t -k this.t -o translations/messages.pot .
 	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete

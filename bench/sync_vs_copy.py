@@ -82,6 +82,7 @@ PROFILE_PARTS = (
     ("  insert (_insert)", "server/services/ingest.py", "_insert"),
     ("    h3.latlng_to_cell", "h3/api/basic_str/__init__.py", "latlng_to_cell"),
     ("    readings: COPY into the registry and the table", "server/services/readings_store.py", "insert_readings"),
+    ("    rollups (apply_records)", "server/indicators/rollups.py", "apply_records"),
     ("    ticket rules (apply_rules)", "server/services/ticket_rules.py", "apply_rules"),
     ("commit", "sqlalchemy/orm/scoping.py", "commit"),
     ("response: JSON encode", "flask/json/__init__.py", "jsonify"),

@@ -5,8 +5,9 @@ Cache headers: the page, the service worker, the manifest and the catalogue are 
 their content in their name and are ``immutable`` for a year. Compression is the app's (``server.assets``).
 
 The catalogue (``/app/catalogue/<lang>.json``) is the pages' catalogue: the app's texts are marked ``_("...")`` in
-its sources, extracted with the rest by ``make translations`` (``translations/babel.cfg``) and translated in the
-same ``.po`` files; the labels of codes come from ``server.labels``."""
+its sources (the form engine's are the first argument of its translator, ``t("...")``), extracted with the rest by
+``make translations`` (``translations/babel.cfg``) and translated in the same ``.po`` files; the labels of codes come
+from ``server.labels``."""
 
 import hashlib
 import json
@@ -43,6 +44,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+# What marks a text in the app's sources, as `make translations` passes them to pybabel (-k t -k this.t).
+KEYWORDS = {**DEFAULT_KEYWORDS, "t": None, "this.t": None}
 
 blp = Blueprint("field_app", __name__, url_prefix="/app")
 
@@ -96,7 +100,7 @@ def _app_messages(stamp: tuple) -> tuple[str, ...]:
     """The texts marked ``_("...")`` in the app's sources, as ``make translations`` extracts them."""
     found = set()
     for path in sorted(SOURCES.rglob("*.js")):
-        for _line, message, _comments, _context in extract_from_file("javascript", str(path), DEFAULT_KEYWORDS):
+        for _line, message, _comments, _context in extract_from_file("javascript", str(path), KEYWORDS):
             if isinstance(message, str) and message:
                 found.add(message)
     return tuple(sorted(found))

@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import h3
 from flask_babel import lazy_gettext as _l
 from geoalchemy2.shape import to_shape
 from shapely.geometry import Point
@@ -17,14 +16,14 @@ from sqlalchemy.orm import Session
 from maps import hexes
 from maps.filters import MapFilters
 from server.auth import Scope
-from server.indicators import connectivity, equipment, tickets
+from server.indicators import equipment, tickets
 from server.indicators.areas import visible_units
+from server.indicators.cells import dead_spot_counts
 from server.indicators.figures import empty_figures, figures_by
 from server.indicators.sql import ratio
-from server.models import AdminUnit, ConnectivityReading, Site, Ticket
+from server.models import AdminUnit, Site, Ticket
 from server.models.records import CONDITIONS
 from server.models.tickets import ACTIVE_STATUSES
-from server.services.reviews import counted
 from server.services.tickets import overdue_condition, queue_query
 from server.spatial import within_bbox
 
@@ -52,54 +51,6 @@ class DeadSpotGrid:
     @property
     def dead_spot_share(self) -> float:
         return self.dead_spots / self.readings if self.readings else 0.0
-
-
-def reading_conditions(session: Session, scope: Scope, filters: MapFilters) -> list:
-    """The SQL conditions on connectivity readings for the caller's scope and the filters (area, period,
-    network, operator, box): one place for every per-cell figure."""
-    reading = ConnectivityReading
-    conditions = [
-        scope.filter(reading.admin_unit_code, reading.province_code),
-        filters.area.filter(reading.admin_unit_code, reading.province_code),
-        filters.period(reading.observed_at),
-        counted(reading, "connectivity_reading", filters.area.reviewed_only),
-    ]
-    if filters.network:
-        conditions.append(reading.network == filters.network)
-    if filters.operator_code:
-        conditions.append(reading.operator_code == filters.operator_code)
-    if filters.bbox:
-        conditions.append(within_bbox(session, reading.geom, filters.bbox))
-    return conditions
-
-
-def dead_spot_counts(session: Session, scope: Scope, filters: MapFilters) -> list[tuple[str, int, int]]:
-    """(H3 cell at the stored resolution, readings, dead spots) for the readings matching the filters, from the
-    indicator core (the daily rollups); a box keeps the cells whose centre lies in it. The rollups do not split
-    cells by operator: with an operator the readings of that operator are counted (coverage evidence)."""
-    if filters.operator_code:
-        return _dead_spot_counts_of_operator(session, scope, filters)
-    rows = connectivity.dead_spots_by_cell(session, scope, filters.area, filters.days, filters.network)
-    if filters.bbox:
-        west, south, east, north = filters.bbox
-        rows = [row for row in rows if _inside(h3.cell_to_latlng(row[0]), west, south, east, north)]
-    return rows
-
-
-def _inside(point: tuple[float, float], west: float, south: float, east: float, north: float) -> bool:
-    lat, lon = point
-    return south <= lat <= north and west <= lon <= east
-
-
-def _dead_spot_counts_of_operator(session: Session, scope: Scope, filters: MapFilters) -> list[tuple[str, int, int]]:
-    """Like ``dead_spot_counts``, from the readings of one operator (the rollups hold no operator per cell)."""
-    reading = ConnectivityReading
-    query = (
-        select(reading.h3_cell, func.count(), func.sum(case((reading.dead_spot, 1), else_=0)))
-        .where(*reading_conditions(session, scope, filters))
-        .group_by(reading.h3_cell)
-    )
-    return [(cell, int(count), int(dead or 0)) for cell, count, dead in session.execute(query)]
 
 
 def choose_resolution(
@@ -218,7 +169,7 @@ def equipment_status(session: Session, scope: Scope, filters: MapFilters, limit:
     sites = {
         row[0]: SiteEquipment(row[0], row[1], row[2], row[3], float(row[4]), float(row[5])) for row in rows[:limit]
     }
-    latest = equipment.assets_query(scope, filters.area, filters.days, "province", filters.asset_kind)
+    latest = equipment.assets_query(session, scope, filters.area, filters.days, "province", filters.asset_kind)
     query = (
         select(
             latest.c.site_id,
@@ -226,7 +177,7 @@ def equipment_status(session: Session, scope: Scope, filters: MapFilters, limit:
             latest.c.asset_label,
             latest.c.condition,
             latest.c.last_checked_at,
-            latest.c.notes,
+            equipment.latest_notes(latest),
             latest.c.age_years,
         )
         .where(latest.c.site_id.in_(list(sites)))

@@ -3,9 +3,10 @@
 coverage evidence packages read these figures from here, and only from here, so they always agree (and move to
 the indicator core together).
 
-Counts per cell come from the maps' per-cell query (``maps.aggregates.dead_spot_counts``); the distributions are
-computed over the readings of the cells asked for, fetched in one statement per chunk of cells (a page of
-features or one package's area), with the same conditions (``maps.aggregates.reading_conditions``).
+Counts per cell come from the per-cell query the dead-spot map also draws (``server.indicators.cells.
+dead_spot_counts``); the distributions are computed over the readings of the cells asked for, fetched in one
+statement per chunk of cells (a page of features or one package's area), with the same conditions
+(``server.indicators.cells.reading_conditions``).
 """
 
 import statistics
@@ -17,9 +18,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from maps.aggregates import dead_spot_counts, reading_conditions
-from maps.filters import MapFilters
 from server.auth import Scope
+from server.indicators.cells import ReadingFilters, dead_spot_counts, reading_conditions
 from server.models import ConnectivityReading
 from server.services.calendar import VIETNAM
 
@@ -77,13 +77,13 @@ def p10(values: list[float]) -> float | None:
     return round(statistics.quantiles(values, n=10, method="inclusive")[0], 2)
 
 
-def cell_counts(session: Session, scope: Scope, filters: MapFilters) -> list[tuple[str, int, int]]:
+def cell_counts(session: Session, scope: Scope, filters: ReadingFilters) -> list[tuple[str, int, int]]:
     """(cell, readings, dead spots) of every cell at the stored resolution, ordered by cell."""
     return sorted(dead_spot_counts(session, scope, filters))
 
 
 def cell_indicators(
-    session: Session, scope: Scope, filters: MapFilters, cells: Iterable[str] | None = None
+    session: Session, scope: Scope, filters: ReadingFilters, cells: Iterable[str] | None = None
 ) -> list[PlaceFigures]:
     """The figures of each cell (all cells matching the filters, or only ``cells``), ordered by cell."""
     counts = cell_counts(session, scope, filters)
@@ -94,7 +94,7 @@ def cell_indicators(
     return [_figures(cell, readings, dead, details.get(cell)) for cell, readings, dead in counts]
 
 
-def commune_indicators(session: Session, scope: Scope, filters: MapFilters) -> list[PlaceFigures]:
+def commune_indicators(session: Session, scope: Scope, filters: ReadingFilters) -> list[PlaceFigures]:
     """The same figures per commune (the readings' ``admin_unit_code``), ordered by code."""
     details = _details(session, scope, filters, ConnectivityReading.admin_unit_code, None)
     return [_figures(code, len(rows.dead), sum(rows.dead), rows) for code, rows in sorted(details.items())]
@@ -111,7 +111,7 @@ class _Rows:
     communes: set
 
 
-def _details(session: Session, scope: Scope, filters: MapFilters, key_column, keys: list[str] | None):
+def _details(session: Session, scope: Scope, filters: ReadingFilters, key_column, keys: list[str] | None):
     reading = ConnectivityReading
     columns = (
         key_column,

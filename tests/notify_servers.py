@@ -1,9 +1,11 @@
-"""A local SMTP server (aiosmtpd) and a local webhook receiver (http.server) for the notification tests, both on
-127.0.0.1 in threads of the test process."""
+"""A local SMTP server (aiosmtpd) and a local webhook receiver (http.server, plain or TLS with a certificate
+made here for a test host name) for the notification tests, both on 127.0.0.1 in threads of the test process."""
 
+import datetime
 import email
 import email.policy
 import json
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -79,11 +81,16 @@ class SmtpServer:
 
 
 class Receiver:
-    """Records every POST (headers, body) and answers with the next scripted status (200 once the script ends)."""
+    """Records every POST (headers, body) and answers with the next scripted status (200 once the script ends),
+    with ``location`` as its Location header when given. With ``tls`` (a ``HostCertificates``) it speaks HTTPS with
+    the certificate for that name and records the SNI name each client sent in ``server_names``."""
 
-    def __init__(self, statuses=()):
+    def __init__(self, statuses=(), location: str | None = None, tls: "HostCertificates | None" = None):
         self.requests: list[dict] = []
         self.statuses = list(statuses)
+        self.server_names: list[str | None] = []
+        self.location = location
+        self.tls = tls
         self.lock = threading.Lock()
         receiver = self
 
@@ -94,6 +101,8 @@ class Receiver:
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
                     receiver.requests.append({"headers": dict(self.headers), "body": body, "status": status})
                 self.send_response(status)
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -101,6 +110,11 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls.cert_path, tls.key_path)
+            context.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
@@ -108,8 +122,12 @@ class Receiver:
         return self
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        return f"http://127.0.0.1:{self.port}/hook"
 
     def acknowledged(self) -> list[dict]:
         """The deliveries answered with 2xx, as parsed JSON bodies."""
@@ -118,3 +136,55 @@ class Receiver:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+class HostCertificates:
+    """A throwaway certificate authority (``ca_path``) and a server certificate it signed for ``name``
+    (``cert_path``, ``key_path``), written under ``directory``."""
+
+    def __init__(self, directory, name: str):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        now = datetime.datetime.now(datetime.UTC)
+
+        def build(subject, issuer, public_key, signing_key, *, ca: bool):
+            builder = (
+                x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+                .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+                .public_key(public_key)
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(hours=1))
+                .not_valid_after(now + datetime.timedelta(days=1))
+                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            )
+            if ca:
+                builder = builder.add_extension(
+                    x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+                ).add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            else:
+                builder = builder.add_extension(
+                    x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False
+                ).add_extension(
+                    x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), critical=False
+                )
+            return builder.sign(signing_key, hashes.SHA256())
+
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_cert = build("fieldops test CA", "fieldops test CA", ca_key.public_key(), ca_key, ca=True)
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = build(name, "fieldops test CA", key.public_key(), ca_key, ca=False)
+        self.name = name
+        self.ca_path = str(directory / "ca.pem")
+        self.cert_path = str(directory / "server.pem")
+        self.key_path = str(directory / "server.key")
+        pem = serialization.Encoding.PEM
+        with open(self.ca_path, "wb") as out:
+            out.write(ca_cert.public_bytes(pem))
+        with open(self.cert_path, "wb") as out:
+            out.write(cert.public_bytes(pem))
+        with open(self.key_path, "wb") as out:
+            out.write(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))

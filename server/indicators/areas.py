@@ -134,6 +134,14 @@ class Period:
             conditions.append(column < self.end_day)
         return and_(true(), *conditions)
 
+    def day_before_end(self, column) -> ColumnElement[bool]:
+        """SQL: a date column (a rollup's day) lies before the end of the period (or it has no end)."""
+        return column < self.end_day if self.until is not None else true()
+
+    def day_from_start(self, column) -> ColumnElement[bool]:
+        """SQL: a date column (a rollup's day) lies at or after the start of the period (or it has no start)."""
+        return column >= self.first_day if self.since is not None else true()
+
     def as_dict(self) -> dict:
         return {
             "since": self.since.isoformat() if self.since else None,

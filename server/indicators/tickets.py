@@ -8,8 +8,16 @@ escalations.
   ``overdue_condition``, the one definition the queues use too), whenever the ticket was opened;
 - a ticket counts in the commune where the problem is (``ticket_commune``); one placed at province level with
   no commune found counts for the province only (and for its H3 cell in the ranking);
-- median time to resolve: hours from creation to resolution over the resolved tickets, computed in SQL with
-  window functions (the middle row, or the mean of the two middle rows)."""
+- median time to resolve: hours from creation to resolution over the resolved tickets (the middle one, or the
+  mean of the two middle ones).
+
+Where they are read from: opened, resolved, on time and escalations from the daily ticket rollup
+(``TicketRollup``, per day, place, owner team and category), kept in step with every change of a ticket. The
+median from ``TicketDurationRollup``, which counts the resolved tickets per day, place, team, category and whole
+seconds to resolve: it is exact to the second (each moment truncated to its second), not an estimate from
+buckets. Open now and overdue now are states at a moment, not sums of days (a ticket stops being overdue when it
+is resolved, and becomes overdue as time passes with no event to count), so they are read from the tickets still
+waiting for action (a small set, through the indexes on status), never from the closed history."""
 
 from datetime import datetime
 
@@ -18,9 +26,9 @@ from sqlalchemy.orm import Session, aliased
 
 from server.auth import Scope
 from server.indicators.areas import Area, Period
-from server.indicators.sql import count_if, in_period, key_column, ratio, seconds_between
-from server.models import AdminUnit, CellRollup, Site, Team
-from server.models.tickets import ACTIVE_STATUSES, DONE_STATUSES, Ticket
+from server.indicators.sql import count_if, key_column, ratio
+from server.models import AdminUnit, CellRollup, Site, Team, TicketDurationRollup, TicketRollup
+from server.models.tickets import ACTIVE_STATUSES, Ticket
 from server.services.tickets.queues import overdue_condition
 
 T = Ticket
@@ -37,48 +45,47 @@ FIELDS = (
 )
 
 
-def ticket_commune():
-    """SQL for the commune a ticket is about: its own unit; for a ticket placed at province level (opened by the
-        province, or a dead-spot cluster), its site's commune, else the commune of the readings in its H3 cell (from
-    the readings rollup); None
-        when it has none of these."""
+def ticket_commune(model=Ticket):
+    """SQL for the commune a ticket is about (on the tickets, or on the ticket rollups, which keep the site and
+    cell of tickets placed at province level): its own unit; for a ticket placed at province level (opened by the
+    province, or a dead-spot cluster), its site's commune, else the commune of the readings in its H3 cell (from
+    the readings rollup); None when it has none of these."""
     site, reading = aliased(Site), aliased(CellRollup)
-    site_commune = select(site.admin_unit_code).where(site.id == T.site_id).correlate(T).scalar_subquery()
+    site_commune = select(site.admin_unit_code).where(site.id == model.site_id).correlate(model).scalar_subquery()
     cell_commune = (
         select(reading.admin_unit_code)
-        .where(reading.h3_cell == T.h3_cell, reading.admin_unit_code != reading.province_code)
-        .correlate(T)
+        .where(reading.h3_cell == func.nullif(model.h3_cell, ""), reading.admin_unit_code != reading.province_code)
+        .correlate(model)
         .limit(1)
         .scalar_subquery()
     )
     return case(
-        (T.admin_unit_code != T.province_code, T.admin_unit_code),
+        (model.admin_unit_code != model.province_code, model.admin_unit_code),
         else_=func.coalesce(site_commune, cell_commune),
     )
 
 
-def _key(group: str, cell_resolution: int | None = None):
+def _key(group: str, model=Ticket, cell_resolution: int | None = None):
     if group == "team":
-        return T.team_id
+        return model.team_id if model is Ticket else func.nullif(model.team_id, 0)
     if group == "commune":
-        return ticket_commune()
-    return key_column(T, group, cell_resolution)
+        return ticket_commune(model)
+    return key_column(model, group, cell_resolution)
 
 
-def _conditions(scope: Scope, area: Area, group: str, category: str | None = None) -> list:
-    conditions = [scope.filter(T.admin_unit_code, T.province_code), T.category == category if category else true()]
+def _conditions(scope: Scope, area: Area, group: str, category: str | None = None, model=Ticket) -> list:
+    conditions = [
+        scope.filter(model.admin_unit_code, model.province_code),
+        model.category == category if category else true(),
+    ]
     if area.commune or group == "commune":
-        commune = ticket_commune()
+        commune = ticket_commune(model)
         conditions.append(commune == area.commune if area.commune else commune.isnot(None))
     if area.province:
-        conditions.append(T.province_code == area.province)
+        conditions.append(model.province_code == area.province)
     if group == "h3":
-        conditions += [ticket_commune().is_(None), T.h3_cell.isnot(None)]
+        conditions += [ticket_commune(model).is_(None), func.coalesce(model.h3_cell, "") != ""]
     return conditions
-
-
-def _resolved(period: Period):
-    return and_(T.status.in_(DONE_STATUSES), in_period(T.resolved_at, period))
 
 
 def tickets_by(
@@ -93,43 +100,36 @@ def tickets_by(
     cell_resolution: int | None = None,
 ) -> dict:
     """Per commune, province, H3 cell (at ``cell_resolution`` when given) or team: the ticket figures."""
-    key = _key(group, cell_resolution).label("key")
-    resolved = _resolved(period)
-    active = T.status.in_(ACTIVE_STATUSES)
-    query = (
-        select(
-            key,
-            count_if(in_period(T.created_at, period)),
-            count_if(resolved),
-            count_if(and_(resolved, T.resolved_at <= T.due_at)),
-            count_if(active),
-            count_if(overdue_condition(now)),
-            count_if(in_period(T.escalated_at, period)),
-        )
-        .where(
-            *_conditions(scope, area, group, category),
-            or_(
-                active,
-                period.from_start(T.created_at),
-                period.from_start(T.resolved_at),
-                period.from_start(T.escalated_at),
-            ),
-        )
+    R = TicketRollup
+    key = _key(group, R, cell_resolution).label("key")
+    sums = (
+        select(key, func.sum(R.opened), func.sum(R.resolved), func.sum(R.resolved_on_time), func.sum(R.escalated))
+        .where(*_conditions(scope, area, group, category, R), period.contains_day(R.day))
         .group_by(key)
     )
+    active_key = _key(group, cell_resolution=cell_resolution).label("key")
+    waiting = (
+        select(active_key, func.count(), count_if(overdue_condition(now)))
+        .where(*_conditions(scope, area, group, category), T.status.in_(ACTIVE_STATUSES))
+        .group_by(active_key)
+    )
+    figures: dict = {}
+    for key_value, opened, resolved, on_time, escalations in session.execute(sums):
+        figures[key_value] = [int(opened or 0), int(resolved or 0), int(on_time or 0), int(escalations or 0), 0, 0]
+    for key_value, open_now, overdue in session.execute(waiting):
+        figures.setdefault(key_value, [0, 0, 0, 0, 0, 0])[4:] = [int(open_now or 0), int(overdue or 0)]
     hours = median_hours_by(session, scope, area, period, group, category, cell_resolution) if medians else {}
     result = {}
-    for key_value, opened, resolved_count, on_time, open_now, overdue, escalations in session.execute(query):
-        resolved_count, on_time = int(resolved_count or 0), int(on_time or 0)
+    for key_value, (opened, resolved_count, on_time, escalations, open_now, overdue) in figures.items():
         result[key_value] = {
-            "tickets_opened": int(opened or 0),
+            "tickets_opened": opened,
             "tickets_resolved": resolved_count,
             "tickets_resolved_on_time": on_time,
             "on_time_rate": ratio(on_time, resolved_count),
-            "tickets_open_now": int(open_now or 0),
-            "tickets_overdue_now": int(overdue or 0),
+            "tickets_open_now": open_now,
+            "tickets_overdue_now": overdue,
             "median_hours_to_resolve": hours.get(key_value),
-            "escalations": int(escalations or 0),
+            "escalations": escalations,
         }
     return result
 
@@ -143,25 +143,28 @@ def median_hours_by(
     category: str | None = None,
     cell_resolution: int | None = None,
 ) -> dict:
-    """Median hours from creation to resolution of the tickets resolved in the period, per group."""
-    key = _key(group, cell_resolution)
-    seconds = seconds_between(session, T.created_at, T.resolved_at)
-    ranked = (
-        select(
-            key.label("key"),
-            seconds.label("seconds"),
-            func.row_number().over(partition_by=key, order_by=seconds).label("position"),
-            func.count().over(partition_by=key).label("n"),
-        )
-        .where(*_conditions(scope, area, group, category), _resolved(period))
-        .subquery("ranked")
+    """Median hours from creation to resolution of the tickets resolved in the period, per group, from the counts
+    of resolved tickets per whole second (``TicketDurationRollup``): the rows holding the middle positions."""
+    D = TicketDurationRollup
+    key = _key(group, D, cell_resolution).label("key")
+    durations = (
+        select(key, D.seconds, func.sum(D.resolved).label("count"))
+        .where(*_conditions(scope, area, group, category, D), period.contains_day(D.day))
+        .group_by(key, D.seconds)
+        .subquery("durations")
     )
+    d = durations.c
+    ranked = select(
+        d.key,
+        d.seconds,
+        (func.sum(d.count).over(partition_by=d.key, order_by=d.seconds) - d.count).label("before"),
+        func.sum(d.count).over(partition_by=d.key, order_by=d.seconds).label("upto"),
+        func.sum(d.count).over(partition_by=d.key).label("n"),
+    ).subquery("ranked")
     r = ranked.c
-    query = (
-        select(r.key, func.avg(r.seconds))
-        .where(2 * r.position >= r.n, 2 * r.position <= r.n + 2)  # the middle row, or the two middle rows
-        .group_by(r.key)
-    )
+    # Positions ceil(n/2) and floor(n/2) + 1 (one and the same when n is odd) lie in (before, upto].
+    middle = or_(and_(2 * r.before < r.n, r.n <= 2 * r.upto), and_(2 * r.before <= r.n, r.n < 2 * r.upto))
+    query = select(r.key, func.avg(r.seconds)).where(middle).group_by(r.key)
     return {key_value: round(float(seconds) / 3600.0, 2) for key_value, seconds in session.execute(query)}
 
 

@@ -22,7 +22,16 @@ from server.models.records import (
     Visit,
 )
 from server.models.reviews import Review, ReviewEvent
-from server.models.rollups import AssistanceRollup, CellRollup, OperatorRollup, ReadingRollup, VisitRollup
+from server.models.rollups import (
+    AssistanceRollup,
+    CellRollup,
+    EquipmentRollup,
+    OperatorRollup,
+    ReadingRollup,
+    TicketDurationRollup,
+    TicketRollup,
+    VisitRollup,
+)
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
 from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
@@ -48,8 +57,11 @@ __all__ = [
     "AssistanceLog",
     "AssistanceRollup",
     "CellRollup",
+    "EquipmentRollup",
     "OperatorRollup",
     "ReadingRollup",
+    "TicketDurationRollup",
+    "TicketRollup",
     "VisitRollup",
     "Attachment",
     "ConnectivityReading",

@@ -8,9 +8,10 @@ record's stored cell (resolution ``FIELDOPS_H3_RESOLUTION``, 8 by default); assi
 records placed at province level (the only ones ranked by cell), ``''`` otherwise. Maintained by
 ``server.indicators.rollups``; rebuilt from the raw records by ``flask --app wsgi rollups rebuild``."""
 
+import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String, UniqueConstraint, column
+from sqlalchemy import BigInteger, Date, Index, Integer, String, UniqueConstraint, Uuid, column
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.extensions import db
@@ -124,6 +125,79 @@ class VisitRollup(DailyRollup, db.Model):
     last_visit_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+class EquipmentRollup(DailyRollup, db.Model):
+    """Equipment checks per day and asset (commune, site, kind, label): what the equipment indicators need to
+    know an asset's latest condition at any day's end and its failures, without reading the checks.
+
+    A day's failures depend on the order of its checks (a failure is a check finding the asset broken or missing
+    when the check before did not), so the row keeps the failures after the day's first check
+    (``failures_after_first``) and the first and last conditions of the day; whether the first check failed anew
+    is decided when reading, against the last condition of the asset's previous day with checks. The latest check
+    of the day gives ``last_condition``, ``last_checked_at``, ``last_age_years``, ``h3_cell`` and
+    ``last_check_id`` (detail lists read its notes). Unlike the other rollups the row is not a sum: a check
+    arriving late (or a review) recomputes the rows of its asset and day from the checks that count."""
+
+    __tablename__ = "rollup_equipment_daily"
+    KEY = ("day", "admin_unit_code", "site_id", "asset_kind", "asset_label")
+    SUMS = ("checks", "failures_after_first")
+    LATEST = ("h3_cell", "first_condition", "last_condition", "last_checked_at", "last_check_id")
+    AGES = ("last_age_years", "max_age_years")
+
+    site_id: Mapped[int] = mapped_column(Integer)
+    asset_kind: Mapped[str] = mapped_column(String(30))
+    asset_label: Mapped[str] = mapped_column(String(200))
+    h3_cell: Mapped[str] = mapped_column(String(16))
+    checks: Mapped[int] = mapped_column(default=0)
+    failures_after_first: Mapped[int] = mapped_column(default=0)
+    first_condition: Mapped[str] = mapped_column(String(20))
+    last_condition: Mapped[str] = mapped_column(String(20))
+    last_checked_at: Mapped[datetime] = mapped_column(Timestamp)
+    last_check_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    last_age_years: Mapped[float | None]
+    max_age_years: Mapped[float | None]
+
+
+class TicketRollup(DailyRollup, db.Model):
+    """Ticket events per day (Viet Nam time) of the event, place, owner team and category: tickets opened
+    (created that day), escalated (escalated that day), resolved (resolved that day and still resolved, verified
+    or closed) and resolved on time (no later than the due date). The ticket's place is its unit, and for a
+    ticket placed at province level also its site and H3 cell (``0``/``''`` otherwise), from which the indicators
+    find its commune (``server.indicators.tickets.ticket_commune``). A ticket's current state decides what it
+    contributes: when it changes, its old contribution is taken off and the new one added (one upsert each, so
+    concurrent changes of other tickets never lose each other's counts)."""
+
+    __tablename__ = "rollup_tickets_daily"
+    KEY = ("day", "admin_unit_code", "site_id", "h3_cell", "team_id", "category")
+    SUMS = ("opened", "escalated", "resolved", "resolved_on_time")
+
+    site_id: Mapped[int] = mapped_column(Integer)
+    h3_cell: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(20))
+    opened: Mapped[int] = mapped_column(default=0)
+    escalated: Mapped[int] = mapped_column(default=0)
+    resolved: Mapped[int] = mapped_column(default=0)
+    resolved_on_time: Mapped[int] = mapped_column(default=0)
+
+
+class TicketDurationRollup(DailyRollup, db.Model):
+    """Resolved tickets per day of resolution, place, owner team, category and whole seconds from creation to
+    resolution (each moment truncated to its second): the median time to resolve read exactly from counts (a
+    median cannot be summed from daily medians). Rows grow with distinct durations, at most one per resolved
+    ticket."""
+
+    __tablename__ = "rollup_ticket_durations_daily"
+    KEY = ("day", "admin_unit_code", "site_id", "h3_cell", "team_id", "category", "seconds")
+    SUMS = ("resolved",)
+
+    site_id: Mapped[int] = mapped_column(Integer)
+    h3_cell: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(20))
+    seconds: Mapped[int] = mapped_column(BigInteger)
+    resolved: Mapped[int] = mapped_column(default=0)
+
+
 # Record kind -> its rollups, in the one order every batch updates them (so concurrent batches cannot deadlock).
 ROLLUPS = (
     ("connectivity_reading", ReadingRollup),
@@ -133,3 +207,6 @@ ROLLUPS = (
     ("visit", VisitRollup),
 )
 ROLLUP_KINDS = frozenset(kind for kind, _ in ROLLUPS)
+# Rollups recomputed per key from the records (not summed), and the ticket rollups kept from the tickets' states.
+RECOMPUTED_ROLLUPS = (("equipment_check", EquipmentRollup),)
+TICKET_ROLLUPS = (TicketRollup, TicketDurationRollup)

@@ -271,6 +271,11 @@ def test_offline_records_reach_the_server_once(server, browser):
         page.goto(page.url.split("#")[0] + "#/surveys")
         page.click("text=Kiểm tra nhanh")
         page.wait_for_selector(".survey input[name=households]")
+        page.click("form button[type=submit]")  # no answer yet: the form engine's error, Vietnamese while offline
+        with app.test_request_context(), force_locale("vi"):
+            required = gettext("An answer is required.")
+        page.wait_for_selector('[data-path="households"] .error:not([hidden])')
+        assert page.inner_text('[data-path="households"] .error') == required
         page.fill(".survey input[name=households]", "42")
         save(page)
         made += 1

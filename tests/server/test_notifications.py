@@ -16,7 +16,8 @@ from server.models import Delivery, NotificationEvent, NotificationSettingEvent,
 from server.services import tickets
 from server.services.calendar import VIETNAM, WorkingCalendar
 from server.services.notifications import record_event
-from server.services.notifications.delivery import send_digests, send_due
+from server.services.notifications.delivery import claim, send_digests, send_due, send_one
+from server.services.notifications.dispatch import Schedule, dispatch_events
 from server.services.notifications.jobs import due_reminders, process_outbox, session_factory
 from server.services.notifications.settings import setting_for, update_setting
 from server.services.notifications.webhooks import (
@@ -428,3 +429,159 @@ def test_expired_and_revoked_tokens_are_purged_after_a_month(db, make_user):
     db.session.flush()
     assert purge_expired_tokens(db.session, MORNING) == "2 expired tokens purged"
     assert sorted(db.session.scalars(select(ApiToken.label).where(ApiToken.user_id == user.id))) == ["recent", "test"]
+
+
+# DNS rebinding: the name is resolved once, every address checked, and the POST goes to a checked address.
+
+PUBLIC = "93.184.215.14"  # a global address; the tests never let a connection to it leave the machine
+
+
+class Resolver:
+    """Stands in for ``socket.getaddrinfo``: ``name`` resolves to the next of ``answers`` on each lookup (the last
+    one repeats); every other host goes to the real resolver. ``lookups`` counts the lookups of ``name``."""
+
+    def __init__(self, name: str, *answers: str):
+        self.name, self.answers, self.lookups = name, list(answers), 0
+        self.real = socket.getaddrinfo
+
+    def __call__(self, host, port, *args, **kwargs):
+        if host != self.name:
+            return self.real(host, port, *args, **kwargs)
+        address = self.answers[min(self.lookups, len(self.answers) - 1)]
+        self.lookups += 1
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+
+@pytest.fixture
+def dialled(monkeypatch):
+    """Every address a socket connects to; a connection to PUBLIC is refused here instead of leaving the machine."""
+    found = []
+    real = socket.socket.connect
+
+    def connect(sock, address):
+        found.append(address[:2])
+        if address[0] == PUBLIC:
+            raise ConnectionRefusedError(111, "Connection refused (test)")
+        return real(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return found
+
+
+def webhook_attempts(db, hook):
+    db.session.expire_all()
+    query = select(WebhookAttempt).where(WebhookAttempt.webhook_id == hook.id).order_by(WebhookAttempt.id)
+    return list(db.session.scalars(query))
+
+
+def test_a_name_rebinding_to_loopback_after_the_check_never_reaches_it(db, world, receiver, monkeypatch, dialled):
+    """With private addresses refused (the default), a name answering a public address to the check and 127.0.0.1
+    to any later lookup is resolved once: the POST goes to the checked public address, never to the loopback
+    receiver, and the failed attempt is logged for a retry."""
+    monkeypatch.setitem(current_app.config, "WEBHOOK_ALLOW_PRIVATE", False)
+    url = f"http://rebind.example.org:{receiver.port}/hook"
+    monkeypatch.setattr(socket, "getaddrinfo", Resolver("rebind.example.org", PUBLIC))
+    hook = create_webhook(db.session, world.coordinator, url=url, events=["ticket_assigned"], area_code="15")
+    rebinding = Resolver("rebind.example.org", PUBLIC, "127.0.0.1")
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    ticket = open_ticket(db, world)
+    tickets.transition(db.session, world.coordinator, ticket, "assign", team_id=world.a.id)
+    run(db, MORNING)
+    assert receiver.requests == []
+    assert rebinding.lookups == 1
+    assert (PUBLIC, receiver.port) in dialled and ("127.0.0.1", receiver.port) not in dialled
+    [attempt] = webhook_attempts(db, hook)
+    assert attempt.status_code is None and "ConnectionError" in attempt.error
+    delivery = db.session.get(Delivery, attempt.delivery_id)
+    assert delivery.status == "pending" and delivery.last_error == attempt.error
+
+
+def test_a_name_resolving_to_loopback_at_delivery_is_refused_and_logged(db, world, receiver, monkeypatch, dialled):
+    """A registered name that resolves to a loopback address when the delivery is sent is refused before any
+    connection; the attempt and the delivery keep the reason."""
+    monkeypatch.setitem(current_app.config, "WEBHOOK_ALLOW_PRIVATE", False)
+    url = f"http://moved.example.org:{receiver.port}/hook"
+    monkeypatch.setattr(socket, "getaddrinfo", Resolver("moved.example.org", PUBLIC))
+    hook = create_webhook(db.session, world.coordinator, url=url, events=["ticket_assigned"], area_code="15")
+    monkeypatch.setattr(socket, "getaddrinfo", Resolver("moved.example.org", "127.0.0.1"))
+    ticket = open_ticket(db, world)
+    tickets.transition(db.session, world.coordinator, ticket, "assign", team_id=world.a.id)
+    run(db, MORNING)
+    assert receiver.requests == [] and all(port != receiver.port for _, port in dialled)
+    [attempt] = webhook_attempts(db, hook)
+    assert attempt.error.startswith("UnsafeUrl: ") and "127.0.0.1" in attempt.error
+    assert db.session.get(Delivery, attempt.delivery_id).last_error == attempt.error
+
+
+def test_a_redirect_is_not_followed(db, world, monkeypatch):
+    """A receiver answering 302 towards another address is not followed; the attempt is logged as HTTP 302."""
+    with Receiver() as target, Receiver(statuses=[302]) as first:
+        first_hook, _ = hooks(db, world, first, ["ticket_assigned"])
+        first.location = target.url
+        ticket = open_ticket(db, world)
+        tickets.transition(db.session, world.coordinator, ticket, "assign", team_id=world.a.id)
+        run(db, MORNING)
+        assert len(first.requests) == 1 and target.requests == []
+    assert webhook_attempts(db, first_hook)[0].error == "HTTP 302"
+
+
+def test_https_to_a_pinned_address_keeps_the_name_for_host_sni_and_certificate(tmp_path, monkeypatch):
+    """The POST connects to the given address without resolving the name again, sends the name as Host and TLS
+    SNI, and verifies the certificate against the name: a certificate for another name is refused."""
+    from requests.exceptions import SSLError
+
+    from server.services.notifications.webhooks import send_pinned
+    from tests.notify_servers import HostCertificates
+
+    def no_lookup(host, *args, **kwargs):
+        if host.endswith(".example.test"):
+            raise AssertionError(f"{host} was resolved again")
+        return real(host, *args, **kwargs)
+
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
+    certificates = HostCertificates(tmp_path, "hooks.example.test")
+    with Receiver(tls=certificates) as tls_receiver:
+        url = f"https://hooks.example.test:{tls_receiver.port}/hook"
+        answer = send_pinned(url, ["127.0.0.1"], b"{}", {}, 5, verify=certificates.ca_path)
+        assert answer.status_code == 200
+        assert tls_receiver.requests[0]["headers"]["Host"] == f"hooks.example.test:{tls_receiver.port}"
+        assert tls_receiver.server_names == ["hooks.example.test"]
+        with pytest.raises(SSLError):
+            send_pinned(
+                f"https://other.example.test:{tls_receiver.port}/hook",
+                ["127.0.0.1"],
+                b"{}",
+                {},
+                5,
+                verify=certificates.ca_path,
+            )
+        assert len(tls_receiver.requests) == 1
+
+
+def test_a_worker_whose_lease_ran_out_does_not_send_what_another_worker_took(db, world, smtp):
+    """Worker A claims a delivery and stalls past its lease; worker B claims it and sends it. When A resumes, its
+    claim no longer holds and it sends nothing, even before B has sent: one e-mail, one attempt each."""
+    ticket = open_ticket(db, world)
+    tickets.transition(db.session, world.coordinator, ticket, "assign", team_id=world.a.id)
+    assert dispatch_events(db.session, current_app.config, MORNING)
+    db.session.commit()
+    factory, config = session_factory(db.session), current_app.config
+    lease = timedelta(seconds=config.get("JOBS_LEASE_SECONDS", 300))
+    schedule = Schedule.from_config(config)
+    with factory() as session:
+        held_by_a = claim(session, MORNING, lease, schedule)
+        session.commit()
+    assert held_by_a
+    later = MORNING + lease + timedelta(seconds=1)
+    with factory() as session:
+        assert claim(session, later, lease, schedule) == held_by_a  # A's lease ran out: B takes the same rows
+        session.commit()
+    for delivery_id in held_by_a:  # A resumes while B holds the rows and has not sent yet
+        assert send_one(factory, config, delivery_id, later, held=(MORNING + lease, lease)) == 0
+    for delivery_id in held_by_a:
+        assert send_one(factory, config, delivery_id, later, held=(later + lease, lease)) == 1  # B sends
+    assert len(smtp.box.messages) == len(held_by_a)
+    db.session.expire_all()
+    attempts = db.session.scalars(select(Delivery.attempts).where(Delivery.id.in_(held_by_a)))
+    assert set(attempts) == {1}

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from server.extensions import db as real_db
 from server.indicators import rollups
 from server.models import ConnectivityReading, ReadingRollup
-from tests.records_factory import LAT, LON, assistance_log, reading, visit
+from tests.records_factory import LAT, LON, assistance_log, equipment_check, reading, visit
 
 THREADS = 4
 BATCHES = 6
@@ -21,6 +21,7 @@ BATCH_SIZE = 60
 
 def _batch(rng: random.Random, site_id: int) -> list[dict]:
     """Readings (some dead, some at the site, several operators and days, around midnight Viet Nam time),
+    checks of three assets of the site (broken ones open tickets; several a day, racing across batches),
     assistance logs and visits."""
     midnight = datetime.now(UTC).replace(hour=17, minute=0, second=0, microsecond=0) - timedelta(days=2)
     records = []
@@ -28,7 +29,7 @@ def _batch(rng: random.Random, site_id: int) -> list[dict]:
         when = (midnight + timedelta(minutes=rng.randint(-600, 600))).isoformat()
         lat, lon = LAT + rng.randint(0, 30) * 0.001, LON + rng.randint(0, 30) * 0.001
         kind = rng.random()
-        if kind < 0.7:
+        if kind < 0.55:
             dead = rng.random() < 0.3
             records.append(
                 reading(
@@ -41,6 +42,18 @@ def _batch(rng: random.Random, site_id: int) -> list[dict]:
                     operator_code=rng.choice(["452-04", "452-01", None]),
                     site_id=site_id if rng.random() < 0.3 else None,
                     power_available=rng.choice([True, False, None]),
+                )
+            )
+        elif kind < 0.7:
+            records.append(
+                equipment_check(
+                    observed_at=when,
+                    lat=lat,
+                    lon=lon,
+                    site_id=site_id,
+                    asset_label=f"Printer #{rng.randint(1, 3)}",
+                    condition=rng.choice(["working", "degraded", "broken", "missing"]),
+                    age_years=rng.choice([None, 3.0, 6.5]),
                 )
             )
         elif kind < 0.85:
@@ -59,7 +72,8 @@ def _batch(rng: random.Random, site_id: int) -> list[dict]:
 def test_rebuild_equals_incremental_after_a_storm_of_concurrent_retried_batches(app, committed_member):
     """Four clients on their own connections send six batches each, every batch twice, and half of them also
     another client's batch (the same record ids racing): each record is stored once and counted once, and
-    rebuilding the rollups from the raw records gives exactly the rollups ingest kept up."""
+    rebuilding the rollups from the raw records gives exactly the rollups ingest kept up: the sums, the
+    equipment rows recomputed per asset and day under concurrent batches, and the tickets the checks opened."""
     headers, site_id = committed_member.headers, committed_member.site_id
     rng = random.Random(15)
     batches = [[_batch(rng, site_id) for _ in range(BATCHES)] for _ in range(THREADS)]
@@ -104,6 +118,7 @@ def test_rebuild_equals_incremental_after_a_storm_of_concurrent_retried_batches(
     assert rolled_up == raw_total
     assert incremental == rebuilt
     assert sum(len(rows) for rows in incremental.values()) > 20
+    assert len(incremental["rollup_equipment_daily"]) >= 6 and incremental["rollup_tickets_daily"]
 
 
 def test_rebuild_since_a_day_repairs_only_from_that_day(app, db, build_readings):
@@ -173,3 +188,133 @@ def test_the_cells_ranked_are_read_through_the_province_level_index(db):
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars())
     assert "ix_rollup_cells_daily_province_level" in plan, plan
+
+
+@pytest.fixture
+def syncing_member(make_user, make_site):
+    """A field member of a team working in Lao Cai (headers), and a site of theirs in commune 04603 (its id)."""
+    site = make_site(commune="04603", lat=21.72, lon=104.92)
+    _, headers = make_user("field_member", province="15")
+    return headers, site.id
+
+
+def _same_key_batch(site_id: int, size: int) -> list[dict]:
+    """Readings, assistance logs and visits that all fall in one rollup row of each table: one place, one day
+    (midday yesterday, Viet Nam time), one network and operator; the readings' sums differ row to row."""
+    noon = (datetime.now(UTC) - timedelta(days=1)).replace(hour=5, minute=0, second=0, microsecond=0)
+    records = []
+    for number in range(size):
+        when = (noon + timedelta(seconds=number)).isoformat()
+        dead = number % 3 == 0
+        records.append(
+            reading(
+                observed_at=when,
+                network="4g",
+                signal_dbm=-120 if dead else -70,
+                down_mbps=5.0,
+                site_id=site_id,
+                power_available=(True, False, None)[number % 3],
+            )
+        )
+        records.append(
+            assistance_log(observed_at=when, site_id=site_id, citizens_helped=number % 5 + 1, language_support=0)
+        )
+        records.append(visit(observed_at=when, site_id=site_id))
+    return records
+
+
+def test_a_batch_adding_to_one_rollup_key_many_times_counts_each_record(client, db, syncing_member):
+    """Many records of one batch falling in the same rollup rows, then a second such batch adding to those
+    existing rows: each table holds one row per key with every record counted once, as a rebuild computes."""
+    headers, site_id = syncing_member
+    for _ in range(2):
+        response = client.post("/api/v1/sync", json={"records": _same_key_batch(site_id, 30)}, headers=headers)
+        assert response.get_json()["created"] == 90, response.get_data(as_text=True)
+    incremental = rollups.snapshot(db.session)
+    readings_rows = incremental["rollup_readings_daily"]
+    assert [row[3:] for row in readings_rows] == [("15", 60, 20, 0, 20, 20)]
+    assert [row[-2:] for row in incremental["rollup_operators_daily"]] == [(60, 20)]
+    assert [row[-3:] for row in incremental["rollup_assistance_daily"]] == [(60, 180, 0)]
+    assert [row[-2] for row in incremental["rollup_visits_daily"]] == [60]
+    rollups.rebuild(db.session)
+    assert rollups.snapshot(db.session) == incremental
+
+
+def test_a_batch_of_duplicates_only_leaves_the_rollups_as_they_were(client, db, syncing_member):
+    """A batch whose every record is already stored (a retry) adds nothing to any rollup."""
+    headers, site_id = syncing_member
+    records = _same_key_batch(site_id, 10)
+    assert client.post("/api/v1/sync", json={"records": records}, headers=headers).get_json()["created"] == 30
+    before = rollups.snapshot(db.session)
+    body = client.post("/api/v1/sync", json={"records": records}, headers=headers).get_json()
+    assert (body["created"], body["duplicate"]) == (0, 30)
+    assert rollups.snapshot(db.session) == before
+    rollups.rebuild(db.session)
+    assert rollups.snapshot(db.session) == before
+
+
+def test_two_transactions_with_checks_of_one_asset_on_one_day_both_count(app, committed_member):
+    """Two transactions add checks of the same asset on the same day: the second waits for the first (on
+    PostGIS, the lock on the asset's day row; on SQLite, the write lock) and recomputes the row with both checks,
+    instead of failing on the row the first inserted or keeping only its own check."""
+    from server.models import EquipmentCheck, EquipmentRollup
+    from server.spatial import point
+
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def check(minutes: int, condition: str) -> EquipmentCheck:
+        return EquipmentCheck(
+            id=uuid.uuid4(),
+            observed_at=now - timedelta(minutes=minutes),
+            geom=point(LON, LAT),
+            h3_cell="88411c0001fffff",
+            admin_unit_code="04603",
+            province_code="15",
+            site_id=committed_member.site_id,
+            asset_kind="printer",
+            asset_label="Race #1",
+            condition=condition,
+        )
+
+    first_flushed, errors = threading.Event(), []
+
+    def second() -> None:
+        with app.app_context():
+            try:
+                first_flushed.wait(timeout=30)
+                real_db.session.add(check(1, "broken"))
+                real_db.session.commit()
+            except Exception as error:  # reported below: the assertion names it
+                errors.append(error)
+            finally:
+                real_db.session.remove()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with app.app_context():
+        real_db.session.add(check(2, "working"))
+        real_db.session.flush()  # the asset's day row is written (and locked) by this transaction
+        first_flushed.set()
+        thread.join(timeout=1)  # the second transaction is now waiting for this one
+        real_db.session.commit()
+        real_db.session.remove()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and errors == []
+    with app.app_context():
+        session = real_db.session
+        try:
+            rows = session.execute(
+                select(EquipmentRollup.checks, EquipmentRollup.first_condition, EquipmentRollup.last_condition).where(
+                    EquipmentRollup.asset_label == "Race #1"
+                )
+            ).all()
+            incremental = rollups.snapshot(session, [EquipmentRollup])
+            rollups.rebuild(session)
+            rebuilt = rollups.snapshot(session, [EquipmentRollup])
+        finally:
+            session.execute(EquipmentCheck.__table__.delete().where(EquipmentCheck.asset_label == "Race #1"))
+            rollups.rebuild(session)
+            session.commit()
+            session.remove()
+    assert [tuple(row) for row in rows] == [(2, "working", "broken")]
+    assert incremental == rebuilt

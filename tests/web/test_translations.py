@@ -43,7 +43,7 @@ def test_extraction_matches_the_committed_template(tmp_path):
     command = [
         sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "translations/babel.cfg",
         "--no-location", "--sort-output", "--omit-header", "-k", "_l", "-k", "lazy_gettext", "-k", "N_",
-        "-o", str(fresh), ".",
+        "-k", "t", "-k", "this.t", "-o", str(fresh), ".",
     ]  # fmt: skip
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     committed = messages(TRANSLATIONS / "messages.pot")
@@ -129,3 +129,32 @@ def test_the_bare_text_check_can_fail():
     assert visible_text("<p>Hello {{ name }}</p>") == ["Hello"]
     assert visible_text('<input placeholder="Your name">') == ["Your name"]
     assert visible_text("<p>{{ _('Hello') }} · 12</p>") == []
+
+
+def form_engine_messages() -> set[str]:
+    """The texts the field app's form engine can show: the first argument of its translator, ``t("...")`` or
+    ``this.t("...")``, in field_app/src/forms."""
+    from babel.messages.extract import extract_from_file
+
+    found = set()
+    for path in sorted((ROOT / "field_app" / "src" / "forms").rglob("*.js")):
+        for _line, message, _comments, _context in extract_from_file(
+            "javascript", str(path), {"t": None, "this.t": None}
+        ):
+            if isinstance(message, str) and message:
+                found.add(message)
+    return found
+
+
+def test_every_form_engine_message_is_translated_and_served_to_the_app(client):
+    """Each text of the form engine has a Vietnamese translation in the server's catalogue and is in the
+    catalogue the app loads (and its service worker keeps for offline use): a new engine message without its
+    translation fails here."""
+    engine = form_engine_messages()
+    assert {"An answer is required.", "Take the position", " (it is inside repeat %(repeat)s)"} <= engine
+    with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="vi")
+    translated = {message.id: message.string for message in catalog if message.id and message.string}
+    assert sorted(engine - set(translated)) == []
+    served = client.get("/app/catalogue/vi.json").get_json()["messages"]
+    assert {message: served.get(message) for message in engine} == {message: translated[message] for message in engine}

@@ -14,4 +14,3 @@ export { SurveyState, pathOf } from "./state.js";
 export { validateAnswers, errorPaths } from "./answers.js";
 export { compileDefinition, labelText, languagesOf, pickLanguage } from "./definition.js";
 export { ExpressionError, evaluate, parse } from "./expressions.js";
-export { translatorFor } from "./messages.js";

@@ -7,7 +7,7 @@ import { validateAnswers, errorPaths, filteredChoices } from "./answers.js";
 import { compileDefinition, labelText, pickLanguage } from "./definition.js";
 import { evaluate, isEmpty, toBool, toNumber } from "./expressions.js";
 import { split } from "./pyvalues.js";
-import { translatorFor } from "./messages.js";
+import { identity } from "./messages.js";
 
 const MAX_PASSES = 10;
 
@@ -68,7 +68,7 @@ export class SurveyState {
     this.definition = definition;
     this.compiled = compileDefinition(definition);
     this.formLanguage = pickLanguage(definition, language);
-    this.t = t || translatorFor(language);
+    this.t = t || identity;
     this.now = now;
     this.values = {};
     this.given = new Set(); // paths the user (or the caller's answers) set: defaults never overwrite them

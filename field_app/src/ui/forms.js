@@ -350,6 +350,7 @@ export async function surveyForm(versionId, previous) {
   shell(version.title, form);
   const survey = engine.renderSurvey(container, version.definition, {
     language: locale(),
+    t: _,
     answers: body ? body.answers : {},
     onChange: () => {},
   });

@@ -7,9 +7,11 @@ import { test } from "node:test";
 import { parseHTML } from "linkedom";
 
 import { renderSurvey } from "../../src/forms/index.js";
+import { useCatalogue } from "../catalogue.js";
 
 const root = new URL("../../../", import.meta.url);
 const template = (name) => JSON.parse(readFileSync(new URL(`surveys/templates/${name}.json`, root), "utf-8"));
+const t = useCatalogue("vi"); // the engine's Vietnamese comes from the server's catalogue, as in the app
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 function page() {
@@ -47,7 +49,7 @@ const gps = (latitude = 22.35, longitude = 104.1, accuracy = 8.04) => ({
 test("every built-in template renders with a label tied to each input, Vietnamese first", () => {
   for (const name of ["citizen_assistance_log", "commune_service_centre_checklist", "follow_up_verification_visit", "village_connectivity_survey"]) {
     const { main } = page();
-    renderSurvey(main, template(name), { language: "vi" });
+    renderSurvey(main, template(name), { language: "vi", t });
     const form = main.querySelector("form.survey");
     assert.ok(form, name);
     for (const input of main.querySelectorAll("input:not([type=radio]):not([type=checkbox]), select, textarea")) {
@@ -58,7 +60,7 @@ test("every built-in template renders with a label tied to each input, Vietnames
     }
   }
   const { main } = page();
-  renderSurvey(main, template("village_connectivity_survey"), { language: "vi" });
+  renderSurvey(main, template("village_connectivity_survey"), { language: "vi", t });
   assert.equal(main.querySelector('[data-path="village_name"] label').firstChild.textContent, "Thôn / bản");
   const english = page();
   renderSurvey(english.main, template("village_connectivity_survey"), { language: "en" });
@@ -68,7 +70,7 @@ test("every built-in template renders with a label tied to each input, Vietnames
 test("answers typed become typed answers; required errors show next to their fields in Vietnamese", () => {
   const { main, type, check } = page();
   const changes = [];
-  const form = renderSurvey(main, template("citizen_assistance_log"), { language: "vi", onChange: (a) => changes.push(a) });
+  const form = renderSurvey(main, template("citizen_assistance_log"), { language: "vi", t, onChange: (a) => changes.push(a) });
   type('[name="citizens_helped"]', "12");
   check('input[name="service"][value="e_payment"]');
   assert.deepEqual(form.answers(), { citizens_helped: 12, service: "e_payment" });
@@ -86,7 +88,7 @@ test("answers typed become typed answers; required errors show next to their fie
 
 test("relevance hides a question and leaves its answer out, as the server requires", () => {
   const { main, type, check, visible } = page();
-  const form = renderSurvey(main, template("citizen_assistance_log"), { language: "vi" });
+  const form = renderSurvey(main, template("citizen_assistance_log"), { language: "vi", t });
   assert.equal(visible("languages"), false);
   type('[name="citizens_helped"]', "10");
   type('[name="language_support"]', "3");
@@ -110,7 +112,7 @@ test("a constraint against another answer uses the form's own message in the for
       { name: "part", type: "integer", label: { vi: "Phần", en: "Part" }, constraint: ". <= ${total}", constraint_message: { vi: "Không quá tổng.", en: "Not above the total." } },
     ],
   };
-  const vi = renderSurvey(main, definition, { language: "vi" });
+  const vi = renderSurvey(main, definition, { language: "vi", t });
   type('[name="total"]', "5");
   type('[name="part"]', "6");
   assert.deepEqual(vi.validate(), { part: "Không quá tổng." });
@@ -123,7 +125,7 @@ test("a constraint against another answer uses the form's own message in the for
 
 test("groups keep answers flat and hide with their relevance", () => {
   const { main, type, visible } = page();
-  const form = renderSurvey(main, template("commune_service_centre_checklist"), { language: "vi" });
+  const form = renderSurvey(main, template("commune_service_centre_checklist"), { language: "vi", t });
   assert.ok(main.querySelector('fieldset.survey-group[data-path="staffing"] legend'));
   type('[name="staff_assigned"]', "10");
   type('[name="staff_present"]', "3");
@@ -137,7 +139,7 @@ test("repeats: add and remove repetitions, questions of a repetition see that re
   const { main, click, check, visible } = page();
   const definition = template("village_connectivity_survey");
   definition.questions.find((q) => q.name === "readings").max_repeats = 2;
-  const form = renderSurvey(main, definition, { language: "vi", geolocation: gps() });
+  const form = renderSurvey(main, definition, { language: "vi", t, geolocation: gps() });
   click(".repeat-add");
   click(".repeat-add");
   assert.equal(main.querySelectorAll(".repeat-item").length, 2);
@@ -167,7 +169,7 @@ test("repeat_count sets the number of repetitions from an answer; no add or remo
       { name: "ages", type: "calculate", label: "Ages", calculation: "sum(${age})" },
     ],
   };
-  const form = renderSurvey(main, definition, { language: "vi" });
+  const form = renderSurvey(main, definition, { language: "vi", t });
   assert.equal(main.querySelectorAll(".repeat-item").length, 0);
   type('[name="members"]', "3");
   assert.equal(main.querySelectorAll(".repeat-item").length, 3);
@@ -193,7 +195,7 @@ test("calculations are live, defaults fill new forms, read-only questions cannot
       { name: "shown", type: "text", label: "Total shown", read_only: true, default: "—" },
     ],
   };
-  const form = renderSurvey(main, definition, { language: "vi" });
+  const form = renderSurvey(main, definition, { language: "vi", t });
   assert.equal(main.querySelector('[name="price"]').value, "2.5");
   assert.deepEqual(form.answers(), { price: 2.5, shown: "—" });
   type('[name="quantity"]', "3");
@@ -203,7 +205,7 @@ test("calculations are live, defaults fill new forms, read-only questions cannot
   assert.ok(main.querySelector('[name="shown"]').hasAttribute("disabled"));
   assert.ok(main.querySelector('[data-path="total"]').hasAttribute("hidden"));
   const kept = page();
-  const again = renderSurvey(kept.main, definition, { language: "vi", answers: { price: 4, quantity: 2 } });
+  const again = renderSurvey(kept.main, definition, { language: "vi", t, answers: { price: 4, quantity: 2 } });
   assert.equal(again.answers().total, 8, "answers given win over defaults");
   assert.equal(again.answers().price, 4);
 });
@@ -227,7 +229,7 @@ test("a choice filter offers only the choices whose column matches; a choice lef
       },
     ],
   };
-  const form = renderSurvey(main, definition, { language: "vi" });
+  const form = renderSurvey(main, definition, { language: "vi", t });
   const offered = () => [...main.querySelectorAll('input[name="commune"]')].map((box) => box.value);
   assert.deepEqual(offered(), []);
   check('input[name="province"][value="15"]');
@@ -248,7 +250,7 @@ test("or_other as imported: the other choice opens its text question", () => {
       { name: "provider_other", type: "text", label: { vi: "Nhà mạng khác", en: "Other provider" }, relevant: "selected(${provider}, 'other')", required: true },
     ],
   };
-  const form = renderSurvey(main, definition, { language: "vi" });
+  const form = renderSurvey(main, definition, { language: "vi", t });
   assert.equal(visible("provider_other"), false);
   check('input[name="provider"][value="other"]');
   assert.equal(visible("provider_other"), true);
@@ -272,7 +274,7 @@ test("inputs of the other types: boolean, date, time, datetime, acknowledge, ran
       { name: "order", type: "rank", label: "Thứ tự", choices: [{ name: "a", label: "A" }, { name: "b", label: "B" }, { name: "c", label: "C" }] },
     ],
   };
-  const form = renderSurvey(main, definition, { language: "vi" });
+  const form = renderSurvey(main, definition, { language: "vi", t });
   assert.equal(main.querySelector('[data-path="info"] input'), null);
   check('input[name="open"][value="false"]');
   type('[name="day"]', "2025-03-01");
@@ -320,7 +322,7 @@ test("geotrace and geoshape: points from GPS taps, the shape closed; geopoint wi
       { name: "field", type: "geoshape", label: "Khu vực" },
     ],
   };
-  const form = renderSurvey(main, definition, { language: "vi", geolocation });
+  const form = renderSurvey(main, definition, { language: "vi", t, geolocation });
   for (let i = 0; i < 2; i += 1) {
     click('[data-path="road"] button');
     await tick();
@@ -338,7 +340,7 @@ test("geotrace and geoshape: points from GPS taps, the shape closed; geopoint wi
   assert.deepEqual(Object.keys(form.validate()), ["field"]);
 
   const none = page();
-  renderSurvey(none.main, { title: "t", questions: [{ name: "p", type: "geopoint", label: "P" }] }, { language: "vi", geolocation: null });
+  renderSurvey(none.main, { title: "t", questions: [{ name: "p", type: "geopoint", label: "P" }] }, { language: "vi", t, geolocation: null });
   none.click('[data-path="p"] button');
   await tick();
   assert.equal(none.main.querySelector(".position").textContent, "Không lấy được vị trí: Điện thoại này không cung cấp được vị trí.");
@@ -346,7 +348,7 @@ test("geotrace and geoshape: points from GPS taps, the shape closed; geopoint wi
 
 test("a photo: the camera input, the file kept for the caller, its name as the answer", () => {
   const { main, Event } = page();
-  const form = renderSurvey(main, { title: "t", questions: [{ name: "photo", type: "image", label: "Ảnh" }] }, { language: "vi" });
+  const form = renderSurvey(main, { title: "t", questions: [{ name: "photo", type: "image", label: "Ảnh" }] }, { language: "vi", t });
   const input = main.querySelector('input[type="file"]');
   assert.equal(input.getAttribute("accept"), "image/*");
   assert.ok(input.hasAttribute("capture"));
@@ -360,7 +362,7 @@ test("a photo: the camera input, the file kept for the caller, its name as the a
 
 test("the server's per-field errors show next to their fields, repetitions included; others above the form", () => {
   const { main, click } = page();
-  const form = renderSurvey(main, template("village_connectivity_survey"), { language: "vi", answers: { readings: [{}, {}] } });
+  const form = renderSurvey(main, template("village_connectivity_survey"), { language: "vi", t, answers: { readings: [{}, {}] } });
   assert.equal(main.querySelectorAll(".repeat-item").length, 2);
   form.showErrors({
     answers: {

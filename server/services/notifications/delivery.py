@@ -70,18 +70,40 @@ def send_due(
     lease = timedelta(seconds=config.get("JOBS_LEASE_SECONDS", 300))
     sent = 0
     for _round in range(ROUNDS):
+        moment = clock()  # a later round claims with the time it runs at, not the job's start
         with session_factory() as session:
-            ids = claim(session, now, lease, schedule)
+            ids = claim(session, moment, lease, schedule)
             session.commit()
         if not ids:
             break
         for delivery_id in ids:
-            sent += send_one(session_factory, config, delivery_id, clock())
+            sent += send_one(session_factory, config, delivery_id, clock(), held=(moment + lease, lease))
     return sent
 
 
-def send_one(session_factory, config, delivery_id: int, now: datetime) -> int:
+def renew(session: Session, delivery_id: int, until: datetime, now: datetime, lease: timedelta) -> datetime | None:
+    """Extend our claim on a delivery just before sending it: compare-and-set on the lease this worker set, so a
+    row whose lease ran out and was taken by another worker is not sent twice. Returns the new lease or None."""
+    renewed = now + lease
+    taken = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == "pending", Delivery.claimed_until == until)
+        .values(claimed_until=renewed)
+    )
+    return renewed if taken.rowcount == 1 else None
+
+
+def send_one(
+    session_factory, config, delivery_id: int, now: datetime, held: tuple[datetime, timedelta] | None = None
+) -> int:
+    """Send one claimed delivery. ``held`` is (the lease this worker set, the lease length): the claim is renewed
+    first and the delivery left alone when another worker holds it now."""
     with session_factory() as session:
+        if held is not None:
+            if renew(session, delivery_id, held[0], now, held[1]) is None:
+                session.rollback()
+                return 0
+            session.commit()
         delivery = session.get(Delivery, delivery_id)
         if delivery.status != "pending":  # another worker finished it after our lease ran out
             return 0
@@ -91,8 +113,10 @@ def send_one(session_factory, config, delivery_id: int, now: datetime) -> int:
         try:
             if delivery.channel == "webhook":
                 body = webhooks.payload(delivery.id, event, config["BASE_URL"])
-                webhooks.check_url(hook.url, allow_private=config["WEBHOOK_ALLOW_PRIVATE"])
-                status_code = webhooks.post(hook, delivery.id, event.kind, body, config["WEBHOOK_TIMEOUT_SECONDS"], now)
+                addresses = webhooks.check_url(hook.url, allow_private=config["WEBHOOK_ALLOW_PRIVATE"])
+                status_code = webhooks.post(
+                    hook, delivery.id, event.kind, body, config["WEBHOOK_TIMEOUT_SECONDS"], now, addresses=addresses
+                )
                 if not 200 <= status_code < 300:
                     error = f"HTTP {status_code}"
             else:

@@ -1,5 +1,9 @@
 """Outbound webhooks: which URLs may be registered (http(s), never this server, a private range or localhost,
-checked on every address the name resolves to), the signed JSON POST, and registering them for an area."""
+checked on every address the name resolves to), the signed JSON POST, and registering them for an area.
+
+The POST goes to an address that passed the check, never to what the name resolves to a moment later (DNS
+rebinding): the host name is resolved once, every address checked, and the connection made to a checked address
+while the Host header, TLS SNI and certificate verification still use the name."""
 
 import hashlib
 import hmac
@@ -13,8 +17,10 @@ from urllib.parse import urlsplit
 
 import requests
 from flask_babel import gettext as _
+from requests.adapters import HTTPAdapter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from urllib3.exceptions import ConnectTimeoutError
 
 from server.auth import MANAGER_ROLES, scope_for
 from server.errors import Forbidden, InvalidInput, NotFound
@@ -32,8 +38,9 @@ class UnsafeUrl(ValueError):
 
 
 def check_url(url: str, *, allow_private: bool, own_hosts: tuple[str, ...] = ()) -> list[str]:
-    """Refuse what a webhook may not reach; returns the resolved addresses. Every address the host name resolves
-    to must be public unless ``allow_private`` (then only the scheme and the server itself are checked)."""
+    """Refuse what a webhook may not reach; returns the resolved addresses in the resolver's order, the only ones
+    ``post`` may connect to. Every address the host name resolves to must be public unless ``allow_private`` (then
+    only the scheme and the server itself are checked)."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -51,7 +58,7 @@ def check_url(url: str, *, allow_private: bool, own_hosts: tuple[str, ...] = ())
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise UnsafeUrl(_("The host name %(host)s does not resolve.", host=host)) from error
-    addresses = sorted({info[4][0] for info in infos})
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not allow_private:
         if host == "localhost" or host.endswith(".localhost"):
             raise UnsafeUrl(_("A webhook may not point at localhost."))
@@ -87,8 +94,56 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, tolerance: 
     return hmac.compare_digest(sign(secret, int(timestamp), body), signature)
 
 
-def post(hook: Webhook, delivery_id: int, kind: str, body: bytes, timeout: float, now: datetime) -> int:
-    """One signed POST; returns the status code (redirects are not followed: a receiver answers itself)."""
+class PinnedAdapter(HTTPAdapter):
+    """Connects to one given address whatever the URL's host name resolves to now; the Host header, TLS SNI and
+    certificate verification keep the name. Proxies are not used (a proxy would resolve the name itself)."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__(max_retries=0)
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
+        if host_params["scheme"] == "https":
+            name = host_params["host"]
+            pool_kwargs = {**pool_kwargs, "server_hostname": name, "assert_hostname": name}
+        return self.poolmanager.connection_from_host(
+            host=self.address, port=host_params["port"], scheme=host_params["scheme"], pool_kwargs=pool_kwargs
+        )
+
+    def add_headers(self, request, **kwargs):
+        request.headers["Host"] = urlsplit(request.url).netloc
+
+
+def send_pinned(url: str, addresses: list[str], body: bytes, headers: dict, timeout: float, verify=True):
+    """POST ``body`` to ``url`` through the first of ``addresses`` that accepts a connection (the next is tried
+    only when no connection was made, so nothing is sent twice); redirects are not followed."""
+    if not addresses:
+        raise UnsafeUrl(_("The host name %(host)s does not resolve.", host=urlsplit(url).hostname))
+    for address in addresses:
+        with requests.Session() as session:
+            session.trust_env = False
+            adapter = PinnedAdapter(address)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            try:
+                answer = session.post(
+                    url, data=body, headers=headers, timeout=timeout, allow_redirects=False, verify=verify
+                )
+            except requests.ConnectionError as error:
+                reason = getattr(error.args[0], "reason", None) if error.args else None
+                if address == addresses[-1] or not isinstance(reason, ConnectTimeoutError):
+                    raise
+                continue
+            answer.close()
+            return answer
+
+
+def post(
+    hook: Webhook, delivery_id: int, kind: str, body: bytes, timeout: float, now: datetime, *, addresses: list[str]
+) -> int:
+    """One signed POST to one of ``addresses`` (what ``check_url`` returned for the hook's URL); returns the status
+    code (redirects are not followed: a receiver answers itself)."""
     timestamp = int(now.timestamp())
     headers = {
         "Content-Type": "application/json",
@@ -98,9 +153,7 @@ def post(hook: Webhook, delivery_id: int, kind: str, body: bytes, timeout: float
         TIMESTAMP_HEADER: str(timestamp),
         SIGNATURE_HEADER: sign(hook.secret, timestamp, body),
     }
-    answer = requests.post(hook.url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
-    answer.close()
-    return answer.status_code
+    return send_pinned(hook.url, addresses, body, headers, timeout).status_code
 
 
 def payload(delivery_id: int, event, base_url: str) -> bytes:

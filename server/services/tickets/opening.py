@@ -12,6 +12,7 @@ from server.auth import Scope
 from server.database import insert_new_rows
 from server.errors import Forbidden, InvalidInput
 from server.i18n import DEFAULT_LOCALE, in_language
+from server.indicators import rollups
 from server.models import AdminUnit, Ticket, TicketEvent, User
 from server.models.tickets import ACTIVE_SQL, ACTIVE_STATUSES, DONE_STATUSES
 from server.services import access
@@ -179,6 +180,7 @@ def _create_many(
         session, table, rows, "dedupe_key", text(ACTIVE_SQL), ("id", "dedupe_key", "priority", "status")
     )
     created = {key: (ticket_id, priority) for ticket_id, key, priority, _ in inserted}
+    rollups.tickets_inserted(session, [ticket_id for ticket_id, _, _, _ in inserted])
     by_key = {signal.key: signal for signal in signals}
     row_by_key = {row["dedupe_key"]: row for row in rows}
     record_opened_tickets(session, [row_by_key[key] | {"id": ticket_id} for ticket_id, key, _, _ in inserted])
