@@ -14,12 +14,15 @@ in powers of two, which keeps the choice exact). When the budget would need more
 are rounded *up* to coarser units (``exact`` is then false and the page says so): the plan can leave a little
 money unspent, never exceeds the budget, and never buys less than a smaller budget would."""
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from reports.parameters import CONNECTIVITY_PARTS, Costs
+from reports.priorities import Place, Ranking
+from server.indicators.sql import ratio
 
 MAX_UNITS = 20_000  # budget units of the dynamic programme
 MAX_TABLE_CELLS = 60_000_000  # items x units: bounds the memory of the choice table (bytes)
@@ -51,17 +54,40 @@ def _contribution(row: dict, names: tuple[str, ...]) -> float:
 
 
 def interventions(row: dict, costs: Costs) -> list[tuple[str, int, int, float]]:
-    """What could be done at a ranked place: (intervention, quantity, unit cost, value of one)."""
+    """What could be done at a ranked place (a row of ``priorities.rank_places``): (intervention, quantity, unit
+    cost, value of one)."""
+    return _interventions(
+        row["dead_spot_share"],
+        row["fixed_broadband_readings"],
+        row["assets_broken"] + row["assets_missing"],
+        _contribution(row, CONNECTIVITY_PARTS),
+        _contribution(row, ("broken_equipment",)),
+        costs,
+    )
+
+
+def place_interventions(place: Place, costs: Costs) -> list[tuple[str, int, int, float]]:
+    """The same for a place of a ``priorities.Ranking``, from its figures and contributions."""
+    facts = place.facts
+    return _interventions(
+        ratio(facts["dead_spot_readings"], facts["readings"]),
+        facts["fixed_broadband_readings"],
+        facts["assets_broken"] + facts["assets_missing"],
+        place.gap(CONNECTIVITY_PARTS),
+        place.gap(("broken_equipment",)),
+        costs,
+    )
+
+
+def _interventions(
+    share: float | None, broadband: int, failed: int, connectivity_gap: float, equipment_gap: float, costs: Costs
+) -> list[tuple[str, int, int, float]]:
     found = []
-    share = row["dead_spot_share"]
-    connectivity_gap = _contribution(row, CONNECTIVITY_PARTS)
     if share is not None and connectivity_gap > 0:
-        if row["fixed_broadband_readings"] == 0 and share >= costs.tower_min_dead_spot_share:
+        if broadband == 0 and share >= costs.tower_min_dead_spot_share:
             found.append(("tower", 1, costs.tower, connectivity_gap))
-        elif row["fixed_broadband_readings"] > 0 and share >= costs.fibre_min_dead_spot_share:
+        elif broadband > 0 and share >= costs.fibre_min_dead_spot_share:
             found.append(("fibre", 1, costs.fibre, connectivity_gap))
-    failed = row["assets_broken"] + row["assets_missing"]
-    equipment_gap = _contribution(row, ("broken_equipment",))
     if failed > 0 and equipment_gap > 0:
         found.append(("equipment", failed, costs.equipment, equipment_gap / failed))
     return found
@@ -84,13 +110,16 @@ def _best_subset(items: list[Candidate], unit: int, capacity: int) -> tuple[list
     weights = [-(-c.cost // unit) for c in items]
     best = np.zeros(capacity + 1)
     taken = np.zeros((len(items), capacity + 1), dtype=bool)
+    with_item, threshold = np.empty(capacity + 1), np.empty(capacity + 1)  # reused: no array made per item
     for index, (item, weight) in enumerate(zip(items, weights, strict=True)):
         if weight > capacity:
             continue
-        with_item = best[: capacity + 1 - weight] + item.value
-        better = with_item > best[weight:] + 1e-12
-        taken[index, weight:] = better
-        best[weight:] = np.where(better, with_item, best[weight:])
+        width = capacity + 1 - weight
+        np.add(best[:width], item.value, out=with_item[:width])
+        np.add(best[weight:], 1e-12, out=threshold[:width])
+        better = taken[index, weight:]
+        np.greater(with_item[:width], threshold[:width], out=better)
+        np.copyto(best[weight:], with_item[:width], where=better)
     chosen, room = [], capacity
     for index in range(len(items) - 1, -1, -1):
         if taken[index, room]:
@@ -124,45 +153,78 @@ def knapsack(candidates: list[Candidate], budget: int) -> tuple[list[Candidate],
         return _best_subset(items, unit, budget // unit)[0], unit, True
     if sum(c.cost for c in items) <= budget:
         return items, unit, True
+    steps = [unit]
+    while budget // steps[-1] > most_units:
+        steps.append(steps[-1] * 2)
+    # The coarsest step spends the whole budget; the finer ones only as many units as the table holds. When no
+    # finer choice can be worth more than the coarsest one (its fractional bound says so), the loop below would
+    # keep the coarsest: take it without computing the others.
+    last = _best_subset(items, steps[-1], budget // steps[-1])
+    if all(_bound(items, step, most_units) + 1e-9 < last[1] for step in steps[:-1]):
+        return last[0], steps[-1], False
     best: tuple[float, list[Candidate], int] = (-1.0, [], unit)
-    step = unit
-    while True:
-        chosen, value = _best_subset(items, step, min(most_units, budget // step))
+    for step in steps:
+        chosen, value = last if step == steps[-1] else _best_subset(items, step, min(most_units, budget // step))
         if value > best[0] + 1e-12:
             best = (value, chosen, step)
-        if budget // step <= most_units:
-            return best[1], best[2], False
-        step *= 2
+    return best[1], best[2], False
+
+
+def _bound(items: list[Candidate], unit: int, capacity: int) -> float:
+    """An upper bound of ``_best_subset(items, unit, capacity)``'s value: the fractional knapsack over the same
+    weights (most value per unit first, the last item in part), with a margin for rounding."""
+    weighed = sorted(((c.value, -(-c.cost // unit)) for c in items), key=lambda vw: vw[0] / vw[1], reverse=True)
+    room, total = capacity, 0.0
+    for value, weight in weighed:
+        if weight <= room:
+            room -= weight
+            total += value
+        else:
+            total += value * room / weight
+            break
+    return total * (1 + 1e-9)
 
 
 def rank_by_score(rows: list[dict], costs: Costs, budget: int) -> dict:
     """The plain pick to compare with: whole places in score order, every intervention of a place, while the
     money lasts (a place that does not fit is skipped)."""
+    return _rank_by_score([interventions(row, costs) for row in rows], [row["code"] for row in rows], budget)
+
+
+def _rank_by_score(packages: list[list], codes: list[str], budget: int) -> dict:
     left, cost, closed, places = budget, 0, 0.0, []
-    for row in rows:
-        package = interventions(row, costs)
+    for package, code in zip(packages, codes, strict=True):
         package_cost = sum(quantity * unit_cost for _, quantity, unit_cost, _ in package)
         if not package or package_cost > left:
             continue
         left -= package_cost
         cost += package_cost
         closed += sum(quantity * value for _, quantity, _, value in package)
-        places.append(row["code"])
+        places.append(code)
     return {"total_cost": cost, "gap_closed": round(closed, 6), "places": places}
 
 
-def make_plan(rows: list[dict], costs: Costs, budget: int) -> dict:
-    """Choose interventions over ranked ``rows`` (from ``priorities.rank_places``) within ``budget`` VND."""
+def make_plan(rows: Ranking | list[dict], costs: Costs, budget: int) -> dict:
+    """Choose interventions over ranked places within ``budget`` VND: a ``priorities.Ranking`` (only the chosen
+    places are described in full) or its rows (``priorities.rank_places``)."""
     if budget <= 0:
         raise ValueError("the budget must be positive")
+    if isinstance(rows, Ranking):
+        packages = [place_interventions(place, costs) for place in rows.places]
+        codes = [place.code for place in rows.places]
+        row_at = functools.cache(rows.row)
+    else:
+        packages = [interventions(row, costs) for row in rows]
+        codes = [row["code"] for row in rows]
+        row_at = rows.__getitem__
     candidates = []
-    for place, row in enumerate(rows):
-        for intervention, quantity, unit_cost, unit_value in interventions(row, costs):
+    for place, package in enumerate(packages):
+        for intervention, quantity, unit_cost, unit_value in package:
             candidates.extend(_split(place, intervention, quantity, unit_cost, unit_value))
     chosen, unit, exact = knapsack(candidates, budget)
     merged: dict[tuple[int, str], dict] = {}
     for item in chosen:
-        row = rows[item.place]
+        row = row_at(item.place)
         entry = merged.setdefault(
             (item.place, item.intervention),
             {
@@ -188,7 +250,7 @@ def make_plan(rows: list[dict], costs: Costs, budget: int) -> dict:
     for (place, _), entry in merged.items():
         entry["gap_closed"] = round(entry["gap_closed"], 6)
         entry["gap_closed_per_billion_vnd"] = round(entry["gap_closed"] / entry["cost"] * 1e9, 6)
-        entry["closes"] = _closes(rows[place], entry)
+        entry["closes"] = _closes(row_at(place), entry)
         items.append(entry)
     items.sort(key=lambda e: (-e["gap_closed_per_billion_vnd"], e["rank"], INTERVENTIONS.index(e["intervention"])))
     total_cost = sum(e["cost"] for e in items)
@@ -208,7 +270,7 @@ def make_plan(rows: list[dict], costs: Costs, budget: int) -> dict:
             f"{unit:,} VND ({'exact' if exact else 'costs rounded up to whole units: never over budget'})"
         ),
         "items": items,
-        "rank_by_score": rank_by_score(rows, costs, budget),
+        "rank_by_score": _rank_by_score(packages, codes, budget),
     }
 
 

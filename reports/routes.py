@@ -13,7 +13,7 @@ from reports.indicators import indicator_rows
 from reports.parameters import PARTS, Area, Period, RankingOptions
 from reports.places import geometry_of_rows
 from reports.plan import make_plan
-from reports.priorities import rank_places
+from reports.priorities import Ranking, rank
 from reports.schemas import (
     AssistanceArgsSchema,
     AssistanceReportSchema,
@@ -104,13 +104,14 @@ def build_indicators(args: dict, area: Area) -> tuple[dict, exports.Table]:
     )
 
 
-def _ranking(args: dict, area: Area) -> list[dict]:
+def _ranking(args: dict, area: Area) -> Ranking:
     options = RankingOptions(args["weights"], args["include_cells"], args["cell_resolution"])
-    return rank_places(db.session, current_scope(), area, args["period"], datetime.now(UTC), options)
+    return rank(db.session, current_scope(), area, args["period"], datetime.now(UTC), options)
 
 
 def build_priorities(args: dict, area: Area) -> tuple[dict, exports.Table]:
-    rows = _ranking(args, area)
+    ranking = _ranking(args, area)
+    rows = ranking.rows(0, args["limit"])
     weights = args["weights"].as_dict()
     parts = [
         {"name": p.name, "description": p.description, "cap": p.cap, "unit": p.unit, "weight": weights[p.name]}
@@ -120,10 +121,10 @@ def build_priorities(args: dict, area: Area) -> tuple[dict, exports.Table]:
         **_envelope(area, args["period"]),
         "method": SCORE_METHOD,
         "parts": parts,
-        "total": len(rows),
-        "items": rows[: args["limit"]],
+        "total": len(ranking),
+        "items": rows,
     }
-    return payload, tables.priorities_table(rows[: args["limit"]])
+    return payload, tables.priorities_table(rows)
 
 
 def build_plan(args: dict, area: Area) -> tuple[dict, exports.Table]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from reports.indicators import has_data, indicator_rows
 from reports.parameters import Area, Costs, Period, RankingOptions
 from reports.plan import make_plan
-from reports.priorities import rank_places
+from reports.priorities import rank
 from server.auth import Scope
 from server.indicators.assistance import assistance_table
 from server.indicators.connectivity import site_connectivity
@@ -33,12 +33,12 @@ def province_report(
     unvisited communes, and (given a budget) the plan."""
     summary = indicator_rows(session, scope, area, period, "province", now)
     communes = indicator_rows(session, scope, area, period, "commune", now)
-    ranking = rank_places(session, scope, area, period, now, options)
+    ranking = rank(session, scope, area, period, now, options)
     return {
         "summary": summary[0] if summary else None,
         "communes": [row for row in communes if has_data(row)],
         "communes_without_data": sum(1 for row in communes if not has_data(row)),
-        "priorities": ranking[:TOP_PLACES],
+        "priorities": ranking.rows(0, TOP_PLACES),
         "ranked": len(ranking),
         "on_time_by_team": on_time_rows(session, scope, area, period, "team", now),
         "assistance_by_service": assistance_table(session, scope, area, period, ("service",)),
@@ -55,12 +55,14 @@ def commune_report(
     """Commune figures, its score with parts (and rank within the province), sites, assets, teams, assistance."""
     [summary] = indicator_rows(session, scope, area, period, "commune", now)
     province_area = Area(province=area.province)
-    ranking = rank_places(session, scope, province_area, period, now, options)
-    score = next((row for row in ranking if row["place_kind"] == "commune" and row["code"] == area.commune), None)
+    ranking = rank(session, scope, province_area, period, now, options)
+    index = next(
+        (i for i, place in enumerate(ranking.places) if place.kind == "commune" and place.code == area.commune), None
+    )
     return {
         "summary": summary,
-        "score": score,
-        "ranked_in_province": sum(1 for row in ranking if row["place_kind"] == "commune"),
+        "score": ranking.row(index) if index is not None else None,
+        "ranked_in_province": sum(1 for place in ranking.places if place.kind == "commune"),
         "sites": site_connectivity(session, scope, area, period),
         "assets": asset_list(session, scope, area, period, limit=200),
         "on_time_by_team": on_time_rows(session, scope, area, period, "team", now),

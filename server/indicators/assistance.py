@@ -17,10 +17,13 @@ DEFAULT_GROUPS = ("week", "team", "service")
 FIELDS = ("assistance_logs", "citizens_helped", "language_support", "language_support_share")
 
 
-def assistance_by(session: Session, scope: Scope, area: Area, period: Period, level: str) -> dict[str, dict]:
-    """Per commune, province or H3 cell: citizens helped and the share needing language support."""
+def assistance_by(
+    session: Session, scope: Scope, area: Area, period: Period, level: str, cell_resolution: int | None = None
+) -> dict[str, dict]:
+    """Per commune, province or H3 cell (at ``cell_resolution`` when given): citizens helped and the share needing
+    language support."""
     A = rollup_source(session, AssistanceRollup, area)
-    key = key_column(A, level)
+    key = key_column(A, level, cell_resolution)
     query = (
         select(key, func.sum(A.logs), func.sum(A.citizens_helped), func.sum(A.language_support))
         .where(*place_conditions(A, scope, area, level), period.contains_day(A.day))

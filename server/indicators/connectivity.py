@@ -66,6 +66,37 @@ def _on_network(session: Session, scope: Scope, area: Area, period: Period, leve
     }
 
 
+def readings_by(
+    session: Session, scope: Scope, area: Area, period: Period, level: str, cell_resolution: int | None = None
+) -> dict[str, dict]:
+    """Per commune, province or H3 cell (taken at ``cell_resolution`` when given): readings, dead-spot readings,
+    dead-spot share and fixed-broadband readings, as ``connectivity_by`` counts them, without the site figures
+    (one sum per place instead of one per site: what the ranking needs)."""
+    if level == "h3":
+        return _by_cell(session, scope, area, period, None, cell_resolution)
+    R = rollup_source(session, ReadingRollup, area)
+    key = key_column(R, level)
+    query = (
+        select(key, func.sum(R.readings), func.sum(R.dead_spots), func.sum(R.broadband))
+        .where(*place_conditions(R, scope, area, level), period.contains_day(R.day))
+        .group_by(key)
+    )
+    return {
+        key_value: _reading_figures(readings, dead, broadband)
+        for key_value, readings, dead, broadband in session.execute(query)
+    }
+
+
+def _reading_figures(readings, dead, broadband) -> dict:
+    readings, dead = int(readings or 0), int(dead or 0)
+    return {
+        "readings": readings,
+        "dead_spot_readings": dead,
+        "dead_spot_share": ratio(dead, readings),
+        "fixed_broadband_readings": int(broadband or 0),
+    }
+
+
 def connectivity_by(
     session: Session, scope: Scope, area: Area, period: Period, level: str, network: str | None = None
 ) -> dict[str, dict]:
@@ -113,11 +144,18 @@ def connectivity_by(
     return result
 
 
-def _by_cell(session: Session, scope: Scope, area: Area, period: Period, network: str | None) -> dict[str, dict]:
+def _by_cell(
+    session: Session,
+    scope: Scope,
+    area: Area,
+    period: Period,
+    network: str | None,
+    cell_resolution: int | None = None,
+) -> dict[str, dict]:
     """Per ``province:cell`` of the readings placed at province level only (no site figures: a reading at a site
-    is placed in the site's commune)."""
+    is placed in the site's commune); cells taken at ``cell_resolution`` when given."""
     C = rollup_source(session, CellRollup, area)
-    key = key_column(C, "h3")
+    key = key_column(C, "h3", cell_resolution)
     query = (
         select(key, func.sum(C.readings), func.sum(C.dead_spots), func.sum(C.broadband))
         .where(
@@ -127,17 +165,11 @@ def _by_cell(session: Session, scope: Scope, area: Area, period: Period, network
         )
         .group_by(key)
     )
-    result = {}
-    for key_value, readings, dead, broadband in session.execute(query):
-        readings, dead = int(readings or 0), int(dead or 0)
-        result[key_value] = {
-            "readings": readings,
-            "dead_spot_readings": dead,
-            "dead_spot_share": ratio(dead, readings),
-            "fixed_broadband_readings": int(broadband or 0),
-            **dict.fromkeys(FIELDS[4:], 0),
-        }
-    return result
+    no_sites = dict.fromkeys(FIELDS[4:], 0)
+    return {
+        key_value: {**_reading_figures(readings, dead, broadband), **no_sites}
+        for key_value, readings, dead, broadband in session.execute(query)
+    }
 
 
 def site_connectivity(session: Session, scope: Scope, area: Area, period: Period) -> list[dict]:

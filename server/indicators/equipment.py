@@ -28,7 +28,15 @@ FIELDS = (
 )
 
 
-def assets_query(session: Session, scope: Scope, area: Area, period: Period, level: str, asset_kind: str | None = None):
+def assets_query(
+    session: Session,
+    scope: Scope,
+    area: Area,
+    period: Period,
+    level: str,
+    asset_kind: str | None = None,
+    cell_resolution: int | None = None,
+):
     """One row per asset: its latest condition and age (at its latest check before the end of the period), and
     its failures in the period. The one definition of an asset's state: maps and reports both read it.
 
@@ -41,7 +49,7 @@ def assets_query(session: Session, scope: Scope, area: Area, period: Period, lev
     asset = (R.admin_unit_code, R.site_id, R.asset_kind, R.asset_label)
     days = (
         select(
-            key_column(R, level).label("key"),
+            key_column(R, level, cell_resolution).label("key"),
             R.admin_unit_code,
             R.province_code,
             R.site_id,
@@ -107,11 +115,17 @@ def latest_notes(assets):
 
 
 def equipment_by(
-    session: Session, scope: Scope, area: Area, period: Period, level: str, asset_kind: str | None = None
+    session: Session,
+    scope: Scope,
+    area: Area,
+    period: Period,
+    level: str,
+    asset_kind: str | None = None,
+    cell_resolution: int | None = None,
 ) -> dict[str, dict]:
-    """Per commune, province or H3 cell: assets by latest condition, share working (working / assets), oldest,
-    repeat failures (assets with two or more failures in the period)."""
-    a = assets_query(session, scope, area, period, level, asset_kind).c
+    """Per commune, province or H3 cell (at ``cell_resolution`` when given): assets by latest condition, share
+    working (working / assets), oldest, repeat failures (assets with two or more failures in the period)."""
+    a = assets_query(session, scope, area, period, level, asset_kind, cell_resolution).c
     query = select(
         a.key,
         func.count(),

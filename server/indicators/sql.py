@@ -1,6 +1,6 @@
 """SQL pieces the indicators share, written once for PostgreSQL and SQLite."""
 
-from sqlalchemy import ColumnElement, DateTime, Float, case, cast, func
+from sqlalchemy import ColumnElement, DateTime, Float, case, cast, func, literal
 from sqlalchemy.orm import Session
 
 from server.auth import Scope
@@ -16,12 +16,43 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def key_column(model, level: str):
+def key_column(model, level: str, cell_resolution: int | None = None):
     """What a report groups by: the commune, the province, or ``province:h3_cell`` (a cell may straddle a
-    provincial border; its parts are ranked apart)."""
+    provincial border; its parts are ranked apart), the cell taken at ``cell_resolution`` when given (see
+    ``h3_parent``)."""
     if level == "h3":
-        return model.province_code + ":" + model.h3_cell
+        cell = model.h3_cell if cell_resolution is None else h3_parent(model.h3_cell, cell_resolution)
+        return model.province_code + ":" + cell
     return {"commune": model.admin_unit_code, "province": model.province_code}[level]
+
+
+HEX_DIGITS = "0123456789abcdef"
+
+
+def h3_parent(cell, resolution: int):
+    """SQL: an H3 cell (its 15-digit hex index, as stored) at ``resolution``: its parent when it is finer, itself
+    otherwise; what ``h3.cell_to_parent`` gives, computed in the database on either backend so that reports can
+    group fine cells into coarser ones without reading them. An index holds the resolution in its second hex digit
+    and one 3-bit digit per resolution below it; the parent has the resolution changed and every digit past it set
+    to 7 (all bits 1), i.e. the last ``3 * (15 - resolution)`` bits set."""
+    if not 0 <= resolution <= 15:
+        raise ValueError(f"H3 resolution {resolution} out of range")
+    unused_bits = 3 * (15 - resolution)
+    whole, partial = divmod(unused_bits, 4)  # trailing hex digits all 1 bits, and bits set in the one before
+    kept = 15 - whole - (1 if partial else 0)  # hex digits kept as they are (the first two are rewritten)
+    parts = [func.substr(cell, 1, 1), literal(HEX_DIGITS[resolution])]
+    if kept > 2:
+        parts.append(func.substr(cell, 3, kept - 2))
+    if partial:
+        mask = (1 << partial) - 1
+        digit = func.substr(cell, kept + 1, 1)
+        parts.append(case(*((digit == d, HEX_DIGITS[int(d, 16) | mask]) for d in HEX_DIGITS), else_=digit))
+    parts.append(literal("f" * whole))
+    parent = parts[0]
+    for part in parts[1:]:
+        parent = parent.concat(part)
+    coarser_or_same = func.substr(cell, 2, 1).in_(list(HEX_DIGITS[: resolution + 1]))
+    return case((coarser_or_same, cell), else_=parent)
 
 
 def place_conditions(model, scope: Scope, area: Area, level: str) -> list[ColumnElement[bool]]:

@@ -65,12 +65,12 @@ def ticket_commune(model=Ticket):
     )
 
 
-def _key(group: str, model=Ticket):
+def _key(group: str, model=Ticket, cell_resolution: int | None = None):
     if group == "team":
         return model.team_id if model is Ticket else func.nullif(model.team_id, 0)
     if group == "commune":
         return ticket_commune(model)
-    return key_column(model, group)
+    return key_column(model, group, cell_resolution)
 
 
 def _conditions(scope: Scope, area: Area, group: str, category: str | None = None, model=Ticket) -> list:
@@ -97,16 +97,17 @@ def tickets_by(
     now: datetime,
     medians: bool = True,
     category: str | None = None,
+    cell_resolution: int | None = None,
 ) -> dict:
-    """Per commune, province, H3 cell or team: the ticket figures."""
+    """Per commune, province, H3 cell (at ``cell_resolution`` when given) or team: the ticket figures."""
     R = TicketRollup
-    key = _key(group, R).label("key")
+    key = _key(group, R, cell_resolution).label("key")
     sums = (
         select(key, func.sum(R.opened), func.sum(R.resolved), func.sum(R.resolved_on_time), func.sum(R.escalated))
         .where(*_conditions(scope, area, group, category, R), period.contains_day(R.day))
         .group_by(key)
     )
-    active_key = _key(group).label("key")
+    active_key = _key(group, cell_resolution=cell_resolution).label("key")
     waiting = (
         select(active_key, func.count(), count_if(overdue_condition(now)))
         .where(*_conditions(scope, area, group, category), T.status.in_(ACTIVE_STATUSES))
@@ -117,7 +118,7 @@ def tickets_by(
         figures[key_value] = [int(opened or 0), int(resolved or 0), int(on_time or 0), int(escalations or 0), 0, 0]
     for key_value, open_now, overdue in session.execute(waiting):
         figures.setdefault(key_value, [0, 0, 0, 0, 0, 0])[4:] = [int(open_now or 0), int(overdue or 0)]
-    hours = median_hours_by(session, scope, area, period, group, category) if medians else {}
+    hours = median_hours_by(session, scope, area, period, group, category, cell_resolution) if medians else {}
     result = {}
     for key_value, (opened, resolved_count, on_time, escalations, open_now, overdue) in figures.items():
         result[key_value] = {
@@ -134,12 +135,18 @@ def tickets_by(
 
 
 def median_hours_by(
-    session: Session, scope: Scope, area: Area, period: Period, group: str, category: str | None = None
+    session: Session,
+    scope: Scope,
+    area: Area,
+    period: Period,
+    group: str,
+    category: str | None = None,
+    cell_resolution: int | None = None,
 ) -> dict:
     """Median hours from creation to resolution of the tickets resolved in the period, per group, from the counts
     of resolved tickets per whole second (``TicketDurationRollup``): the rows holding the middle positions."""
     D = TicketDurationRollup
-    key = _key(group, D).label("key")
+    key = _key(group, D, cell_resolution).label("key")
     durations = (
         select(key, D.seconds, func.sum(D.resolved).label("count"))
         .where(*_conditions(scope, area, group, category, D), period.contains_day(D.day))

@@ -206,3 +206,23 @@ def test_rank_by_score_skips_places_that_do_not_fit():
     rows = [_row("00001", 0.9, 0, 0), _row("00002", None, 0, 1)]
     picked = rank_by_score(rows, Costs(tower=100, equipment=10), 50)
     assert picked["places"] == ["00002"] and picked["total_cost"] == 10
+
+
+def test_skipping_finer_units_changes_no_plan(monkeypatch):
+    """With rounded costs the knapsack keeps the best of several budget units; it computes the finer ones only when
+    their fractional bound could beat the coarsest. Over random cases the choice is the same as computing them all."""
+    import reports.plan
+
+    monkeypatch.setattr(reports.plan, "MAX_UNITS", 60)
+    rng = random.Random(16)
+    for _ in range(60):
+        items = [
+            Candidate(n, rng.choice(["tower", "fibre", "equipment"]), 1, rng.randint(1, 90) * 1_000_000 + 7, value)
+            for n in range(rng.randint(2, 30))
+            for value in [rng.choice([0.02, rng.uniform(0.001, 0.5)])]
+        ]
+        for budget in sorted(rng.randint(50_000_000, 3_000_000_000) for _ in range(5)):
+            quick = knapsack(items, budget)
+            with monkeypatch.context() as patched:
+                patched.setattr(reports.plan, "_bound", lambda *args: float("inf"))
+                assert knapsack(items, budget) == quick

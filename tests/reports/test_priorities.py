@@ -5,8 +5,9 @@ import math
 import h3
 import pytest
 
-from reports.parameters import PART_NAMES, Area, RankingOptions, Weights
-from reports.priorities import rank_places, score_parts
+from reports.parameters import PART_NAMES, Area, Costs, RankingOptions, Weights
+from reports.plan import make_plan
+from reports.priorities import rank, rank_places, score_parts
 from server.auth import Scope
 from tests.reports.conftest import C1, C2, OTHER, PROVINCE, UNPLACED_LAT, UNPLACED_LON
 
@@ -103,3 +104,38 @@ def test_caps_keep_normalised_values_at_most_one():
     parts, score = score_parts(facts, 1_000_000, Weights())
     assert all(part["normalised"] == 1.0 for part in parts)
     assert score == pytest.approx(1.0)
+
+
+def test_cells_are_added_up_at_the_ranked_resolution(db, build, period, now):
+    """Readings placed at province level in two neighbouring fine cells and one far away: the database adds them
+    up per cell at the asked resolution, as grouping the fine cells with ``h3.cell_to_parent`` does."""
+    points = {(104.5, 22.3): (2, 1), (104.485, 22.3): (3, 3), (103.9, 22.5): (1, 0)}  # (lon, lat): (readings, dead)
+    for (lon, lat), (readings, dead) in points.items():
+        for n in range(readings):
+            build.reading(PROVINCE, 1 + n, dead=n < dead, lon=lon, lat=lat)
+    db.session.flush()
+    fine = [h3.latlng_to_cell(lat, lon, 8) for lon, lat in points]
+    assert len(set(fine)) == 3 and h3.cell_to_parent(fine[0], 6) == h3.cell_to_parent(fine[1], 6)
+    for resolution in (5, 6, 7, 8):
+        expected: dict[str, list[int]] = {}
+        for cell, (readings, dead) in zip(fine, points.values(), strict=True):
+            totals = expected.setdefault(h3.cell_to_parent(cell, resolution), [0, 0])
+            totals[0] += readings
+            totals[1] += dead
+        rows = rank_places(db.session, LAO_CAI, Area(PROVINCE), period, now, RankingOptions(cell_resolution=resolution))
+        found = {
+            row["code"]: [row["readings"], row["dead_spot_readings"]] for row in rows if row["place_kind"] == "h3_cell"
+        }
+        assert found == expected, resolution
+
+
+def test_a_page_of_the_ranking_is_the_same_as_its_rows(db, world, period, now):
+    """``rank`` scores every place and describes only the rows asked for: the same rows, ranks and scores as
+    the full list, and the same plan."""
+    ranking = rank(db.session, LAO_CAI, Area(), period, now)
+    rows = rank_places(db.session, LAO_CAI, Area(), period, now)
+    assert len(ranking) == len(rows) == 3
+    assert ranking.rows(1, 3) == rows[1:3] and ranking.rows() == rows
+    assert [place.score for place in ranking.places] == [row["score"] for row in rows]
+    for budget in (15_000_000, 700_000_000, 10**12):
+        assert make_plan(ranking, Costs(), budget) == make_plan(rows, Costs(), budget)

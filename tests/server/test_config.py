@@ -1,4 +1,5 @@
 import pytest
+from sqlalchemy import text
 
 from server import create_app
 from server.config import load_config, normalise_database_url
@@ -48,3 +49,10 @@ def test_unreachable_postgres_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="Cannot connect") as info:
         create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "k"})
     assert "hunter2" not in str(info.value)
+
+
+def test_postgres_connections_run_without_jit(db):
+    """The service's PostgreSQL connections have JIT compilation off (it cost seconds per report query)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL setting")
+    assert db.session.execute(text("SHOW jit")).scalar() == "off"
