@@ -95,6 +95,24 @@ def pytest_sessionfinish(session):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes():
+    """Hashing a password at the production cost (argon2id, 64 MiB, three passes) takes a tenth of a second and
+    far longer on a busy machine; tests sign in hundreds of times. What they check is what gets hashed, stored
+    and verified, not the cost: in tests (this process, its threads) argon2id runs with its cheapest parameters.
+    Yields the production hasher (tests/server/test_accounts.py checks its parameters)."""
+    from argon2 import PasswordHasher, profiles
+
+    from server import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    passwords._dummy_hash.cache_clear()
+    yield production
+    passwords._hasher = production
+    passwords._dummy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def _apps(tmp_path_factory):
     """The migrated application of each backend, made once per test process on first use. Kept apart from ``app``
