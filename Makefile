@@ -113,7 +113,8 @@ run: db app
 # pytest runs in PYTEST_WORKERS processes (pytest-xdist; 0 runs in this process): each has its own databases
 # (the PostGIS one is named after FIELDOPS_TEST_DATABASE_URL's plus the worker, e.g. fieldops_test_gw1, made
 # and dropped by tests/conftest.py), Redis database numbers and temporary folders. --dist loadfile keeps each
-# file in one worker, so module fixtures (browser servers, the OGC data) are built once.
+# file in one worker, so module fixtures (browser servers, the OGC data) are built once. Measured figures, before
+# and after: BENCHMARKS.md, "The test suite's wall time".
 PYTEST_WORKERS ?= 2
 PYTEST_DIST ?= loadfile
 test: venv spatialite app
