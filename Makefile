@@ -110,9 +110,16 @@ run: db app
 
 # The field app's unit tests (node's test runner), then pytest: SpatiaLite always; PostGIS too when
 # FIELDOPS_TEST_DATABASE_URL names a database (it is passed through). The browser tests use the built app.
+# pytest runs in PYTEST_WORKERS processes (pytest-xdist; 0 runs in this process): each has its own databases
+# (the PostGIS one is named after FIELDOPS_TEST_DATABASE_URL's plus the worker, e.g. fieldops_test_gw1, made
+# and dropped by tests/conftest.py), Redis database numbers and temporary folders. --dist loadfile keeps each
+# file in one worker, so module fixtures (browser servers, the OGC data) are built once. Measured figures, before
+# and after: BENCHMARKS.md, "The test suite's wall time".
+PYTEST_WORKERS ?= 2
+PYTEST_DIST ?= loadfile
 test: venv spatialite app
 	cd $(APP) && npm test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -28,17 +28,50 @@ os.environ.setdefault("FIELDOPS_JOBS_IN_PROCESS", "0")
 
 BACKENDS = ["spatialite", "postgis"]
 
+# Parallel runs (pytest-xdist, ``make test`` uses it): each worker process gets a database of its own, named after
+# FIELDOPS_TEST_DATABASE_URL's and the worker (``fieldops_test_gw0``), created on first use and dropped when the
+# worker ends. Rewriting the variable here, before any test reads it, also moves every database a test derives
+# from it (``..._ogc``, ``..._field_app``) to the worker's name. Temporary folders are already per worker.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if WORKER and os.environ.get("FIELDOPS_TEST_DATABASE_URL"):
+    _base_url = make_url(os.environ["FIELDOPS_TEST_DATABASE_URL"])
+    _worker_url = _base_url.set(database=f"{_base_url.database}_{WORKER}")
+    os.environ["FIELDOPS_TEST_DATABASE_URL"] = _worker_url.render_as_string(hide_password=False)
 
-def reset_postgis_database(url: str) -> None:
-    """Create the test database if needed and empty it; the migrations create PostGIS in it."""
+# The Redis server of the job-queue tests; each worker uses database numbers of its own (see ``redis_url``).
+REDIS_URL = os.environ.get("FIELDOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REDIS_DATABASES_PER_WORKER = 2
+
+
+def redis_url(number: int) -> str:
+    """Redis database ``number`` (1 or 2) of this test process: 1 and 2 without xdist, 3 and 4 on worker gw1..."""
+    if not 1 <= number <= REDIS_DATABASES_PER_WORKER:
+        raise ValueError(f"Redis database {number}: the tests have 1 to {REDIS_DATABASES_PER_WORKER}")
+    index = int(WORKER.removeprefix("gw") or 0)
+    return f"{REDIS_URL}/{index * REDIS_DATABASES_PER_WORKER + number}"
+
+
+def postgres_conninfo(url: str) -> dict:
     sa_url = make_url(url)
     conninfo = dict(host=sa_url.host or "127.0.0.1", port=sa_url.port or 5432, user=sa_url.username or "postgres")
     if sa_url.password:
         conninfo["password"] = sa_url.password
+    return conninfo
+
+
+_created_databases: dict[str, dict] = {}  # made by this worker: dropped at its end
+
+
+def reset_postgis_database(url: str) -> None:
+    """Create the test database if needed and empty it; the migrations create PostGIS in it."""
+    sa_url = make_url(url)
+    conninfo = postgres_conninfo(url)
     with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (sa_url.database,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{sa_url.database}"')
+            if WORKER:
+                _created_databases[sa_url.database] = conninfo
     with psycopg.connect(dbname=sa_url.database, autocommit=True, **conninfo) as conn:
         conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
         conn.execute("CREATE SCHEMA public")
@@ -54,26 +87,67 @@ def database_url(backend: str, tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('spatialite') / 'test.sqlite'}"
 
 
+def pytest_sessionfinish(session):
+    """A worker drops the databases it created (connections left by servers in threads are ended first)."""
+    while _created_databases:
+        name, conninfo = _created_databases.popitem()
+        with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes():
+    """Hashing a password at the production cost (argon2id, 64 MiB, three passes) takes a tenth of a second and
+    far longer on a busy machine; tests sign in hundreds of times. What they check is what gets hashed, stored
+    and verified, not the cost: in tests (this process, its threads) argon2id runs with its cheapest parameters.
+    Yields the production hasher (tests/server/test_accounts.py checks its parameters)."""
+    from argon2 import PasswordHasher, profiles
+
+    from server import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    passwords._dummy_hash.cache_clear()
+    yield production
+    passwords._hasher = production
+    passwords._dummy_hash.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def _apps(tmp_path_factory):
+    """The migrated application of each backend, made once per test process on first use. Kept apart from ``app``
+    so that a process receiving tests of both backends in turn (xdist) switches between them without rebuilding."""
+    applications = {}
+
+    def get(backend: str):
+        if backend not in applications:
+            url = database_url(backend, tmp_path_factory)
+            application = create_app(
+                {
+                    "SQLALCHEMY_DATABASE_URI": url,
+                    "SECRET_KEY": "test-secret",
+                    "TESTING": True,
+                    "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+                }
+            )
+            with application.app_context():
+                flask_migrate.upgrade()
+                load_official_units(_db.session)
+                load_operators(_db.session)
+                _db.session.commit()
+                _db.session.remove()
+            applications[backend] = application
+        return applications[backend]
+
+    yield get
+    for application in applications.values():
+        with application.app_context():
+            _db.engine.dispose()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def app(request, tmp_path_factory):
-    url = database_url(request.param, tmp_path_factory)
-    application = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "test-secret",
-            "TESTING": True,
-            "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
-        }
-    )
-    with application.app_context():
-        flask_migrate.upgrade()
-        load_official_units(_db.session)
-        load_operators(_db.session)
-        _db.session.commit()
-        _db.session.remove()
-    yield application
-    with application.app_context():
-        _db.engine.dispose()
+def app(request, _apps):
+    return _apps(request.param)
 
 
 @pytest.fixture

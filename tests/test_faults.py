@@ -1,7 +1,7 @@
 """The database goes away in the middle of syncs, several times; phones retry; nothing is lost or doubled.
 
 PostGIS only (skipped without FIELDOPS_TEST_DATABASE_URL, which CI always sets). The test builds its own
-database next to the test database (``fieldops_fault``, or FIELDOPS_FAULT_DATABASE_URL), serves the app with
+database next to the test database (its name + ``_fault``, or FIELDOPS_FAULT_DATABASE_URL), serves the app with
 werkzeug's threaded server on 127.0.0.1, and lets phone threads sync batches of connectivity readings (with
 records re-sent in later batches, and batches re-sent after success) while a chaos thread cuts every
 connection to that database and refuses new ones for about two seconds, three times. It never restarts
@@ -59,7 +59,8 @@ def fault_database_url() -> str:
     base = os.environ.get("FIELDOPS_TEST_DATABASE_URL")
     if not base:
         pytest.skip("PostGIS: set FIELDOPS_TEST_DATABASE_URL to run the fault test against PostgreSQL")
-    return make_url(base).set(database="fieldops_fault").render_as_string(hide_password=False)
+    url = make_url(base)
+    return url.set(database=f"{url.database}_fault").render_as_string(hide_password=False)
 
 
 def admin_conninfo(url: str) -> str:

@@ -34,6 +34,21 @@ def test_passwords_are_stored_as_argon2_hashes(db, make_user):
     assert user.must_change_password is False
 
 
+def test_production_hashes_use_the_rfc_9106_low_memory_parameters(_cheap_password_hashes):
+    """The tests hash with argon2's cheapest parameters (tests/conftest.py); the service keeps RFC 9106's."""
+    from argon2 import Type, profiles
+
+    production = _cheap_password_hashes
+    expected = profiles.RFC_9106_LOW_MEMORY
+    assert production.type is Type.ID
+    assert (production.time_cost, production.memory_cost, production.parallelism, production.hash_len) == (
+        expected.time_cost,
+        expected.memory_cost,
+        expected.parallelism,
+        expected.hash_len,
+    )
+
+
 def test_check_password_gives_one_answer_for_every_failure(db, make_user):
     """Wrong password, unknown user, disabled user and an account without a password all give None."""
     user, _ = make_user()

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 import pytest
 from sqlalchemy import select
 
@@ -128,45 +130,20 @@ def test_demo_load_is_idempotent_and_issues_a_token(cli, client, app):
         assert browser.get("/people").status_code == (200 if role == "coordinator" else 403)
 
 
-def demo_sites(db, seed: int) -> list[tuple]:
-    """The demo sites a seed makes, loaded inside a savepoint that is then rolled back."""
-    nested = db.session.begin_nested()
-    try:
-        load_demo(db.session, seed=seed)
-        rows = db.session.execute(
-            select(Site.name, Site.kind, Site.admin_unit_code, Site.geom.ST_AsText()).order_by(Site.id)
-        ).all()
-        return [tuple(row) for row in rows]
-    finally:
-        nested.rollback()
+@dataclass(frozen=True)
+class DemoOutcome:
+    """What `load_demo` with a seed made: its sites, records per kind, tickets per category/status, how tickets
+    were routed, their titles."""
+
+    sites: list[tuple]
+    records: tuple
+    tickets: tuple
+    routed: tuple
+    titles: list[str]
 
 
-def test_demo_data_is_deterministic_for_a_seed(db):
-    """The same seed makes the same sites; another seed makes different ones."""
-    first, again, other = demo_sites(db, 7), demo_sites(db, 7), demo_sites(db, 8)
-    assert len(first) == 34 * 6
-    assert first == again
-    assert first != other
-    assert db.session.scalar(select(User).where(User.username == DEMO_MARKER_USER)) is None
-
-
-def test_demo_sites_lie_in_official_communes_by_their_centroids(db):
-    """Every demo site names a commune of the official list, and the nearest official centroid is that commune's."""
-    from shapely import wkt
-
-    from server.services.admin_units import nearest_communes, official_units
-
-    sites = demo_sites(db, 7)
-    official = {unit["code"] for unit in official_units() if unit["level"] == "commune"}
-    assert {code for _, _, code, _ in sites} <= official
-    points = {index: wkt.loads(text).coords[0] for index, (_, _, _, text) in enumerate(sites)}
-    nearest = nearest_communes(db.session, points)
-    agreeing = sum(nearest[index] == code for index, (_, _, code, _) in enumerate(sites))
-    assert agreeing >= 0.9 * len(sites)  # 1.5 km from the centroid; a few small urban wards are narrower
-
-
-def demo_activity(db, seed: int) -> tuple:
-    """What the simulated field work of a seed produced: records per kind and tickets per category/status."""
+def demo_outcome(db, seed: int) -> DemoOutcome:
+    """The demo a seed makes, loaded inside a savepoint that is then rolled back."""
     from sqlalchemy import case, func
 
     from server.models import RECORD_MODELS, Ticket
@@ -174,6 +151,9 @@ def demo_activity(db, seed: int) -> tuple:
     nested = db.session.begin_nested()
     try:
         load_demo(db.session, seed=seed)
+        sites = db.session.execute(
+            select(Site.name, Site.kind, Site.admin_unit_code, Site.geom.ST_AsText()).order_by(Site.id)
+        ).all()
         records = tuple(db.session.scalar(select(func.count()).select_from(model)) for model in RECORD_MODELS.values())
         tickets = db.session.execute(
             select(Ticket.category, Ticket.status, func.count())
@@ -191,25 +171,71 @@ def demo_activity(db, seed: int) -> tuple:
             )
         ).one()
         titles = db.session.scalars(select(Ticket.title)).all()
-        return records, tuple(map(tuple, tickets)), tuple(int(n or 0) for n in routed), titles
+        return DemoOutcome(
+            sites=[tuple(row) for row in sites],
+            records=records,
+            tickets=tuple(map(tuple, tickets)),
+            routed=tuple(int(n or 0) for n in routed),
+            titles=titles,
+        )
     finally:
         nested.rollback()
 
 
-def test_demo_field_activity_goes_through_ingest_and_ticket_rules(db):
+@pytest.fixture(scope="module")
+def _demo_outcomes() -> dict:
+    return {}
+
+
+@pytest.fixture
+def demo_seed_7(app, db, _demo_outcomes) -> DemoOutcome:
+    """The outcome of seed 7 on this backend, loaded (and rolled back) once for the tests of this module that
+    only read it: a demo load takes long."""
+    key = app.config["SQLALCHEMY_DATABASE_URI"]
+    if key not in _demo_outcomes:
+        _demo_outcomes[key] = demo_outcome(db, 7)
+    return _demo_outcomes[key]
+
+
+def test_demo_data_is_deterministic_for_a_seed(db, demo_seed_7):
+    """The same seed makes the same sites and the same field activity (records, tickets); another seed makes
+    different sites."""
+    first, again, other = demo_seed_7, demo_outcome(db, 7), demo_outcome(db, 8)
+    assert len(first.sites) == 34 * 6
+    assert first.sites == again.sites
+    assert (first.records, first.tickets) == (again.records, again.tickets)
+    assert first.sites != other.sites
+    assert db.session.scalar(select(User).where(User.username == DEMO_MARKER_USER)) is None
+
+
+def test_demo_sites_lie_in_official_communes_by_their_centroids(db, demo_seed_7):
+    """Every demo site names a commune of the official list, and the nearest official centroid is that commune's."""
+    from shapely import wkt
+
+    from server.services.admin_units import nearest_communes, official_units
+
+    sites = demo_seed_7.sites
+    official = {unit["code"] for unit in official_units() if unit["level"] == "commune"}
+    assert {code for _, _, code, _ in sites} <= official
+    points = {index: wkt.loads(text).coords[0] for index, (_, _, _, text) in enumerate(sites)}
+    nearest = nearest_communes(db.session, points)
+    agreeing = sum(nearest[index] == code for index, (_, _, code, _) in enumerate(sites))
+    assert agreeing >= 0.9 * len(sites)  # 1.5 km from the centroid; a few small urban wards are narrower
+
+
+def test_demo_field_activity_goes_through_ingest_and_ticket_rules(demo_seed_7):
     """The demo replays four weeks of syncs: records of every kind, tickets opened by the rules (equipment,
     dead-spot clusters, escalated findings), each routed to an owner team with a Vietnamese title and its
-    reporting team kept, some worked on, escalated ones still placed in their communes; the same seed gives the
-    same result."""
-    records, tickets, routed, titles = demo_activity(db, 7)
-    total, without_owner, without_reporter, escalated, escalated_out_of_commune = routed
+    reporting team kept, some worked on, escalated ones still placed in their communes (that the same seed gives
+    the same result: test_demo_data_is_deterministic_for_a_seed)."""
+    outcome = demo_seed_7
+    total, without_owner, without_reporter, escalated, escalated_out_of_commune = outcome.routed
     assert total > 0 and without_owner == without_reporter == 0
     assert escalated > 0 and escalated_out_of_commune == 0
-    assert any(title.startswith("Không có sóng di động: ") for title in titles)
-    assert all(" tại " in title and "H3" not in title for title in titles)
-    assert all(count > 0 for count in records)
-    categories = {category for category, _, _ in tickets}
-    statuses = {status for _, status, _ in tickets}
+    assert any(title.startswith("Không có sóng di động: ") for title in outcome.titles)
+    assert all(" tại " in title and "H3" not in title for title in outcome.titles)
+    assert all(count > 0 for count in outcome.records)
+    categories = {category for category, _, _ in outcome.tickets}
+    statuses = {status for _, status, _ in outcome.tickets}
     assert {"equipment", "connectivity", "software"} <= categories
     assert {"open", "escalated", "resolved"} <= statuses
-    assert demo_activity(db, 7)[:2] == (records, tickets)

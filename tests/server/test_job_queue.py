@@ -1,6 +1,7 @@
-"""The job queue on a real Redis (DB 1 and 2 of 127.0.0.1:6379) on both backends: a worker process killed in the
-middle of sending and started again sends nothing twice and loses nothing; the scheduler process puts every
-periodic job on the queue; a broker that is away loses nothing and the web says so on /readyz.
+"""The job queue on a real Redis (DB 1 and 2 of 127.0.0.1:6379; other numbers per xdist worker, see
+tests/conftest.py) on both backends: a worker process killed in the middle of sending and started again sends
+nothing twice and loses nothing; the scheduler process puts every periodic job on the queue; a broker that is away
+loses nothing and the web says so on /readyz.
 
 These tests commit to the session's database (a worker in another process must see the rows) and delete what they
 made afterwards."""
@@ -29,20 +30,20 @@ from server.models import (
 )
 from server.services.notifications import record_event
 from server.services.notifications.webhooks import DELIVERY_HEADER
+from tests.conftest import REDIS_URL, redis_url
 from tests.notify_servers import Receiver, SmtpServer
 
-REDIS = "redis://127.0.0.1:6379"
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def redis_or_skip(db_number: int):
     from redis import Redis
 
-    client = Redis.from_url(f"{REDIS}/{db_number}", socket_connect_timeout=1)
+    client = Redis.from_url(redis_url(db_number), socket_connect_timeout=1)
     try:
         client.ping()
     except Exception as error:
-        pytest.skip(f"Redis is not reachable at {REDIS} ({error}); CI starts it (.ci/run)")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({error}); CI starts it (.ci/run)")
     client.flushdb()
     return client
 
@@ -126,7 +127,7 @@ def test_a_worker_killed_mid_send_and_restarted_sends_nothing_twice_and_loses_no
     third e-mail; a new worker sends the rest. Every e-mail arrives once (distinct Message-IDs), every delivery is
     acknowledged once by the receiver, and every row ends sent."""
     redis_or_skip(1)
-    broker = f"{REDIS}/1"
+    broker = redis_url(1)
     monkeypatch.setitem(app.config, "BROKER_URL", broker)
     with SmtpServer() as smtp, Receiver() as receiver:
         smtp.box.stall_after = 2
@@ -180,7 +181,7 @@ def test_the_scheduler_puts_every_periodic_job_on_the_queue(app, committed):
     from server.jobs.registry import PERIODIC_JOBS
 
     client = redis_or_skip(2)
-    env = process_env(app, f"{REDIS}/2")
+    env = process_env(app, redis_url(2))
     queue = Queue(QUEUE_NAME, connection=client)
     with flask_process(app, env, "scheduler"):
         wait_until(lambda: queue.count >= len(PERIODIC_JOBS), 30, "the periodic jobs on the queue")
@@ -236,7 +237,7 @@ def test_without_redis_the_change_succeeds_the_event_waits_and_readyz_says_so(
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["broker"] == "unreachable"
     redis_or_skip(1)
-    monkeypatch.setitem(app.config, "BROKER_URL", f"{REDIS}/1")
+    monkeypatch.setitem(app.config, "BROKER_URL", redis_url(1))
     assert client.get("/readyz").get_json()["broker"] == "ok"
 
 
@@ -276,7 +277,7 @@ def test_two_workers_send_each_message_once(app, committed, monkeypatch):
     """Two worker processes take jobs from the same queue at once: twenty events, twenty e-mails and twenty
     webhook deliveries, none twice."""
     redis_or_skip(1)
-    broker = f"{REDIS}/1"
+    broker = redis_url(1)
     monkeypatch.setitem(app.config, "BROKER_URL", broker)
     with SmtpServer() as smtp, Receiver() as receiver:
         env = process_env(app, broker, smtp.url)

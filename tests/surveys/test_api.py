@@ -107,25 +107,19 @@ def test_cli_loads_the_builtin_surveys_idempotently(app, db):
     assert second.exit_code == 0 and second.output.count("unchanged") == 4
 
 
-def test_demo_data_has_synthetic_responses_that_made_records(db):
-    """The demo adds a few labelled synthetic responses by demo teams, through the real path, once."""
-    load_core_demo(db.session, seed=3)
-    lines = load_demo(db.session, seed=3)
-    responses = list(db.session.scalars(select(SurveyResponse)))
-    assert responses and all(response.device_id == DEMO_DEVICE for response in responses)
-    assert any(record["type"] == "equipment_check" for response in responses for record in response.records)
-    assert "already loaded" in lines[0]
-
-
-def test_demo_data_has_reviewed_responses_in_every_state(db):
-    """Approved, has_issues, rejected and received demo responses, one corrected by its author; loading again
-    changes nothing."""
+def test_demo_data_has_synthetic_responses_in_every_review_state(db):
+    """The demo adds a few labelled synthetic responses by demo teams, through the real path (they made records):
+    approved, has_issues, rejected and received ones, one corrected by its author; loading again changes nothing.
+    (One test: a demo load takes long.)"""
     from server.models import Review, ReviewEvent
 
     load_core_demo(db.session, seed=3)
+    responses = list(db.session.scalars(select(SurveyResponse)))
+    assert responses and all(response.device_id == DEMO_DEVICE for response in responses)
+    assert any(record["type"] == "equipment_check" for response in responses for record in response.records)
     states = {
         response.id: db.session.scalar(select(Review.state).where(Review.record_id == response.id)) or "received"
-        for response in db.session.scalars(select(SurveyResponse))
+        for response in responses
     }
     assert {"received", "approved", "has_issues", "rejected"} <= set(states.values())
     corrections = list(db.session.scalars(select(SurveyResponse).where(SurveyResponse.corrects_id.is_not(None))))
@@ -133,5 +127,6 @@ def test_demo_data_has_reviewed_responses_in_every_state(db):
     old = db.session.scalar(select(Review).where(Review.record_id == corrections[0].corrects_id))
     assert old.state == "has_issues" and old.superseded_by == corrections[0].id
     events = db.session.scalar(select(func.count()).select_from(ReviewEvent))
-    load_demo(db.session, seed=3)
+    lines = load_demo(db.session, seed=3)
+    assert "already loaded" in lines[0]
     assert db.session.scalar(select(func.count()).select_from(ReviewEvent)) == events
