@@ -8,19 +8,22 @@ batches lock shared rollup rows in the same order and cannot deadlock. Records s
 (scripts, test fixtures) are rolled up the same way when the session flushes them.
 
 ``rebuild`` recomputes the rollups from the raw records in SQL (one ``INSERT ... SELECT ... GROUP BY`` per
-table), from a day on or entirely; its result must equal the incremental one (tests check it)."""
+table), from a day on (a monthly rollup from that day's month) or entirely; its result must equal the incremental
+one (tests check it). The coarse cell rollups key on the stored cell's parent, ``cell_parent`` in Python and
+``cell_parent_sql`` in SQL."""
 
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import case, delete, event, func, select
+import h3
+from sqlalchemy import case, delete, event, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from server.indicators.areas import day_start, local_day
 from server.indicators.sql import BROADBAND_NETWORKS, count_if, is_postgres
 from server.models import AssistanceLog, ConnectivityReading, FieldRecord, Visit
-from server.models.rollups import ROLLUP_KINDS, ROLLUPS, CellRollup, VisitRollup
+from server.models.rollups import ROLLUP_KINDS, ROLLUPS, CellRollup, CoarseCellRollup, VisitRollup
 from server.services.reviews import counted
 
 
@@ -35,6 +38,8 @@ def _columns(session: Session | None, model) -> dict[str, tuple]:
         return lambda table: getattr(table, name)
 
     day = (lambda row: local_day(row["observed_at"]), lambda t: day_of(session, t.observed_at))
+    if model.MONTHLY:
+        day = (lambda row: local_day(row["observed_at"]).replace(day=1), lambda t: month_of(session, t.observed_at))
     cell = (lambda row: row.get("h3_cell") or "", lambda t: func.coalesce(t.h3_cell, ""))
     cell_if_unplaced = (
         lambda row: (row.get("h3_cell") or "") if _province_level(row) else "",
@@ -69,7 +74,45 @@ def _columns(session: Session | None, model) -> dict[str, tuple]:
         "citizens_helped": (lambda row: int(row["citizens_helped"]), lambda t: func.sum(t.citizens_helped)),
         "language_support": (lambda row: int(row.get("language_support") or 0), lambda t: func.sum(t.language_support)),
     }
+    if issubclass(model, CoarseCellRollup):  # per province: the province stands in the commune column
+        common["admin_unit_code"] = (lambda row: row["province_code"], raw("province_code"))
+        common["h3_cell"] = (
+            lambda row: cell_parent(row.get("h3_cell") or "", model.RESOLUTION),
+            lambda t: cell_parent_sql(session, func.coalesce(t.h3_cell, ""), model.RESOLUTION),
+        )
     return {name: common[name] for name in (*model.KEY, *model.SUMS)}
+
+
+def cell_parent(cell: str, resolution: int) -> str:
+    """The H3 cell's parent at ``resolution`` (the cell itself when it is that coarse already; ``''`` stays)."""
+    if not cell or h3.get_resolution(cell) <= resolution:
+        return cell
+    return h3.cell_to_parent(cell, resolution)
+
+
+HEX_DIGITS = "0123456789abcdef"
+
+
+def cell_parent_sql(session: Session | None, cell, resolution: int):
+    """SQL for ``cell_parent`` on an H3 cell written as 15 lowercase hex digits (as h3 writes them), with string
+    functions both backends have: the resolution digit set to ``resolution`` and the 3-bit digits of the finer
+    resolutions set to 7 (all ones), which is how H3 makes a parent. Equal to ``h3.cell_to_parent`` (tested)."""
+    low_bits = 3 * (15 - resolution)  # the digits below the resolution: the index's lowest bits, all set
+    full, partial = divmod(low_bits, 4)  # hex digits wholly set, and bits set in the one above them
+    kept = 15 - full - (1 if partial else 0)  # hex digits kept as they are (the first two are rewritten)
+    parts = [func.substr(cell, 1, 1), literal(f"{resolution:x}"), func.substr(cell, 3, kept - 2)]
+    if partial:
+        mask = (1 << partial) - 1
+        ored = "".join(f"{digit | mask:x}" for digit in range(16))
+        digit = func.substr(cell, kept + 1, 1)
+        position = func.strpos(HEX_DIGITS, digit) if is_postgres(session) else func.instr(HEX_DIGITS, digit)
+        parts.append(func.substr(ored, position, 1))
+    parts.append(literal("f" * full))
+    parent = parts[0]
+    for part in parts[1:]:
+        parent = parent.concat(part)
+    coarse_enough = func.substr(cell, 2, 1).in_([f"{r:x}" for r in range(resolution + 1)])
+    return case((cell == "", ""), (coarse_enough, cell), else_=parent)
 
 
 def _upsert(session: Session, model, values: list[dict]) -> None:
@@ -140,6 +183,13 @@ def day_of(session: Session, column):
     return func.date(column, "+7 hours")
 
 
+def month_of(session: Session, column):
+    """SQL: the first day of the month (Viet Nam time) of a timestamp column, as a date."""
+    if is_postgres(session):
+        return func.date(func.date_trunc("month", func.timezone("Asia/Ho_Chi_Minh", column)))
+    return func.date(column, "+7 hours", "start of month")
+
+
 RAW_TABLES = {"connectivity_reading": ConnectivityReading, "assistance_log": AssistanceLog, "visit": Visit}
 
 
@@ -175,10 +225,11 @@ def rebuild(session: Session, since: date | None = None) -> dict[str, int]:
     written = {}
     for kind, model in ROLLUPS:
         raw = RAW_TABLES[kind]
-        query = _raw_select(session, kind, model, where=[raw.observed_at >= day_start(since)] if since else [])
+        first = model.period_of(since)[0] if since else None  # a monthly rollup is rebuilt from the month's start
+        query = _raw_select(session, kind, model, where=[raw.observed_at >= day_start(first)] if first else [])
         cleared = delete(model)
-        if since is not None:
-            cleared = cleared.where(model.day >= since)
+        if first is not None:
+            cleared = cleared.where(model.day >= first)
         session.execute(cleared)
         names = [*model.KEY, "province_code", *model.SUMS, *(["last_visit_at"] if model is VisitRollup else [])]
         session.execute(model.__table__.insert().from_select(names, query))
@@ -200,7 +251,9 @@ def refresh_records(session: Session, records: Iterable[tuple[str, object]]) -> 
         for key in keys:
             values = dict(zip(model.KEY, key, strict=True))
             session.execute(delete(model).where(*(model.__table__.c[name] == value for name, value in values.items())))
+            first, after = model.period_of(values["day"])  # the raw records' time range too, which indexes serve
             matching = [columns[name][1](raw) == value for name, value in values.items()]
+            matching += [raw.observed_at >= day_start(first), raw.observed_at < day_start(after)]
             session.execute(
                 model.__table__.insert().from_select(names, _raw_select(session, kind, model, where=matching))
             )

@@ -22,7 +22,15 @@ from server.models.records import (
     Visit,
 )
 from server.models.reviews import Review, ReviewEvent
-from server.models.rollups import AssistanceRollup, CellRollup, OperatorRollup, ReadingRollup, VisitRollup
+from server.models.rollups import (
+    AssistanceRollup,
+    CellRollup,
+    CoarseCellDailyRollup,
+    CoarseCellMonthlyRollup,
+    OperatorRollup,
+    ReadingRollup,
+    VisitRollup,
+)
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
 from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
@@ -48,6 +56,8 @@ __all__ = [
     "AssistanceLog",
     "AssistanceRollup",
     "CellRollup",
+    "CoarseCellDailyRollup",
+    "CoarseCellMonthlyRollup",
     "OperatorRollup",
     "ReadingRollup",
     "VisitRollup",
