@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 from maps import hexes
 from maps.filters import MapFilters
 from server.auth import Scope
-from server.indicators import equipment, tickets
+from server.indicators import connectivity, equipment, tickets
 from server.indicators.areas import visible_units
 from server.indicators.cells import dead_spot_counts
 from server.indicators.figures import empty_figures, figures_by
 from server.indicators.sql import ratio
 from server.models import AdminUnit, Site, Ticket
 from server.models.records import CONDITIONS
+from server.models.rollups import COARSE_RESOLUTION
 from server.models.tickets import ACTIVE_STATUSES
 from server.services.tickets import overdue_condition, queue_query
 from server.spatial import within_bbox
@@ -73,6 +74,14 @@ def choose_resolution(
     return max(hexes.MIN_RESOLUTION, min(resolution, stored_resolution))
 
 
+def coarse_rows_usable(scope: Scope, filters: MapFilters, with_fine_cells: bool = False) -> bool:
+    """The coarse cell rollups can draw this map: no operator or box (they filter single readings or stored
+    cells), no heat layer (it draws the stored cells), and an area and jurisdiction of whole provinces."""
+    if filters.operator_code or filters.bbox or with_fine_cells:
+        return False
+    return connectivity.coarse_cells_readable(scope, filters.area)
+
+
 def dead_spot_grid(
     session: Session,
     scope: Scope,
@@ -84,10 +93,28 @@ def dead_spot_grid(
     max_cells: int = hexes.MAX_CELLS,
     with_fine_cells: bool = False,
 ) -> DeadSpotGrid:
-    """Dead-spot share per hexagon: aggregated by stored cell in SQL, rolled up to the resolution in Python."""
-    rows = dead_spot_counts(session, scope, filters)
-    spread = hexes.extent(rows) if resolution is None and zoom is None and filters.bbox is None else None
-    wanted = choose_resolution(filters, stored_resolution, resolution, zoom, spread)
+    """Dead-spot share per hexagon: aggregated by cell in SQL, rolled up to the resolution in Python. A map drawn
+    at resolution 5 or coarser (``COARSE_RESOLUTION``: the country's) reads the coarse cell rollups where they
+    serve (``coarse_rows_usable``), a few rows per cell and month however many readings; other maps read the
+    stored cells. Both give the same hexagons (H3 parents nest), and the spread that picks the default resolution
+    is measured on resolution-5 cells either way."""
+    coarse = coarse_rows_usable(scope, filters, with_fine_cells)
+    coarse_rows = rows = None
+    if resolution is None and zoom is None and filters.bbox is None:  # the resolution follows the data's spread
+        if coarse:
+            coarse_rows = _coarse_counts(session, scope, filters)
+            spread = hexes.extent(coarse_rows)
+        else:
+            rows = dead_spot_counts(session, scope, filters)
+            spread = hexes.extent(rows)
+        wanted = choose_resolution(filters, stored_resolution, extent=spread)
+    else:
+        wanted = choose_resolution(filters, stored_resolution, resolution, zoom)
+    if rows is None:
+        if coarse and wanted <= COARSE_RESOLUTION:
+            rows = coarse_rows if coarse_rows is not None else _coarse_counts(session, scope, filters)
+        else:
+            rows = dead_spot_counts(session, scope, filters)
     used, cells = hexes.grid(rows, wanted, max_cells)
     fine = None
     if with_fine_cells and len(rows) <= HEAT_MAX_CELLS:
@@ -102,6 +129,10 @@ def dead_spot_grid(
         requested_resolution=wanted,
         coarsened=used < wanted,
     )
+
+
+def _coarse_counts(session: Session, scope: Scope, filters: MapFilters) -> list[tuple[str, int, int]]:
+    return connectivity.dead_spots_by_coarse_cell(session, scope, filters.area, filters.days, filters.network)
 
 
 # --- Equipment -------------------------------------------------------------------------------------------

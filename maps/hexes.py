@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import h3
 
+from server.indicators.rollups import cell_parent
+from server.models.rollups import COARSE_RESOLUTION
+
 # Resolution for an area when nothing narrower is asked: a commune at full detail, a province at ~5 km².
 RESOLUTION_FOR_AREA = {"commune": 8, "province": 7, "scope": 6}
 MIN_RESOLUTION = 3
@@ -13,6 +16,9 @@ MIN_RESOLUTION = 3
 MAX_CELLS = 4000
 # A box is drawn at the finest resolution that tiles it with at most this many cells (a few pixels or more each).
 MAX_CELLS_PER_BOX = 5_000
+# The spread of the data (which picks the default resolution) is measured on the coarse rollups' cells (about
+# 250 km²), so a map read from them and one read from the stored cells choose the same resolution.
+SPREAD_RESOLUTION = COARSE_RESOLUTION
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,12 @@ def resolution_for_box(bbox: tuple[float, float, float, float], finest: int) -> 
 
 
 def extent(rows: list[tuple[str, int, int]]) -> tuple[float, float, float, float] | None:
-    """(west, south, east, north) of the cells' centres."""
+    """(west, south, east, north) of the centres of the cells' resolution-5 parents (``SPREAD_RESOLUTION``), so
+    that the spread is the same whether the rows are stored cells or the coarse rollups' cells."""
     if not rows:
         return None
-    lats, lons = zip(*(h3.cell_to_latlng(row[0]) for row in rows), strict=True)
+    parents = {cell_parent(row[0], SPREAD_RESOLUTION) for row in rows}
+    lats, lons = zip(*(h3.cell_to_latlng(cell) for cell in parents), strict=True)
     return min(lons), min(lats), max(lons), max(lats)
 
 

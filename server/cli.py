@@ -353,16 +353,19 @@ def attachments_verify():
 def rebuild_rollups(since):
     """Recompute the daily rollups from the raw records; says how many rows differed from the kept ones."""
     from server.indicators import rollups
+    from server.models.rollups import ROLLUPS
 
     day = since.date() if since else None
     before = rollups.snapshot(db.session)
     written = rollups.rebuild(db.session, day)
     after = rollups.snapshot(db.session)
     db.session.commit()
+    models = {model.__tablename__: model for _, model in ROLLUPS}
     for table, count in written.items():
         old, new = before[table], after[table]
         if day is not None:
-            old, new = [r for r in old if r[0] >= day], [r for r in new if r[0] >= day]
+            first = models[table].period_of(day)[0]  # a monthly rollup is rebuilt from the month's start
+            old, new = [r for r in old if r[0] >= first], [r for r in new if r[0] >= first]
         changed = len(set(old) ^ set(new))
         click.echo(
             f"{table}: {len(new)} row(s) rebuilt, {changed} differed from the incremental rollup ({count} in all)"

@@ -2,20 +2,29 @@
 service, no fixed broadband or no power in the period.
 
 Read from the daily rollups of readings (per commune and site ``ReadingRollup``, per H3 cell and network
-``CellRollup``, per operator and network ``OperatorRollup``), never from the raw readings.
+``CellRollup``, per operator and network ``OperatorRollup``; per resolution-5 cell, province and network, by day
+and by month, for maps of whole provinces), never from the raw readings.
 
 A site's status comes from the readings taken at it (``site_id``) in the period:
 no service = every reading was a dead spot; no fixed broadband = no reading on fixed broadband or fibre;
 no power = some reading said the power was off and none said it was on."""
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import and_, func, select, true, union_all
 from sqlalchemy.orm import Session
 
 from server.auth import Scope
 from server.indicators.areas import Area, Period
 from server.indicators.rollups import rollup_source
 from server.indicators.sql import count_if, key_column, place_conditions, ratio
-from server.models import CellRollup, Operator, OperatorRollup, ReadingRollup, Site
+from server.models import (
+    CellRollup,
+    CoarseCellDailyRollup,
+    CoarseCellMonthlyRollup,
+    Operator,
+    OperatorRollup,
+    ReadingRollup,
+    Site,
+)
 
 R = ReadingRollup
 C = CellRollup
@@ -254,3 +263,50 @@ def dead_spots_by_cell(
         .group_by(C.h3_cell)
     )
     return [(cell, int(readings), int(dead or 0)) for cell, readings, dead in session.execute(query)]
+
+
+def coarse_cells_readable(scope: Scope, area: Area) -> bool:
+    """The coarse cell rollups (per province) hold what the area and the jurisdiction cover: not a commune, and
+    a jurisdiction of whole provinces (or everything), never single communes."""
+    return area.commune is None and not scope.communes
+
+
+def dead_spots_by_coarse_cell(
+    session: Session, scope: Scope, area: Area, period: Period, network: str | None = None
+) -> list[tuple[str, int, int]]:
+    """``dead_spots_by_cell`` summed into the resolution-5 parents of the cells (the cells themselves if stored
+    that coarse; ``server.models.rollups.COARSE_RESOLUTION``), read from the coarse rollups: the whole months of
+    the period from the monthly one, the days before and after them from the daily one. Only where
+    ``coarse_cells_readable``."""
+    if not coarse_cells_readable(scope, area):
+        raise ValueError("the coarse cell rollups hold whole provinces only")
+    first, end = period.first_day, period.end_day  # ``end`` is the day after the period
+
+    def daily(since, until):
+        return _coarse_part(session, scope, area, CoarseCellDailyRollup, since, until, network)
+
+    months_from = first if first is None or first.day == 1 else CoarseCellMonthlyRollup.period_of(first)[1]
+    months_to = end if end is None or end.day == 1 else end.replace(day=1)
+    if area.reviewed_only or (months_from is not None and months_to is not None and months_from >= months_to):
+        parts = [daily(first, end)]  # no whole month inside, or from the raw records (one pass, by day)
+    else:
+        parts = [_coarse_part(session, scope, area, CoarseCellMonthlyRollup, months_from, months_to, network)]
+        if first is not None and first < months_from:
+            parts.append(daily(first, months_from))
+        if end is not None and months_to < end:
+            parts.append(daily(months_to, end))
+    rows = union_all(*parts).subquery("coarse") if len(parts) > 1 else parts[0].subquery("coarse")
+    query = select(rows.c.h3_cell, func.sum(rows.c.readings), func.sum(rows.c.dead_spots)).group_by(rows.c.h3_cell)
+    return [(cell, int(readings), int(dead or 0)) for cell, readings, dead in session.execute(query)]
+
+
+def _coarse_part(session, scope, area, model, since, until, network):
+    C = rollup_source(session, model, area)
+    return select(C.h3_cell, C.readings, C.dead_spots).where(
+        scope.filter(C.admin_unit_code, C.province_code),
+        area.filter(C.admin_unit_code, C.province_code),
+        C.day >= since if since is not None else true(),
+        C.day < until if until is not None else true(),
+        C.network == network if network else true(),
+        C.h3_cell != "",
+    )

@@ -13,6 +13,9 @@ touched from the checks that count. On PostgreSQL it first locks those rows in k
 nothing), so a concurrent batch with checks of the same asset and day waits, then recomputes with both batches'
 checks in a fresh snapshot (read committed); SQLite writers are serial already.
 
+The coarse cell rollups key on the stored cell's parent (``cell_parent`` in Python, ``h3_parent`` in SQL); a
+monthly rollup is rebuilt from the first day of ``since``'s month.
+
 The ticket rollups follow the tickets' states: whenever the ORM flushes a change of tickets, each changed
 ticket's old contribution (read before the flush) is taken off and its new one added, as ``n = n + delta``
 upserts in key order (``apply_ticket_changes``).
@@ -26,6 +29,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
+import h3
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -50,7 +54,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from server.indicators.areas import day_start, local_day
-from server.indicators.sql import BROADBAND_NETWORKS, count_if, is_postgres
+from server.indicators.sql import BROADBAND_NETWORKS, count_if, h3_parent, is_postgres
 from server.models import AssistanceLog, ConnectivityReading, EquipmentCheck, FieldRecord, Visit
 from server.models.records import FAILED_CONDITIONS
 from server.models.rollups import (
@@ -59,6 +63,7 @@ from server.models.rollups import (
     ROLLUPS,
     TICKET_ROLLUPS,
     CellRollup,
+    CoarseCellRollup,
     EquipmentRollup,
     TicketDurationRollup,
     TicketRollup,
@@ -81,6 +86,8 @@ def _columns(session: Session | None, model) -> dict[str, tuple]:
         return lambda table: getattr(table, name)
 
     day = (lambda row: local_day(row["observed_at"]), lambda t: day_of(session, t.observed_at))
+    if model.MONTHLY:
+        day = (lambda row: local_day(row["observed_at"]).replace(day=1), lambda t: month_of(session, t.observed_at))
     cell = (lambda row: row.get("h3_cell") or "", lambda t: func.coalesce(t.h3_cell, ""))
     cell_if_unplaced = (
         lambda row: (row.get("h3_cell") or "") if _province_level(row) else "",
@@ -115,7 +122,20 @@ def _columns(session: Session | None, model) -> dict[str, tuple]:
         "citizens_helped": (lambda row: int(row["citizens_helped"]), lambda t: func.sum(t.citizens_helped)),
         "language_support": (lambda row: int(row.get("language_support") or 0), lambda t: func.sum(t.language_support)),
     }
+    if issubclass(model, CoarseCellRollup):  # per province: the province stands in the commune column
+        common["admin_unit_code"] = (lambda row: row["province_code"], raw("province_code"))
+        common["h3_cell"] = (
+            lambda row: cell_parent(row.get("h3_cell") or "", model.RESOLUTION),
+            lambda t: h3_parent(func.coalesce(t.h3_cell, ""), model.RESOLUTION),
+        )
     return {name: common[name] for name in (*model.KEY, *model.SUMS)}
+
+
+def cell_parent(cell: str, resolution: int) -> str:
+    """The H3 cell's parent at ``resolution`` (the cell itself when it is that coarse already; ``''`` stays)."""
+    if not cell or h3.get_resolution(cell) <= resolution:
+        return cell
+    return h3.cell_to_parent(cell, resolution)
 
 
 def _upsert(session: Session, model, values: Select | None = None):
@@ -207,6 +227,13 @@ def day_of(session: Session, column):
     if is_postgres(session):
         return func.date(func.timezone("Asia/Ho_Chi_Minh", column))
     return func.date(column, "+7 hours")
+
+
+def month_of(session: Session, column):
+    """SQL: the first day of the month (Viet Nam time) of a timestamp column, as a date."""
+    if is_postgres(session):
+        return func.date(func.date_trunc("month", func.timezone("Asia/Ho_Chi_Minh", column)))
+    return func.date(column, "+7 hours", "start of month")
 
 
 RAW_TABLES = {"connectivity_reading": ConnectivityReading, "assistance_log": AssistanceLog, "visit": Visit}
@@ -309,10 +336,11 @@ def rebuild(session: Session, since: date | None = None) -> dict[str, int]:
     written = {}
     for kind, model in ROLLUPS:
         raw = RAW_TABLES[kind]
-        query = _raw_select(session, kind, model, where=[raw.observed_at >= day_start(since)] if since else [])
+        first = model.period_of(since)[0] if since else None  # a monthly rollup is rebuilt from the month's start
+        query = _raw_select(session, kind, model, where=[raw.observed_at >= day_start(first)] if first else [])
         cleared = delete(model)
-        if since is not None:
-            cleared = cleared.where(model.day >= since)
+        if first is not None:
+            cleared = cleared.where(model.day >= first)
         session.execute(cleared)
         session.execute(model.__table__.insert().from_select(_names(model), query))
         written[model.__tablename__] = session.scalar(select(func.count()).select_from(model)) or 0
@@ -348,7 +376,9 @@ def refresh_records(session: Session, records: Iterable[tuple[str, object]]) -> 
         for key in keys:
             values = dict(zip(model.KEY, key, strict=True))
             session.execute(delete(model).where(*(model.__table__.c[name] == value for name, value in values.items())))
+            first, after = model.period_of(values["day"])  # the raw records' time range too, which indexes serve
             matching = [columns[name][1](raw) == value for name, value in values.items()]
+            matching += [raw.observed_at >= day_start(first), raw.observed_at < day_start(after)]
             session.execute(
                 model.__table__.insert().from_select(names, _raw_select(session, kind, model, where=matching))
             )

@@ -34,7 +34,7 @@ def h3_parent(cell, resolution: int):
     otherwise; what ``h3.cell_to_parent`` gives, computed in the database on either backend so that reports can
     group fine cells into coarser ones without reading them. An index holds the resolution in its second hex digit
     and one 3-bit digit per resolution below it; the parent has the resolution changed and every digit past it set
-    to 7 (all bits 1), i.e. the last ``3 * (15 - resolution)`` bits set."""
+    to 7 (all bits 1), i.e. the last ``3 * (15 - resolution)`` bits set. No cell (``''``) stays ``''``."""
     if not 0 <= resolution <= 15:
         raise ValueError(f"H3 resolution {resolution} out of range")
     unused_bits = 3 * (15 - resolution)
@@ -52,7 +52,7 @@ def h3_parent(cell, resolution: int):
     for part in parts[1:]:
         parent = parent.concat(part)
     coarser_or_same = func.substr(cell, 2, 1).in_(list(HEX_DIGITS[: resolution + 1]))
-    return case((coarser_or_same, cell), else_=parent)
+    return case((cell == "", ""), (coarser_or_same, cell), else_=parent)
 
 
 def place_conditions(model, scope: Scope, area: Area, level: str) -> list[ColumnElement[bool]]:

@@ -25,6 +25,8 @@ from server.models.reviews import Review, ReviewEvent
 from server.models.rollups import (
     AssistanceRollup,
     CellRollup,
+    CoarseCellDailyRollup,
+    CoarseCellMonthlyRollup,
     EquipmentRollup,
     OperatorRollup,
     ReadingRollup,
@@ -57,6 +59,8 @@ __all__ = [
     "AssistanceLog",
     "AssistanceRollup",
     "CellRollup",
+    "CoarseCellDailyRollup",
+    "CoarseCellMonthlyRollup",
     "EquipmentRollup",
     "OperatorRollup",
     "ReadingRollup",

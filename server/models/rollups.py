@@ -3,13 +3,14 @@
 One row per day (Viet Nam time) and key, holding sums that only ever grow as records arrive, so a batch adds to
 them with one upsert and concurrent batches cannot lose each other's counts. Keys never hold NULL (a unique
 index treats NULLs as distinct): no operator is ``''``, no site or team is ``0``. Each table has just the key its
-indicators group by, so its size is bounded by places x days, not by the number of records. The H3 cell is the
+indicators group by, so its size is bounded by places x days, not by the number of records. The coarse cell
+rollups keep resolution-5 cells per province, per day and per month (the country map). The H3 cell is the
 record's stored cell (resolution ``FIELDOPS_H3_RESOLUTION``, 8 by default); assistance and visits keep it only for
 records placed at province level (the only ones ranked by cell), ``''`` otherwise. Maintained by
 ``server.indicators.rollups``; rebuilt from the raw records by ``flask --app wsgi rollups rebuild``."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import BigInteger, Date, Index, Integer, String, UniqueConstraint, Uuid, column
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -24,6 +25,15 @@ class DailyRollup:
 
     KEY: tuple[str, ...] = ()
     SUMS: tuple[str, ...] = ()
+    MONTHLY = False  # one row per month (``day`` is its first day) instead of per day
+
+    @classmethod
+    def period_of(cls, day: date) -> tuple[date, date]:
+        """The first day of the row ``day`` falls in (the day itself, or its month's first) and the day after it."""
+        if not cls.MONTHLY:
+            return day, day + timedelta(days=1)
+        first = day.replace(day=1)
+        return first, (first + timedelta(days=32)).replace(day=1)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
@@ -82,6 +92,43 @@ class CellRollup(DailyRollup, db.Model):
     readings: Mapped[int] = mapped_column(default=0)
     dead_spots: Mapped[int] = mapped_column(default=0)
     broadband: Mapped[int] = mapped_column(default=0)
+
+
+# The dead-spot map of a whole jurisdiction is drawn at resolution 6 or coarser (5 or 4 for the whole country), and
+# the resolution-8 cell rollup grows like the readings (nearly one row per reading): the coarse rollups keep the
+# resolution-5 parents of the cells (about 250 km², some 1,500 cells for the country), per province and network,
+# per day and per month, so a country map reads a few ten thousand rows whatever the number of readings.
+COARSE_RESOLUTION = 5
+
+
+class CoarseCellRollup:
+    """Connectivity readings per resolution-5 H3 cell (the parent of the stored cell; ``''`` without a cell),
+    province and network. ``admin_unit_code`` is the province, so the jurisdiction filter works on it as on any
+    rollup of records placed at province level; a map of a commune, or of a jurisdiction made of single communes,
+    reads the fine cells instead (``server.indicators.connectivity.coarse_cells_readable``)."""
+
+    RESOLUTION = COARSE_RESOLUTION
+    KEY = ("day", "h3_cell", "admin_unit_code", "network")
+    SUMS = ("readings", "dead_spots")
+
+    h3_cell: Mapped[str] = mapped_column(String(16))
+    network: Mapped[str] = mapped_column(String(20))
+    readings: Mapped[int] = mapped_column(default=0)
+    dead_spots: Mapped[int] = mapped_column(default=0)
+
+
+class CoarseCellDailyRollup(CoarseCellRollup, DailyRollup, db.Model):
+    """Per day: what the periods that do not cover whole months read (see ``CoarseCellMonthlyRollup``)."""
+
+    __tablename__ = "rollup_cells_r5_daily"
+
+
+class CoarseCellMonthlyRollup(CoarseCellRollup, DailyRollup, db.Model):
+    """Per month (``day`` is the month's first day, Viet Nam time): the whole months of a period, so a map of every
+    reading kept reads a row per cell, network and month."""
+
+    __tablename__ = "rollup_cells_r5_monthly"
+    MONTHLY = True
 
 
 class OperatorRollup(DailyRollup, db.Model):
@@ -202,6 +249,8 @@ class TicketDurationRollup(DailyRollup, db.Model):
 ROLLUPS = (
     ("connectivity_reading", ReadingRollup),
     ("connectivity_reading", CellRollup),
+    ("connectivity_reading", CoarseCellDailyRollup),
+    ("connectivity_reading", CoarseCellMonthlyRollup),
     ("connectivity_reading", OperatorRollup),
     ("assistance_log", AssistanceRollup),
     ("visit", VisitRollup),
