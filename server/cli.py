@@ -353,14 +353,13 @@ def attachments_verify():
 def rebuild_rollups(since):
     """Recompute the daily rollups from the raw records; says how many rows differed from the kept ones."""
     from server.indicators import rollups
-    from server.models.rollups import ROLLUPS
 
     day = since.date() if since else None
     before = rollups.snapshot(db.session)
     written = rollups.rebuild(db.session, day)
     after = rollups.snapshot(db.session)
     db.session.commit()
-    models = {model.__tablename__: model for _, model in ROLLUPS}
+    models = {model.__tablename__: model for model in rollups.ALL_ROLLUPS}
     for table, count in written.items():
         old, new = before[table], after[table]
         if day is not None:
