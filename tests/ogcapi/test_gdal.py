@@ -10,22 +10,17 @@ import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import flask_migrate
 import pytest
-from sqlalchemy.engine import make_url
 
 from maps.filters import MapFilters
 from reports.cells import cell_indicators
-from server import create_app
 from server.auth import Scope, issue_token, scope_for
 from server.extensions import db
 from server.models import User
-from server.services.admin_units import load_official_units
-from server.services.operators import load_operators
 from server.services.sites import create_site
 from server.services.teams import create_team
 from tests.browser import served
-from tests.conftest import reset_postgis_database
+from tests.ogcapi.serving import app_with_units
 from tests.records_factory import assistance_log, equipment_check, finding, visit
 
 pytestmark = pytest.mark.slow
@@ -48,18 +43,6 @@ COLLECTIONS = {
     "admin-units": "/api/v1/admin-units",
     "dead-spot-cells": None,  # no JSON list: compared with reports.cells.cell_indicators
 }
-
-
-def database_url(backend: str, folder) -> str:
-    if backend == "spatialite":
-        return f"sqlite:///{folder / 'ogc.sqlite'}"
-    base = os.environ.get("FIELDOPS_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("PostGIS: set FIELDOPS_TEST_DATABASE_URL to run the GDAL test against PostgreSQL")
-    url = make_url(base)
-    url = url.set(database=f"{url.database}_ogc").render_as_string(hide_password=False)
-    reset_postgis_database(url)
-    return url
 
 
 def readings(now: datetime, count: int) -> list[dict]:
@@ -90,20 +73,9 @@ def readings(now: datetime, count: int) -> list[dict]:
 @pytest.fixture(scope="module", params=["spatialite", "postgis"])
 def live(request, tmp_path_factory):
     """The app with committed data, served on 127.0.0.1; yields (base URL, app, tokens by person)."""
-    folder = tmp_path_factory.mktemp("ogc")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url(request.param, folder),
-            "SECRET_KEY": "ogc-test",
-            "UPLOAD_FOLDER": str(folder / "uploads"),
-            "REQUEST_LOG": False,
-        }
-    )
+    app = app_with_units(request.param, tmp_path_factory, "ogc")
     tokens = {}
     with app.app_context():
-        flask_migrate.upgrade()
-        load_official_units(db.session)
-        load_operators(db.session)
         everywhere = Scope(everywhere=True)
         team = create_team(db.session, everywhere, name="Lao Cai team", kind="working_group", jurisdiction=["15"])
         other = create_team(db.session, everywhere, name="Ha Noi team", kind="working_group", jurisdiction=["01"])

@@ -5,25 +5,19 @@ as the JSON API gives. Beside it, the requirements of the conformance classes th
 (``test_features.py``) leave out: the OpenAPI document behind ``service-desc``, ``numberReturned`` on every page,
 ``Content-Crs`` on items (Part 2), one feature as in the list, and the client's refusal of an unknown collection."""
 
-import os
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
-import flask_migrate
 import pytest
 import requests
-from sqlalchemy.engine import make_url
 
-from server import create_app
 from server.auth import Scope, issue_token
 from server.extensions import db
 from server.models import User
-from server.services.admin_units import load_official_units
-from server.services.operators import load_operators
 from server.services.sites import create_site
 from server.services.teams import create_team
 from tests.browser import served
-from tests.conftest import reset_postgis_database
+from tests.ogcapi.serving import app_with_units
 from tests.records_factory import LAT, LON, assistance_log, equipment_check, finding, reading, visit
 
 features_module = pytest.importorskip("owslib.ogcapi.features", reason="OWSLib (pip install owslib)")
@@ -45,34 +39,11 @@ JSON_LISTS = {
 COLLECTIONS = (*JSON_LISTS, "tickets", "admin-units", "dead-spot-cells")
 
 
-def database_url(backend: str, folder) -> str:
-    if backend == "spatialite":
-        return f"sqlite:///{folder / 'owslib.sqlite'}"
-    base = os.environ.get("FIELDOPS_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("PostGIS: set FIELDOPS_TEST_DATABASE_URL to run the OWSLib test against PostgreSQL")
-    url = make_url(base)
-    url = url.set(database=f"{url.database}_owslib").render_as_string(hide_password=False)
-    reset_postgis_database(url)
-    return url
-
-
 @pytest.fixture(scope="module", params=["spatialite", "postgis"])
 def live(request, tmp_path_factory):
     """The app with a team's committed records of every kind, served on 127.0.0.1; yields (base URL, app, token)."""
-    folder = tmp_path_factory.mktemp("owslib")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url(request.param, folder),
-            "SECRET_KEY": "owslib-test",
-            "UPLOAD_FOLDER": str(folder / "uploads"),
-            "REQUEST_LOG": False,
-        }
-    )
+    app = app_with_units(request.param, tmp_path_factory, "owslib")
     with app.app_context():
-        flask_migrate.upgrade()
-        load_official_units(db.session)
-        load_operators(db.session)
         everywhere = Scope(everywhere=True)
         team = create_team(db.session, everywhere, name="Lao Cai team", kind="working_group", jurisdiction=["15"])
         lead = User(username="lead", role="team_lead", team=team)
