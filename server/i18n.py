@@ -11,6 +11,7 @@ compiled to ``.mo`` files under the instance folder when the app starts, wheneve
 
 Dates, numbers and money are formatted with Babel for that language, in Viet Nam's time zone."""
 
+import functools
 import logging
 import os
 import tempfile
@@ -19,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel.messages.mofile import write_mo
@@ -134,8 +136,22 @@ def format_date(value: date, pattern: str) -> str:
     return babel_dates.format_date(value, pattern, locale=_locale())
 
 
+@functools.cache
+def _number_format(format: str, locale: str) -> tuple[babel_numbers.NumberPattern, Locale, str | None]:
+    """The parsed pattern, the locale and (for a plain ``#,##0``) its group separator: a report page formats
+    thousands of numbers, and parsing both again for each cost more than the formatting."""
+    babel_locale = Locale.parse(locale)
+    group = babel_numbers.get_group_symbol(babel_locale) if format == "#,##0" else None
+    return babel_numbers.parse_pattern(format), babel_locale, group
+
+
 def format_decimal(value, format: str) -> str:
-    return babel_numbers.format_decimal(value, format=format, locale=_locale())
+    """As ``babel.numbers.format_decimal``; a whole non-negative number in ``#,##0`` is grouped by Python with the
+    locale's separator (the same text, a tenth of the time)."""
+    pattern, locale, group = _number_format(format, _locale())
+    if group is not None and type(value) is int and value >= 0:
+        return f"{value:,}".replace(",", group)
+    return pattern.apply(value, locale)
 
 
 def format_percent(value, format: str) -> str:

@@ -158,3 +158,23 @@ def test_every_form_engine_message_is_translated_and_served_to_the_app(client):
     assert sorted(engine - set(translated)) == []
     served = client.get("/app/catalogue/vi.json").get_json()["messages"]
     assert {message: served.get(message) for message in engine} == {message: translated[message] for message in engine}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_numbers_read_as_babel_formats_them(app, locale):
+    """The cached formatter (and its fast path for whole numbers) writes every number as Babel itself does."""
+    from babel import numbers as babel_numbers
+
+    from server.i18n import number, percent, vnd
+
+    values = [0, 7, 999, 1000, 12345, 1234567, 10**15, -1, -1234567, 0.5, 1234.5678, -1234.5, 3.0]
+    with app.test_request_context(headers={"Accept-Language": locale}):
+        for value in values:
+            for digits in (0, 2):
+                pattern = "#,##0" + ("." + "0" * digits if digits else "")
+                assert number(value, digits) == babel_numbers.format_decimal(value, format=pattern, locale=locale)
+            assert percent(value / 100) == babel_numbers.format_percent(value / 100, format="#,##0.0%", locale=locale)
+        assert vnd(1500000) == babel_numbers.format_currency(
+            1500000, "VND", format="#,##0\xa0¤", currency_digits=False, locale=locale
+        )
+        assert number(1234567) == ("1.234.567" if locale == "vi" else "1,234,567")
