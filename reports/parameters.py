@@ -6,6 +6,7 @@ Every default here is a parameter of the API (``weight_*``, ``cost_*``); the cap
 from dataclasses import dataclass, field, fields
 
 from server.indicators.areas import DEFAULT_PERIOD_DAYS, Area, Period  # noqa: F401  (one Area, one Period)
+from server.models.rollups import RANKED_CELL_RESOLUTION
 
 
 def N_(text: str) -> str:
@@ -13,7 +14,7 @@ def N_(text: str) -> str:
     return text
 
 
-CELL_RESOLUTION = 6  # H3 resolution of the cells ranked where records have no commune (about 36 km² each)
+CELL_RESOLUTION = RANKED_CELL_RESOLUTION  # H3 resolution of the cells ranked where records have no commune
 
 
 @dataclass(frozen=True)

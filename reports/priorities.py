@@ -51,12 +51,16 @@ def _raws(facts: dict, population: int | None) -> tuple:
     )
 
 
+CAPS = tuple(part.cap for part in PARTS)
+
+
 def _contributions(facts: dict, population: int | None, weights: tuple[float, ...]) -> tuple[float, ...]:
-    """Each part's contribution, in ``PARTS`` order: the same arithmetic as ``score_parts``, without the parts'
-    dicts (the ranking scores every place and describes only the ones shown)."""
+    """Each part's contribution, in ``PARTS`` order: the same arithmetic as ``score_parts`` (``_normalised``
+    written out: the ranking scores every place and describes only the ones shown, so this runs some ten thousand
+    times per ranking), without the parts' dicts."""
     return tuple(
-        round(weight * _normalised(raw, part.cap), 6)
-        for part, raw, weight in zip(PARTS, _raws(facts, population), weights, strict=True)
+        round(weight * round(min(raw / cap, 1.0), 6), 6) if raw else 0.0  # no figure (None) or 0 gives 0.0
+        for raw, cap, weight in zip(_raws(facts, population), CAPS, weights, strict=True)
     )
 
 
@@ -107,13 +111,15 @@ def place_facts(
     )
     facts: dict[str, dict] = {}
     for by_key in sources:
+        names = None  # the fields this source gives (every row of one source has the same)
         for key, figures in by_key.items():
+            if names is None:
+                names = [name for name in FACT_FIELDS if name in figures]
             entry = facts.get(key)
             if entry is None:
                 entry = facts[key] = dict.fromkeys(FACT_FIELDS, 0)
-            for name in FACT_FIELDS:
-                if name in figures:
-                    entry[name] = figures[name]
+            for name in names:
+                entry[name] = figures[name]
     return {key: entry for key, entry in facts.items() if _has_gap_data(entry)}
 
 

@@ -9,6 +9,9 @@ A site's status comes from the readings taken at it (``site_id``) in the period:
 no service = every reading was a dead spot; no fixed broadband = no reading on fixed broadband or fibre;
 no power = some reading said the power was off and none said it was on."""
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 from sqlalchemy import and_, func, select, true, union_all
 from sqlalchemy.orm import Session
 
@@ -22,12 +25,14 @@ from server.models import (
     CoarseCellMonthlyRollup,
     Operator,
     OperatorRollup,
+    PlaceMonthlyRollup,
     ReadingRollup,
     Site,
 )
 
 R = ReadingRollup
 C = CellRollup
+SUMS = ("readings", "dead_spots", "broadband")  # what the rollups read by ``by_months`` add up
 FIELDS = (
     "readings",
     "dead_spot_readings",
@@ -83,17 +88,90 @@ def readings_by(
     (one sum per place instead of one per site: what the ranking needs)."""
     if level == "h3":
         return _by_cell(session, scope, area, period, None, cell_resolution)
-    R = rollup_source(session, ReadingRollup, area)
-    key = key_column(R, level)
-    query = (
-        select(key, func.sum(R.readings), func.sum(R.dead_spots), func.sum(R.broadband))
-        .where(*place_conditions(R, scope, area, level), period.contains_day(R.day))
-        .group_by(key)
-    )
+
+    def part(span: Span):
+        model = PlaceMonthlyRollup if span.monthly else ReadingRollup
+        return _sums_part(session, scope, area, level, model, lambda m: key_column(m, level), span)
+
+    query = _summed([part(span) for span in by_months(period, area)])
     return {
         key_value: _reading_figures(readings, dead, broadband)
         for key_value, readings, dead, broadband in session.execute(query)
     }
+
+
+@dataclass(frozen=True)
+class Span:
+    """Days [since, until) of a period read from a monthly rollup (``monthly``: whole months) or a daily one, added
+    (``sign`` 1) or taken off (-1). ``None`` is an open end."""
+
+    since: date | None
+    until: date | None
+    monthly: bool
+    sign: int = 1
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def by_months(period: Period, area: Area) -> list[Span]:
+    """The spans a period's sums are read in: its whole months from a monthly rollup, and each month it covers
+    in part either as its days from the daily rollup or, when fewer days of that month lie outside the period,
+    as the whole month less those days (sums are exact counts, so both give the same figures; a place whose
+    figures then add up to nothing had none in the period). All from the daily rollup when the area asks for
+    reviewed records only (read from the raw records, by day)."""
+    first, end = period.first_day, period.end_day  # ``end`` is the day after the period
+    if area.reviewed_only:
+        return [Span(first, end, monthly=False)]
+    spans = []
+    whole_from = first if first is None or first.day == 1 else _next_month(first)
+    whole_to = end if end is None or end.day == 1 else end.replace(day=1)
+    partial = []  # (month's first day, first day inside, day after the last inside)
+    if whole_from is not None and whole_to is not None and whole_from > whole_to:  # within one month
+        partial.append((first.replace(day=1), first, end))
+    else:
+        if whole_from is None or whole_to is None or whole_from < whole_to:
+            spans.append(Span(whole_from, whole_to, monthly=True))
+        if first is not None and first < whole_from:
+            partial.append((first.replace(day=1), first, whole_from))
+        if end is not None and whole_to < end:
+            partial.append((whole_to, whole_to, end))
+    for month, since, until in partial:
+        after = _next_month(month)
+        if (since - month).days + (after - until).days < (until - since).days:
+            spans.append(Span(month, after, monthly=True))
+            spans += [Span(a, b, monthly=False, sign=-1) for a, b in ((month, since), (until, after)) if a < b]
+        else:
+            spans.append(Span(since, until, monthly=False))
+    return spans
+
+
+def _sums_part(session, scope, area, level, model, key_of, span: Span, network=None, sums=SUMS, cells_only=False):
+    """``sums`` per ``key_of(model)`` over ``model``'s rows of the span, times its sign (on one ``network`` when
+    given; rows with a cell only if ``cells_only``)."""
+    M = rollup_source(session, model, area)
+    key = key_of(M)
+    return (
+        select(key.label("key"), *(func.sum(getattr(M, name) * span.sign).label(name) for name in sums))
+        .where(
+            *place_conditions(M, scope, area, level),
+            M.day >= span.since if span.since is not None else true(),
+            M.day < span.until if span.until is not None else true(),
+            M.network == network if network else true(),
+            M.h3_cell != "" if cells_only else true(),
+        )
+        .group_by(key)
+    )
+
+
+def _summed(parts: list, sums=SUMS):
+    """The parts' sums added up per key, keys with readings only (one part: itself)."""
+    if len(parts) == 1:
+        return parts[0]
+    rows = union_all(*parts).subquery("parts")
+    readings = func.sum(rows.c.readings)
+    return select(rows.c.key, *(func.sum(rows.c[name]) for name in sums)).group_by(rows.c.key).having(readings > 0)
 
 
 def _reading_figures(readings, dead, broadband) -> dict:
@@ -162,18 +240,20 @@ def _by_cell(
     cell_resolution: int | None = None,
 ) -> dict[str, dict]:
     """Per ``province:cell`` of the readings placed at province level only (no site figures: a reading at a site
-    is placed in the site's commune); cells taken at ``cell_resolution`` when given."""
-    C = rollup_source(session, CellRollup, area)
-    key = key_column(C, "h3", cell_resolution)
-    query = (
-        select(key, func.sum(C.readings), func.sum(C.dead_spots), func.sum(C.broadband))
-        .where(
-            *place_conditions(C, scope, area, "h3"),
-            period.contains_day(C.day),
-            C.network == network if network else true(),
+    is placed in the site's commune); cells taken at ``cell_resolution`` when given. Over every network, at the
+    ranked resolution or coarser, the whole months come from the monthly place rollup."""
+
+    def part(span: Span):
+        model = PlaceMonthlyRollup if span.monthly else CellRollup
+        return _sums_part(
+            session, scope, area, "h3", model, lambda m: key_column(m, "h3", cell_resolution), span, network
         )
-        .group_by(key)
-    )
+
+    coarse_enough = cell_resolution is not None and cell_resolution <= PlaceMonthlyRollup.RESOLUTION
+    if network is None and coarse_enough:
+        query = _summed([part(span) for span in by_months(period, area)])
+    else:
+        query = part(Span(period.first_day, period.end_day, monthly=False))
     no_sites = dict.fromkeys(FIELDS[4:], 0)
     return {
         key_value: {**_reading_figures(readings, dead, broadband), **no_sites}
@@ -275,38 +355,16 @@ def dead_spots_by_coarse_cell(
     session: Session, scope: Scope, area: Area, period: Period, network: str | None = None
 ) -> list[tuple[str, int, int]]:
     """``dead_spots_by_cell`` summed into the resolution-5 parents of the cells (the cells themselves if stored
-    that coarse; ``server.models.rollups.COARSE_RESOLUTION``), read from the coarse rollups: the whole months of
-    the period from the monthly one, the days before and after them from the daily one. Only where
+    that coarse; ``server.models.rollups.COARSE_RESOLUTION``), read from the coarse rollups: the monthly one for
+    the months of the period, the daily one for the days around them (``by_months``). Only where
     ``coarse_cells_readable``."""
     if not coarse_cells_readable(scope, area):
         raise ValueError("the coarse cell rollups hold whole provinces only")
-    first, end = period.first_day, period.end_day  # ``end`` is the day after the period
 
-    def daily(since, until):
-        return _coarse_part(session, scope, area, CoarseCellDailyRollup, since, until, network)
+    def part(span: Span):
+        model = CoarseCellMonthlyRollup if span.monthly else CoarseCellDailyRollup
+        sums = ("readings", "dead_spots")
+        return _sums_part(session, scope, area, "cells", model, lambda m: m.h3_cell, span, network, sums, True)
 
-    months_from = first if first is None or first.day == 1 else CoarseCellMonthlyRollup.period_of(first)[1]
-    months_to = end if end is None or end.day == 1 else end.replace(day=1)
-    if area.reviewed_only or (months_from is not None and months_to is not None and months_from >= months_to):
-        parts = [daily(first, end)]  # no whole month inside, or from the raw records (one pass, by day)
-    else:
-        parts = [_coarse_part(session, scope, area, CoarseCellMonthlyRollup, months_from, months_to, network)]
-        if first is not None and first < months_from:
-            parts.append(daily(first, months_from))
-        if end is not None and months_to < end:
-            parts.append(daily(months_to, end))
-    rows = union_all(*parts).subquery("coarse") if len(parts) > 1 else parts[0].subquery("coarse")
-    query = select(rows.c.h3_cell, func.sum(rows.c.readings), func.sum(rows.c.dead_spots)).group_by(rows.c.h3_cell)
+    query = _summed([part(span) for span in by_months(period, area)], ("readings", "dead_spots"))
     return [(cell, int(readings), int(dead or 0)) for cell, readings, dead in session.execute(query)]
-
-
-def _coarse_part(session, scope, area, model, since, until, network):
-    C = rollup_source(session, model, area)
-    return select(C.h3_cell, C.readings, C.dead_spots).where(
-        scope.filter(C.admin_unit_code, C.province_code),
-        area.filter(C.admin_unit_code, C.province_code),
-        C.day >= since if since is not None else true(),
-        C.day < until if until is not None else true(),
-        C.network == network if network else true(),
-        C.h3_cell != "",
-    )

@@ -65,6 +65,7 @@ from server.models.rollups import (
     CellRollup,
     CoarseCellRollup,
     EquipmentRollup,
+    PlaceMonthlyRollup,
     TicketDurationRollup,
     TicketRollup,
     VisitRollup,
@@ -127,6 +128,14 @@ def _columns(session: Session | None, model) -> dict[str, tuple]:
         common["h3_cell"] = (
             lambda row: cell_parent(row.get("h3_cell") or "", model.RESOLUTION),
             lambda t: h3_parent(func.coalesce(t.h3_cell, ""), model.RESOLUTION),
+        )
+    if model is PlaceMonthlyRollup:  # the ranked cells: the parent of the cell of a reading placed at province level
+        common["h3_cell"] = (
+            lambda row: cell_parent(row.get("h3_cell") or "", model.RESOLUTION) if _province_level(row) else "",
+            lambda t: case(
+                (t.admin_unit_code == t.province_code, h3_parent(func.coalesce(t.h3_cell, ""), model.RESOLUTION)),
+                else_="",
+            ),
         )
     return {name: common[name] for name in (*model.KEY, *model.SUMS)}
 

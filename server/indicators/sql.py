@@ -46,7 +46,8 @@ def h3_parent(cell, resolution: int):
     if partial:
         mask = (1 << partial) - 1
         digit = func.substr(cell, kept + 1, 1)
-        parts.append(case(*((digit == d, HEX_DIGITS[int(d, 16) | mask]) for d in HEX_DIGITS), else_=digit))
+        # the simple CASE form reads the digit once (a searched CASE would take the substring once per branch)
+        parts.append(case({d: HEX_DIGITS[int(d, 16) | mask] for d in HEX_DIGITS}, value=digit, else_=digit))
     parts.append(literal("f" * whole))
     parent = parts[0]
     for part in parts[1:]:

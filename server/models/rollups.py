@@ -4,9 +4,10 @@ One row per day (Viet Nam time) and key, holding sums that only ever grow as rec
 them with one upsert and concurrent batches cannot lose each other's counts. Keys never hold NULL (a unique
 index treats NULLs as distinct): no operator is ``''``, no site or team is ``0``. Each table has just the key its
 indicators group by, so its size is bounded by places x days, not by the number of records. The coarse cell
-rollups keep resolution-5 cells per province, per day and per month (the country map). The H3 cell is the
-record's stored cell (resolution ``FIELDOPS_H3_RESOLUTION``, 8 by default); assistance and visits keep it only for
-records placed at province level (the only ones ranked by cell), ``''`` otherwise. Maintained by
+rollups keep resolution-5 cells per province, per day and per month (the country map); the monthly place rollup
+keeps each commune's month and the resolution-6 cells of readings placed at province level (the ranking). The H3
+cell is the record's stored cell (resolution ``FIELDOPS_H3_RESOLUTION``, 8 by default); assistance and visits keep
+it only for records placed at province level (the only ones ranked by cell), ``''`` otherwise. Maintained by
 ``server.indicators.rollups``; rebuilt from the raw records by ``flask --app wsgi rollups rebuild``."""
 
 import uuid
@@ -72,13 +73,14 @@ class CellRollup(DailyRollup, db.Model):
 
     __tablename__ = "rollup_cells_daily"
     # The cells ranked are the readings placed at province level only (about 2% of the rows, spread over the whole
-    # table): a partial index holding their sums lets the ranking read just them (an index-only scan on PostGIS).
+    # table): a partial index holding their sums lets the ranking read just them (an index-only scan on PostGIS),
+    # by day first: it reads the days around the whole months of its period (``PlaceMonthlyRollup`` has those).
     __extra_table_args__ = (
         Index("ix_rollup_cells_daily_h3_cell", "h3_cell"),
         Index(
             "ix_rollup_cells_daily_province_level",
-            "province_code",
             "day",
+            "province_code",
             postgresql_include=["h3_cell", "readings", "dead_spots", "broadband"],
             postgresql_where=column("admin_unit_code") == column("province_code"),
             sqlite_where=column("admin_unit_code") == column("province_code"),
@@ -129,6 +131,31 @@ class CoarseCellMonthlyRollup(CoarseCellRollup, DailyRollup, db.Model):
 
     __tablename__ = "rollup_cells_r5_monthly"
     MONTHLY = True
+
+
+# The national ranking sums every commune's readings and the cells of the readings placed at province level only,
+# over a period of months; from the daily rollups that is a row per site and day and one per reading placed so
+# (their resolution-8 cells rarely repeat). Per month, commune and resolution-6 cell it is a few rows per place.
+RANKED_CELL_RESOLUTION = 6  # the cells ranked where records have no commune (about 36 km² each)
+
+
+class PlaceMonthlyRollup(DailyRollup, db.Model):
+    """Connectivity readings per month (``day`` is its first day, Viet Nam time) and commune, over every network
+    and site; for the readings placed at province level only (``admin_unit_code`` is the province), per
+    resolution-``RANKED_CELL_RESOLUTION`` cell (``''`` for every other reading, and for one without a cell).
+    What the ranking reads for the whole months of its period (``server.indicators.connectivity``), the days
+    around them coming from the daily rollups."""
+
+    __tablename__ = "rollup_places_monthly"
+    MONTHLY = True
+    RESOLUTION = RANKED_CELL_RESOLUTION
+    KEY = ("day", "admin_unit_code", "h3_cell")
+    SUMS = ("readings", "dead_spots", "broadband")
+
+    h3_cell: Mapped[str] = mapped_column(String(16))
+    readings: Mapped[int] = mapped_column(default=0)
+    dead_spots: Mapped[int] = mapped_column(default=0)
+    broadband: Mapped[int] = mapped_column(default=0)
 
 
 class OperatorRollup(DailyRollup, db.Model):
@@ -252,6 +279,7 @@ ROLLUPS = (
     ("connectivity_reading", CoarseCellDailyRollup),
     ("connectivity_reading", CoarseCellMonthlyRollup),
     ("connectivity_reading", OperatorRollup),
+    ("connectivity_reading", PlaceMonthlyRollup),
     ("assistance_log", AssistanceRollup),
     ("visit", VisitRollup),
 )

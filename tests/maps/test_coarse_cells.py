@@ -291,3 +291,67 @@ def test_rollups_rebuild_command_names_the_coarse_tables(app, db, spread_reading
     for model in COARSE_TABLES:
         line = next(line for line in result.output.splitlines() if line.startswith(model.__tablename__ + ":"))
         assert " 0 differed" in line, line
+
+
+def test_a_period_in_months_and_days_counts_each_day_once():
+    """``by_months``: every day of the period counted once and no other day, whatever the period (whole months,
+    days around them taken as days or as a whole month less the days outside, inside one month, open sides); the
+    monthly spans start and end on months' first days, and a partial month is read in at most half its days."""
+    from datetime import date
+
+    rng = random.Random(3)
+    window = [date(2025, 11, 1) + timedelta(days=n) for n in range(500)]
+    cases = [(None, None), (None, date(2026, 3, 1)), (date(2026, 1, 31), None)]
+    cases += [tuple(sorted(rng.sample(window[1:-1], 2))) for _ in range(300)]
+    cases += [(date(2026, 2, 3), date(2026, 2, 4)), (date(2026, 1, 1), date(2026, 2, 1)), (date(2026, 2, 2), None)]
+    for first, end in cases:
+        period = Period(
+            datetime.combine(first, datetime.min.time(), VIETNAM) if first else None,
+            datetime.combine(end, datetime.min.time(), VIETNAM) if end else None,
+        )
+        spans = connectivity.by_months(period, Area())
+        for span in spans:
+            if span.monthly:
+                assert all(day is None or day.day == 1 for day in (span.since, span.until)), span
+            if span.sign == -1:  # days taken off a month: fewer than those it would have read instead
+                assert (span.until - span.since).days <= 15, span
+        for day in window:
+            counted = sum(
+                span.sign
+                for span in spans
+                if (span.since is None or span.since <= day) and (span.until is None or day < span.until)
+            )
+            inside = (first is None or first <= day) and (end is None or day < end)
+            assert counted == int(inside), (first, end, day, spans)
+        assert connectivity.by_months(period, Area(reviewed_only=True)) == [
+            connectivity.Span(first, end, monthly=False)
+        ]
+
+
+@pytest.mark.parametrize("reviewed_only", [False, True])
+def test_the_ranked_places_read_by_month_equal_the_daily_sums(db, spread_readings, monkeypatch, reviewed_only):
+    """The ranking's readings per commune, province and cell (at the ranked resolution and coarser), read from
+    the monthly place rollup for whole months and the daily rollups around them, are exactly the sums of the
+    daily rollups over the period, for every period, area and jurisdiction of whole provinces."""
+
+    def daily_only(period, area):
+        return [connectivity.Span(period.first_day, period.end_day, monthly=False)]
+
+    compared = set()
+    for scope, area in (
+        (EVERYWHERE, Area(reviewed_only=reviewed_only)),
+        (EVERYWHERE, Area(LAO_CAI, reviewed_only=reviewed_only)),
+        (LAO_CAI_ONLY, Area(reviewed_only=reviewed_only)),
+        (EVERYWHERE, Area(commune=KHAO_MANG, reviewed_only=reviewed_only)),
+    ):
+        for since, until in _periods():
+            period = Period(since, until)
+            for level, resolution in (("commune", None), ("province", None), ("h3", 6), ("h3", 5)):
+                found = connectivity.readings_by(db.session, scope, area, period, level, resolution)
+                with monkeypatch.context() as patched:
+                    patched.setattr(connectivity, "by_months", daily_only)
+                    expected = connectivity.readings_by(db.session, scope, area, period, level, resolution)
+                assert found == expected, (scope, area, since, until, level, resolution)
+                if expected:
+                    compared.add(level)
+    assert compared == {"commune", "province", "h3"}
