@@ -16,6 +16,7 @@ money unspent, never exceeds the budget, and never buys less than a smaller budg
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,8 +61,8 @@ def interventions(row: dict, costs: Costs) -> list[tuple[str, int, int, float]]:
         row["dead_spot_share"],
         row["fixed_broadband_readings"],
         row["assets_broken"] + row["assets_missing"],
-        _contribution(row, CONNECTIVITY_PARTS),
-        _contribution(row, ("broken_equipment",)),
+        lambda: _contribution(row, CONNECTIVITY_PARTS),
+        lambda: _contribution(row, ("broken_equipment",)),
         costs,
     )
 
@@ -73,23 +74,34 @@ def place_interventions(place: Place, costs: Costs) -> list[tuple[str, int, int,
         ratio(facts["dead_spot_readings"], facts["readings"]),
         facts["fixed_broadband_readings"],
         facts["assets_broken"] + facts["assets_missing"],
-        place.gap(CONNECTIVITY_PARTS),
-        place.gap(("broken_equipment",)),
+        lambda: place.gap(CONNECTIVITY_PARTS),
+        lambda: place.gap(("broken_equipment",)),
         costs,
     )
 
 
 def _interventions(
-    share: float | None, broadband: int, failed: int, connectivity_gap: float, equipment_gap: float, costs: Costs
+    share: float | None,
+    broadband: int,
+    failed: int,
+    connectivity_gap: Callable[[], float],
+    equipment_gap: Callable[[], float],
+    costs: Costs,
 ) -> list[tuple[str, int, int, float]]:
+    """The gaps are computed only where an intervention applies (most ranked places have none)."""
     found = []
-    if share is not None and connectivity_gap > 0:
+    if share is not None:
         if broadband == 0 and share >= costs.tower_min_dead_spot_share:
-            found.append(("tower", 1, costs.tower, connectivity_gap))
+            found.append(("tower", 1, costs.tower))
         elif broadband > 0 and share >= costs.fibre_min_dead_spot_share:
-            found.append(("fibre", 1, costs.fibre, connectivity_gap))
-    if failed > 0 and equipment_gap > 0:
-        found.append(("equipment", failed, costs.equipment, equipment_gap / failed))
+            found.append(("fibre", 1, costs.fibre))
+        if found:
+            gap = connectivity_gap()
+            found = [(*found[0], gap)] if gap > 0 else []
+    if failed > 0:
+        gap = equipment_gap()
+        if gap > 0:
+            found.append(("equipment", failed, costs.equipment, gap / failed))
     return found
 
 

@@ -6,6 +6,7 @@ dead-spot share is already 0..1), so the same figures give the same score in eve
 ``contribution = weight * normalised``; ``score = sum of contributions``. A part without data (no readings,
 population unknown) has raw ``None`` and counts 0, and the row says why."""
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -153,7 +154,13 @@ class Place:
 
     def gap(self, names: tuple[str, ...]) -> float:
         """The score closed by removing these parts (what ``reports.plan`` values an intervention at)."""
-        return round(math.fsum(c for part, c in zip(PARTS, self.contributions, strict=True) if part.name in names), 6)
+        contributions = self.contributions
+        return round(math.fsum(contributions[index] for index in _part_indexes(names)), 6)
+
+
+@functools.cache
+def _part_indexes(names: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(index for index, part in enumerate(PARTS) if part.name in names)
 
 
 class Ranking:
