@@ -6,7 +6,7 @@ SQLite's write lock (``BEGIN IMMEDIATE``) serialises them there."""
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -74,8 +74,9 @@ def dispatch_events(session: Session, config, now: datetime | None = None) -> in
     if not events:
         return 0
     rows = []
+    round_ = DispatchRound(session)
     for event in events:
-        rows.extend(recipients(session, event, config, schedule, now))
+        rows.extend(recipients(session, event, config, schedule, now, round_))
         event.dispatched_at = now
     created = insert_deliveries(session, rows)
     session.flush()
@@ -100,8 +101,41 @@ def insert_deliveries(session: Session, rows: list[dict]) -> int:
     return len(result.all())
 
 
-def recipients(session: Session, event: NotificationEvent, config, schedule: Schedule, now: datetime) -> list[dict]:
+class DispatchRound:
+    """What one dispatch round reads once for all its events (up to ``BATCH``): the active webhooks, and each
+    team's members and team setting. A sync batch records an event per ticket it opens or joins, mostly for a few
+    teams; read per event, these were most of the round's time."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._webhooks: list[Webhook] | None = None
+        self._teams: dict[int, tuple[list[User], NotificationSetting | None]] = {}
+
+    def webhooks(self) -> list[Webhook]:
+        if self._webhooks is None:
+            active = select(Webhook).where(Webhook.deleted_at.is_(None), Webhook.paused_at.is_(None))
+            self._webhooks = list(self.session.scalars(active.order_by(Webhook.id)))
+        return self._webhooks
+
+    def team(self, team_id: int) -> tuple[list[User], NotificationSetting | None]:
+        if team_id not in self._teams:
+            session = self.session
+            members = list(session.scalars(select(User).where(User.team_id == team_id).order_by(User.id)))
+            setting = session.scalar(select(NotificationSetting).where(NotificationSetting.team_id == team_id))
+            self._teams[team_id] = members, setting
+        return self._teams[team_id]
+
+
+def recipients(
+    session: Session,
+    event: NotificationEvent,
+    config,
+    schedule: Schedule,
+    now: datetime,
+    round_: DispatchRound | None = None,
+) -> list[dict]:
     """The deliveries ``event`` asks for (rows for ``notification_deliveries``)."""
+    round_ = round_ or DispatchRound(session)
     rows: dict[tuple[str, str], dict] = {}
     mail_at = schedule.release(now)
     skipped = "" if config["SMTP_URL"] else "FIELDOPS_SMTP_URL is not set"
@@ -125,8 +159,8 @@ def recipients(session: Session, event: NotificationEvent, config, schedule: Sch
         if person is not None:
             people.append(person)
     if event.team_id is not None:
-        people.extend(session.scalars(select(User).where(User.team_id == event.team_id).order_by(User.id)))
-        team_setting = session.scalar(select(NotificationSetting).where(NotificationSetting.team_id == event.team_id))
+        members, team_setting = round_.team(event.team_id)
+        people.extend(members)
         if (
             team_setting is not None
             and team_setting.email
@@ -153,7 +187,7 @@ def recipients(session: Session, event: NotificationEvent, config, schedule: Sch
             if event.kind in (setting.events or []) or event.kind == "webhook_paused":
                 mail(f"user:{person.id}", "email", setting.email, person.locale or "vi", mail_at)
     if event.kind not in WEBHOOK_KINDS_EXCLUDED:
-        for hook in matching_webhooks(session, event):
+        for hook in matching_webhooks(event, round_.webhooks()):
             rows[(f"webhook:{hook.id}", "webhook")] = {
                 "event_id": event.id,
                 "recipient": f"webhook:{hook.id}",
@@ -166,13 +200,12 @@ def recipients(session: Session, event: NotificationEvent, config, schedule: Sch
     return list(rows.values())
 
 
-def matching_webhooks(session: Session, event: NotificationEvent) -> list[Webhook]:
-    """Active webhooks that chose ``event.kind``, registered for everywhere or for the event's commune or province."""
-    places = [code for code in (event.admin_unit_code, event.province_code) if code]
-    area = Webhook.area_code.is_(None)
-    if places:
-        area = or_(area, Webhook.area_code.in_(places))
-    hooks = session.scalars(
-        select(Webhook).where(Webhook.deleted_at.is_(None), Webhook.paused_at.is_(None), area).order_by(Webhook.id)
-    )
-    return [hook for hook in hooks if event.kind in (hook.events or [])]
+def matching_webhooks(event: NotificationEvent, active: list[Webhook]) -> list[Webhook]:
+    """Of the ``active`` webhooks (not deleted or paused), those that chose ``event.kind``, registered for
+    everywhere or for the event's commune or province."""
+    places = {code for code in (event.admin_unit_code, event.province_code) if code}
+    return [
+        hook
+        for hook in active
+        if (hook.area_code is None or hook.area_code in places) and event.kind in (hook.events or [])
+    ]
