@@ -6,6 +6,7 @@ so a new endpoint is covered without editing this file.
 
 import base64
 import json
+import random
 import re
 from pathlib import Path
 
@@ -181,6 +182,20 @@ class TestJsonDepth:
         assert limits.json_depth('{"a": "[[[[\\"[[[", "b": [[1]]}') == 3
         assert limits.json_depth('"' + '\\"' * 100_000) == 0
         assert limits.json_depth("[" * 1100) == 1100
+        assert limits.json_depth('{"a": "[[[[", "b": [[1]], "c": "]]]]]"}') == 3  # no escape: the quick path
+        assert limits.json_depth('[{"a": "{{{{{{') == 2  # unterminated string, no escape
+
+    def test_both_ways_of_skipping_strings_agree(self):
+        """Bodies with and without escapes, valid or cut short anywhere: the quick path (no backslash) gives
+        what the expression gives."""
+        rng = random.Random(8)
+        pieces = ["[", "]", "{", "}", '"', '"x"', '"[{"', '"]}"', ":", ",", "1", " ", "é"]
+        for _ in range(3000):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+            body = text.encode()
+            assert b"\\" not in body
+            expected = limits.json_depth(body + b' "\\\\"')  # a trailing escaped string: the expression's way
+            assert limits.json_depth(body) == expected, text
 
     def test_sync_record_nested_deep_is_refused(self, client, admin):
         """A phone's batch nested past the limit inside one record is refused whole, as a problem document."""
