@@ -12,7 +12,7 @@ from flask_babel import gettext
 from sqlalchemy import Uuid, any_, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from server.auth import Scope
 from server.database import insert_new_rows
@@ -244,9 +244,8 @@ def _place(
     }
     if unplaced:
         codes.update(nearest_communes(session, unplaced))
-    units_by_code = {
-        unit.code: unit for unit in session.scalars(select(AdminUnit).where(AdminUnit.code.in_(set(codes.values()))))
-    }
+    units = select(AdminUnit).options(defer(AdminUnit.boundary), defer(AdminUnit.centroid))  # names and codes only
+    units_by_code = {unit.code: unit for unit in session.scalars(units.where(AdminUnit.code.in_(set(codes.values()))))}
     placed = {}
     for index in list(batch.live):
         unit = units_by_code.get(codes.get(index))
