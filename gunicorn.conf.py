@@ -14,7 +14,7 @@ def post_worker_init(worker):
 
     A report request makes some hundred thousand small objects (the national ranking scores every commune and cell),
     and each full collection then walks every object of the process, the app's modules and tables included: frozen,
-    those are no longer walked (the collector's pauses were a fifth of the ranking's time)."""
+    those are no longer walked (the collector's pauses took up to a fifth of the ranking's time)."""
     import gc
 
     gc.freeze()
