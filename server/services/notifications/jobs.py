@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import Connection, delete, or_, select
 from sqlalchemy.orm import Session
 
-from server.models import ApiToken, Ticket
+from server.models import ApiToken, NotificationEvent, Ticket
 from server.models.tickets import ACTIVE_STATUSES
 from server.services.calendar import WorkingCalendar
 from server.services.notifications.delivery import send_digests, send_due
@@ -14,6 +14,7 @@ from server.services.notifications.dispatch import dispatch_events
 from server.services.notifications.events import record_ticket_event
 
 TOKENS_KEPT_AFTER_EXPIRY = timedelta(days=30)
+KEYS_PER_QUERY = 1000  # dedupe keys looked up per statement by the reminder sweep
 
 
 def session_factory(session: Session):
@@ -50,11 +51,25 @@ def due_reminders(session: Session, now: datetime) -> str:
     tickets = session.scalars(
         select(Ticket).where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.due_at <= horizon).order_by(Ticket.id)
     )
-    soon = overdue = 0
+    due = []
     for ticket in tickets:
         stamp = ticket.due_at.astimezone(UTC).strftime("%Y%m%dT%H%M")
         kind = "ticket_overdue" if ticket.due_at <= now else "ticket_due_soon"
-        recorded = record_ticket_event(session, kind, ticket, dedupe_key=f"{kind}:{ticket.id}:{stamp}")
+        due.append((ticket, kind, f"{kind}:{ticket.id}:{stamp}"))
+    # The keys already recorded, read in a few statements: an hourly sweep over thousands of overdue tickets
+    # otherwise asked once per ticket, to find nearly every notice already sent.
+    keys = [key for _, _, key in due]
+    recorded_keys = set()
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        chunk = keys[start : start + KEYS_PER_QUERY]
+        recorded_keys.update(
+            session.scalars(select(NotificationEvent.dedupe_key).where(NotificationEvent.dedupe_key.in_(chunk)))
+        )
+    soon = overdue = 0
+    for ticket, kind, key in due:
+        if key in recorded_keys:
+            continue
+        recorded = record_ticket_event(session, kind, ticket, dedupe_key=key)
         if recorded is not None:
             overdue += kind == "ticket_overdue"
             soon += kind == "ticket_due_soon"
