@@ -4,6 +4,7 @@ each of which runs once per period across every process sharing the database (``
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, update
@@ -86,13 +87,19 @@ class InProcessRunner:
     def _loop(self) -> None:
         from server.jobs.tasks import run_job
 
+        claimed_at = None  # when this thread last asked which periodic jobs are due (time.monotonic)
         while not self._stopping:
             woken = self._wake.wait(TICK)
             self._wake.clear()
             if self._stopping:
                 return
             with self.app.app_context():
-                names = due_jobs(datetime.now(UTC))
+                # Woken after a commit (every sync batch that opens a ticket records events): send, and ask for
+                # the periodic jobs only once a tick has passed, not with a transaction per commit.
+                names = []
+                if claimed_at is None or time.monotonic() - claimed_at >= TICK:
+                    names = due_jobs(datetime.now(UTC))
+                    claimed_at = time.monotonic()
                 if woken and "notifications.send" not in names:
                     names.insert(0, "notifications.send")
                 for name in names:
