@@ -10,7 +10,7 @@ no service = every reading was a dead spot; no fixed broadband = no reading on f
 no power = some reading said the power was off and none said it was on."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import and_, func, select, true, union_all
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from server.models import (
     ReadingRollup,
     Site,
 )
+from server.models.rollups import month_bounds
 
 R = ReadingRollup
 C = CellRollup
@@ -111,10 +112,6 @@ class Span:
     sign: int = 1
 
 
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
 def by_months(period: Period, area: Area) -> list[Span]:
     """The spans a period's sums are read in: its whole months from a monthly rollup, and each month it covers
     in part either as its days from the daily rollup or, when fewer days of that month lie outside the period,
@@ -125,7 +122,7 @@ def by_months(period: Period, area: Area) -> list[Span]:
     if area.reviewed_only:
         return [Span(first, end, monthly=False)]
     spans = []
-    whole_from = first if first is None or first.day == 1 else _next_month(first)
+    whole_from = first if first is None or first.day == 1 else month_bounds(first)[1]
     whole_to = end if end is None or end.day == 1 else end.replace(day=1)
     partial = []  # (month's first day, first day inside, day after the last inside)
     if whole_from is not None and whole_to is not None and whole_from > whole_to:  # within one month
@@ -138,7 +135,7 @@ def by_months(period: Period, area: Area) -> list[Span]:
         if end is not None and whole_to < end:
             partial.append((whole_to, whole_to, end))
     for month, since, until in partial:
-        after = _next_month(month)
+        after = month_bounds(month)[1]
         if (since - month).days + (after - until).days < (until - since).days:
             spans.append(Span(month, after, monthly=True))
             spans += [Span(a, b, monthly=False, sign=-1) for a, b in ((month, since), (until, after)) if a < b]
@@ -364,7 +361,7 @@ def dead_spots_by_coarse_cell(
     def part(span: Span):
         model = CoarseCellMonthlyRollup if span.monthly else CoarseCellDailyRollup
         sums = ("readings", "dead_spots")
-        return _sums_part(session, scope, area, "cells", model, lambda m: m.h3_cell, span, network, sums, True)
+        return _sums_part(session, scope, area, "province", model, lambda m: m.h3_cell, span, network, sums, True)
 
     query = _summed([part(span) for span in by_months(period, area)], ("readings", "dead_spots"))
     return [(cell, int(readings), int(dead or 0)) for cell, readings, dead in session.execute(query)]

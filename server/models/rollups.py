@@ -20,6 +20,12 @@ from server.extensions import db
 from server.models.common import Timestamp
 
 
+def month_bounds(day: date) -> tuple[date, date]:
+    """The first day of the month ``day`` falls in, and the first day of the next month."""
+    first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1)
+
+
 class DailyRollup:
     """What every rollup has: the day, the commune (or the province, for records placed only there), and a unique
     key (``KEY``) whose rows hold the sums ``SUMS``; indexed by commune and by province, then day."""
@@ -31,10 +37,7 @@ class DailyRollup:
     @classmethod
     def period_of(cls, day: date) -> tuple[date, date]:
         """The first day of the row ``day`` falls in (the day itself, or its month's first) and the day after it."""
-        if not cls.MONTHLY:
-            return day, day + timedelta(days=1)
-        first = day.replace(day=1)
-        return first, (first + timedelta(days=32)).replace(day=1)
+        return month_bounds(day) if cls.MONTHLY else (day, day + timedelta(days=1))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
