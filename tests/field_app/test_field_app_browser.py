@@ -351,6 +351,9 @@ def test_ticket_resolved_offline_syncs(server, browser):
 
         page.goto(f"{base}/app/#/ticket/{ids['ticket']}")
         page.click("button[data-action=start]")
+        # the screen drawn after the start holds it as waiting to be sent (the screen before may show a resolve
+        # button too, and what is typed into it would go with it)
+        page.wait_for_selector(".queued li:nth-child(1)")
         page.wait_for_selector("button[data-action=resolve]")
         page.fill("textarea[name=comment]", "Đã khởi động lại thiết bị")
         page.select_option("select[name=evidence]", index=1)
