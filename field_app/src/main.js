@@ -62,8 +62,10 @@ export async function syncNow() {
   app.syncing = true;
   clearTimeout(app.timer);
   let next = SYNC_EVERY;
+  let ran = false; // offline nothing changes: no redraw (it would replace a screen the person is using)
   try {
     if (!navigator.onLine) return;
+    ran = true;
     document.body.dataset.sync = "running";
     setStatus(_("Sending…"));
     const pushed = await pushAll({
@@ -90,7 +92,7 @@ export async function syncNow() {
   } finally {
     app.syncing = false;
     app.timer = setTimeout(syncNow, next);
-    refreshCurrent();
+    if (ran) refreshCurrent();
   }
 }
 
@@ -497,8 +499,16 @@ export async function queueTicketAction(body) {
 // ---- routing -------------------------------------------------------------------------------------------
 
 let current = null;
+let drawing = Promise.resolve();
 
-async function render() {
+/** Draw the screen the route names. Draws run one after another in the order asked for, so a draw started
+ * with data read before a change (a sync finishing) never lands after the draw asked for by the change. */
+function render() {
+  drawing = drawing.then(draw, draw);
+  return drawing;
+}
+
+async function draw() {
   const route = (location.hash || "#/").slice(1);
   if (!app.api.token && route !== "/signin") {
     location.hash = "#/signin";
@@ -519,11 +529,14 @@ async function render() {
   return homeScreen();
 }
 
-/** After a sync, redraw the lists that show states (never a form being filled). */
+/** After a sync, redraw the lists that show states (never a form being filled, nor a ticket's comment or
+ * evidence being written: the sync runs every minute and would wipe them). */
 function refreshCurrent() {
   if (!current) return;
   const screen = current.route.split("/")[1] || "";
-  if (["", "outbox", "tickets", "ticket"].includes(screen)) render();
+  if (!["", "outbox", "tickets", "ticket"].includes(screen)) return;
+  const writing = [...document.querySelectorAll("textarea, select")].some((field) => field.value.trim() !== "");
+  if (!writing) render();
 }
 
 export { shell, errorList, latestSurveys, STATE_LABELS, render };
