@@ -21,6 +21,7 @@ BAD = object()
 OPERATOR_CODE = re.compile(r"^[0-9]{3}-[0-9]{2,3}$")  # the schema's Regexp validator (``match``)
 FIELDS = frozenset(name for name, field in ConnectivityReadingSchema().fields.items() if not field.dump_only)
 REQUIRED = frozenset(("id", "observed_at", "lat", "lon", "network"))
+ACCEPTED = FIELDS | {"type"}  # a sync record names its kind beside the reading's fields
 _NETWORKS = frozenset(NETWORKS)
 
 
@@ -117,15 +118,28 @@ def _columns(latest: datetime) -> dict:
     }
 
 
-def load_readings(bodies: list[dict], clock_skew_seconds: int, now: datetime | None = None) -> list[dict | None]:
-    """For each reading body (without ``type``), what ``ConnectivityReadingSchema().load`` returns, or None
-    where the schema must load it itself (an error, or input the fast path does not take)."""
+def load_readings(
+    bodies: list[dict], clock_skew_seconds: int, now: datetime | None = None, ids: list[uuid.UUID] | None = None
+) -> list[dict | None]:
+    """For each reading body (its ``type`` aside), what ``ConnectivityReadingSchema().load`` returns, or None
+    where the schema must load it itself (an error, or input the fast path does not take). ``ids``, when given,
+    are the bodies' ids already parsed (``uuid.UUID`` of each body's ``id`` text), so they are not parsed again."""
     latest = (now or datetime.now(UTC)) + timedelta(seconds=clock_skew_seconds)
     loaded: list[dict | None] = [
-        {"operator": ""} if type(body) is dict and REQUIRED <= body.keys() and body.keys() <= FIELDS else None
+        {"operator": ""} if type(body) is dict and REQUIRED <= body.keys() and body.keys() <= ACCEPTED else None
         for body in bodies
     ]
-    for name, check in _columns(latest).items():
+    columns = _columns(latest)
+    if ids is not None:
+        for position, record_id in enumerate(ids):
+            record = loaded[position]
+            if record is not None:
+                if type(bodies[position]["id"]) is str:
+                    record["id"] = record_id
+                else:
+                    loaded[position] = None
+        del columns["id"]
+    for name, check in columns.items():
         for position, body in enumerate(bodies):
             record = loaded[position]
             if record is None or name not in body:

@@ -65,19 +65,25 @@ def validate_batch(raw_records: list) -> tuple[list[Candidate], dict[int, Outcom
         if record_id in already:
             outcomes[index] = Outcome(str(record_id), "duplicate")
         else:
-            fresh.append((index, kind, record_id, {name: value for name, value in raw.items() if name != "type"}))
+            fresh.append((index, kind, record_id, raw))
     # Readings, most of a batch, are loaded column-wise; what that leaves (None) goes through the schema.
-    readings = [body for _, kind, _, body in fresh if kind == "connectivity_reading"]
-    fast = iter(load_readings(readings, current_app.config["CLOCK_SKEW_SECONDS"]))
+    readings = [(raw, record_id) for _, kind, record_id, raw in fresh if kind == "connectivity_reading"]
+    fast = iter(
+        load_readings(
+            [raw for raw, _ in readings],
+            current_app.config["CLOCK_SKEW_SECONDS"],
+            ids=[record_id for _, record_id in readings],
+        )
+    )
     candidates, seen = [], set()
-    for index, kind, record_id, body in fresh:
+    for index, kind, record_id, raw in fresh:
         record = next(fast) if kind == "connectivity_reading" else None
         if record_id in seen:
             outcomes[index] = Outcome(str(record_id), "duplicate")
             continue
         if record is None:
             try:
-                record = SCHEMAS[kind].load(body)
+                record = SCHEMAS[kind].load({name: value for name, value in raw.items() if name != "type"})
             except ma.ValidationError as error:
                 outcomes[index] = Outcome(str(record_id), "rejected", error.normalized_messages())
                 continue

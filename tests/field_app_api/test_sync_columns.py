@@ -87,6 +87,19 @@ def test_column_loading_equals_the_schema_or_defers_to_it(app):
     assert loaded[0]["id"] == uuid.UUID(GOOD["id"]) and loaded[0]["observed_at"].utcoffset() is not None
 
 
+def test_column_loading_takes_parsed_ids_and_the_record_type(app):
+    """As the sync calls it (each body still naming its ``type``, its id parsed already), the column loading
+    gives the same as for the bare bodies."""
+    bodies = [{**GOOD, **change} for change in VARIANTS]
+    typed = [{"type": "connectivity_reading", **body} for body in bodies]
+    ids = [uuid.UUID(body["id"]) for body in bodies]
+    with app.test_request_context():
+        bare = load_readings(bodies, app.config["CLOCK_SKEW_SECONDS"])
+        as_synced = load_readings(typed, app.config["CLOCK_SKEW_SECONDS"], ids=ids)
+    assert as_synced == bare
+    assert sum(record is not None for record in as_synced) == 10
+
+
 def test_sync_answers_the_schemas_errors_for_bad_readings(client, db, make_user):
     """A batch of readings with one fault each: each is rejected with the errors the single-record schema gives,
     and the good ones beside them are stored."""
