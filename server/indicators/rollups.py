@@ -321,7 +321,7 @@ def _apply_staged(session: Session, rows_by_kind: dict[str, list[dict]]) -> None
         with cursor.copy(f"COPY {STAGING} ({', '.join(STAGED_NAMES)}) FROM STDIN") as copy:
             for kind in dict.fromkeys(kind for kind, _ in present):
                 for row in rows_by_kind[kind]:
-                    copy.write_row([kind, *(row.get(name) for name in STAGED_NAMES[1:])])
+                    copy.write_row((kind, *map(row.get, STAGED_NAMES[1:])))
         upserts = [_staged_upsert_sql(session, kind, model) for kind, model in present]
         cursor.execute(";\n".join([*upserts, f"DELETE FROM {STAGING}"]), prepare=False)
 

@@ -321,16 +321,16 @@ def _insert(
     now: datetime,
 ) -> None:
     rows_by_kind: dict[str, list[dict]] = {}
+    author_id, resolution = user.id, settings.h3_resolution
+    places = {unit: (unit.code, unit.province_code) for unit in set(units.values())}
     for index, candidate in batch.live.items():
         data = dict(candidate.data)
         lon, lat = data["lon"], data["lat"]
-        unit = units[index]
+        data["admin_unit_code"], data["province_code"] = places[units[index]]
         data.update(
             geom=f"SRID=4326;POINT({lon!r} {lat!r})",
-            h3_cell=h3.latlng_to_cell(lat, lon, settings.h3_resolution),
-            admin_unit_code=unit.code,
-            province_code=unit.province_code,
-            author_id=user.id,
+            h3_cell=h3.latlng_to_cell(lat, lon, resolution),
+            author_id=author_id,
             received_at=now,
             device_id=data.get("device_id") or device_id,
         )

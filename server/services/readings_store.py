@@ -238,12 +238,14 @@ RETURNING id
 """
 
 
-DIRECT_COPY = f"COPY {TABLE} ({', '.join(STORED_NAMES)}, geom) FROM STDIN"
+DIRECT_NAMES = (*STORED_NAMES, "geom")
+DIRECT_COPY = f"COPY {TABLE} ({', '.join(DIRECT_NAMES)}) FROM STDIN"
 
 
 def insert_readings(session: Session, rows: list[dict]) -> list[uuid.UUID]:
     """Store readings on a partitioned table, skipping ids already stored; returns the ids stored. ``rows`` hold
-    the staged columns (``lon``/``lat`` for the point; a missing key is NULL, ``operator`` defaults to "").
+    the staged columns (``lon``/``lat`` for the point) and ``geom``, the same point as EWKT; a missing key is
+    NULL, ``operator`` defaults to "".
 
     The caller has left out the ids it found stored, so the batch is first copied straight into the registry and
     the table (in id order, the lock order of every writer) under a savepoint. Only when a concurrent batch stored
@@ -251,18 +253,20 @@ def insert_readings(session: Session, rows: list[dict]) -> list[uuid.UUID]:
     and the statement that skips taken ids."""
     if not rows:
         return []
-    rows = sorted(rows, key=lambda row: row["id"])
-    values = [[row.get(name, "" if name == "operator" else None) for name in STAGED_NAMES] for row in rows]
+    rows = sorted(rows, key=lambda row: row["id"].int)
+    for row in rows:
+        if row.get("operator") is None:
+            row["operator"] = ""
     driver = session.connection().connection.driver_connection
     with driver.cursor() as cursor:
         cursor.execute("SAVEPOINT readings_copy")
         try:
             with cursor.copy(f"COPY {REGISTRY} (id, observed_at) FROM STDIN") as copy:
-                for value in values:
-                    copy.write_row(value[:2])
+                for row in rows:
+                    copy.write_row((row["id"], row["observed_at"]))
             with cursor.copy(DIRECT_COPY) as copy:
-                for value, row in zip(values, rows, strict=True):
-                    copy.write_row([*value[:3], *value[5:], f"SRID=4326;POINT({row['lon']!r} {row['lat']!r})"])
+                for row in rows:
+                    copy.write_row(tuple(map(row.get, DIRECT_NAMES)))
         except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
             cursor.execute("ROLLBACK TO SAVEPOINT readings_copy")
         else:
@@ -270,7 +274,7 @@ def insert_readings(session: Session, rows: list[dict]) -> list[uuid.UUID]:
             return [row["id"] for row in rows]
         cursor.execute(STAGING_DDL)
         with cursor.copy(f"COPY {STAGING} ({', '.join(STAGED_NAMES)}) FROM STDIN") as copy:
-            for value in values:
-                copy.write_row(value)
+            for row in rows:
+                copy.write_row(tuple(map(row.get, STAGED_NAMES)))
         cursor.execute(STORE_STAGED)
         return [record_id for (record_id,) in cursor.fetchall()]
