@@ -640,6 +640,8 @@ def apply_ticket_changes(session: Session, before: dict[int, dict], after: dict[
             for key, sums, province in changes
         ]
         session.execute(_upsert(session, model), values)
+        if not before:  # only additions: no row is left with nothing
+            continue
         table = model.__table__
         for day, places in _by_day(key for key, _, _ in changes).items():
             session.execute(
@@ -651,9 +653,11 @@ def apply_ticket_changes(session: Session, before: dict[int, dict], after: dict[
             )
 
 
-def tickets_inserted(session: Session, ids: Iterable[int]) -> None:
-    """Tickets inserted with SQL (not through the ORM) reach the ticket rollups: call it in the same transaction."""
-    apply_ticket_changes(session, {}, _ticket_states(session, ids))
+def tickets_inserted(session: Session, tickets: Iterable[dict]) -> None:
+    """Tickets inserted with SQL (not through the ORM) reach the ticket rollups: call it in the same transaction
+    with the rows inserted (each with its ``id`` and the other ``TICKET_COLUMNS`` as stored; a missing one is
+    NULL)."""
+    apply_ticket_changes(session, {}, {row["id"]: {name: row.get(name) for name in TICKET_COLUMNS} for row in tickets})
 
 
 @event.listens_for(Session, "before_flush")

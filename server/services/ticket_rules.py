@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -92,6 +93,10 @@ def finding_signal(row: dict, router: Router) -> Signal:
     )
 
 
+def _dead_spot_title(count: int, commune: str, router: Router) -> str:
+    return dead_spot_title(count, router.place_name(commune))
+
+
 def dead_spot_signals(
     session: Session, rows: list[dict], settings: RuleSettings, now: datetime, router: Router
 ) -> list[Signal]:
@@ -123,7 +128,7 @@ def dead_spot_signals(
             Signal(
                 key=f"deadspot:{cell}",
                 category="connectivity",
-                title=dead_spot_title(counts[cell], router.place_name(commune)),
+                title=partial(_dead_spot_title, counts[cell], commune, router),
                 description=f"{counts[cell]} readings without usable service in the last "
                 f"{settings.dead_spot_cluster_days} days.",
                 admin_unit_code=commune,

@@ -1,6 +1,7 @@
 """Opening and joining tickets from field signals by rules (one ticket per broken asset or dead-spot cell,
 however many visits and retries report it), and opening one by hand."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -30,7 +31,7 @@ class Signal:
 
     key: str
     category: str
-    title: str
+    title: str | Callable[[], str]  # a callable where writing it costs queries: only a new ticket needs one
     description: str
     admin_unit_code: str
     province_code: str
@@ -148,7 +149,7 @@ def _create_many(
         level = "province" if escalated else (signal.owning_level or rule.owning_level)
         rows.append(
             {
-                "title": signal.title[:300],
+                "title": (signal.title() if callable(signal.title) else signal.title)[:300],
                 "description": signal.description,
                 "category": signal.category,
                 "priority": higher_priority(rule.priority, signal.priority),
@@ -180,10 +181,11 @@ def _create_many(
         session, table, rows, "dedupe_key", text(ACTIVE_SQL), ("id", "dedupe_key", "priority", "status")
     )
     created = {key: (ticket_id, priority) for ticket_id, key, priority, _ in inserted}
-    rollups.tickets_inserted(session, [ticket_id for ticket_id, _, _, _ in inserted])
     by_key = {signal.key: signal for signal in signals}
     row_by_key = {row["dedupe_key"]: row for row in rows}
-    record_opened_tickets(session, [row_by_key[key] | {"id": ticket_id} for ticket_id, key, _, _ in inserted])
+    opened = [row_by_key[key] | {"id": ticket_id} for ticket_id, key, _, _ in inserted]
+    rollups.tickets_inserted(session, opened)
+    record_opened_tickets(session, opened)
     _insert_events(
         session,
         [

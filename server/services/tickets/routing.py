@@ -6,6 +6,8 @@ province-level ticket goes to the province department, else the commune's team. 
 Vietnamese, the language of the people who work the tickets: what, then where (site, else commune).
 """
 
+from functools import cached_property
+
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -21,31 +23,49 @@ PROVINCE_TEAM_KIND = "province_department"
 
 
 class Router:
-    """Owner teams and place names for a batch of tickets, read in three queries at most whatever the batch size."""
+    """Owner teams and place names for a batch of tickets, read in three queries at most whatever the batch size,
+    each only when first needed (a batch whose signals all join open tickets reads none)."""
 
     def __init__(self, session: Session, unit_codes: set[str], site_ids: set[int] = frozenset()):
-        self.unit_names = dict(
-            session.execute(select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(unit_codes))).all()
-        )
-        self.site_names = (
-            dict(session.execute(select(Site.id, Site.name).where(Site.id.in_(site_ids))).all()) if site_ids else {}
-        )
+        self.session, self.unit_codes, self.site_ids = session, set(unit_codes), set(site_ids)
+
+    @cached_property
+    def unit_names(self) -> dict[str, str]:
+        query = select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(self.unit_codes))
+        return dict(self.session.execute(query).all())
+
+    @cached_property
+    def site_names(self) -> dict[int, str]:
+        if not self.site_ids:
+            return {}
+        return dict(self.session.execute(select(Site.id, Site.name).where(Site.id.in_(self.site_ids))).all())
+
+    @cached_property
+    def _teams(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(commune team, province team) by unit code."""
         kinds = (*COMMUNE_TEAM_KINDS, PROVINCE_TEAM_KIND)
-        rows = session.execute(
+        rows = self.session.execute(
             select(team_jurisdictions.c.admin_unit_code, Team.id, Team.kind)
             .join(Team, Team.id == team_jurisdictions.c.team_id)
-            .where(team_jurisdictions.c.admin_unit_code.in_(unit_codes), Team.kind.in_(kinds))
+            .where(team_jurisdictions.c.admin_unit_code.in_(self.unit_codes), Team.kind.in_(kinds))
             .order_by(Team.id)
         )
-        self.commune_team: dict[str, int] = {}
-        self.province_team: dict[str, int] = {}
+        province_team: dict[str, int] = {}
         ranked: dict[str, tuple[int, int]] = {}
         for code, team_id, kind in rows:
             if kind == PROVINCE_TEAM_KIND:
-                self.province_team.setdefault(code, team_id)
+                province_team.setdefault(code, team_id)
             elif (rank := COMMUNE_TEAM_KINDS.index(kind)) < ranked.get(code, (len(COMMUNE_TEAM_KINDS), 0))[0]:
                 ranked[code] = (rank, team_id)
-        self.commune_team = {code: team_id for code, (_, team_id) in ranked.items()}
+        return {code: team_id for code, (_, team_id) in ranked.items()}, province_team
+
+    @property
+    def commune_team(self) -> dict[str, int]:
+        return self._teams[0]
+
+    @property
+    def province_team(self) -> dict[str, int]:
+        return self._teams[1]
 
     def owner_team(self, level: str, commune_code: str, province_code: str) -> int | None:
         commune_team = self.commune_team.get(commune_code)
@@ -55,7 +75,8 @@ class Router:
         return commune_team or province_team
 
     def place_name(self, commune_code: str, site_id: int | None = None) -> str:
-        return self.site_names.get(site_id) or self.unit_names.get(commune_code) or commune_code
+        site = self.site_names.get(site_id) if site_id is not None else None
+        return site or self.unit_names.get(commune_code) or commune_code
 
 
 def province_department(session: Session, province_code: str) -> int | None:
