@@ -158,3 +158,16 @@ def insert_new_rows(
         f"ON CONFLICT ({conflict_column}){where} DO NOTHING RETURNING {', '.join(returning)}"
     )
     return list(session.execute(text(sql), params))
+
+
+def one_of(session, column, values):
+    """``column IN (values)``: on PostgreSQL one array parameter (``= ANY``), so the statement is the same text
+    whatever the count and the driver parses it once (an IN list of a few hundred values cost more to build
+    than to run); on SQLite the IN list."""
+    from sqlalchemy import any_, cast
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(cast(values, ARRAY(column.type)))
+    return column.in_(values)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, defer
 
 from server.auth import Scope
-from server.database import insert_new_rows
+from server.database import insert_new_rows, one_of
 from server.indicators import rollups
 from server.models import RECORD_MODELS, AdminUnit, Operator, Site, Team, User
 from server.models.records import reading_ids
@@ -245,7 +245,8 @@ def _place(
     if unplaced:
         codes.update(nearest_communes(session, unplaced))
     units = select(AdminUnit).options(defer(AdminUnit.boundary), defer(AdminUnit.centroid))  # names and codes only
-    units_by_code = {unit.code: unit for unit in session.scalars(units.where(AdminUnit.code.in_(set(codes.values()))))}
+    found = session.scalars(units.where(one_of(session, AdminUnit.code, set(codes.values()))))
+    units_by_code = {unit.code: unit for unit in found}
     placed = {}
     for index in list(batch.live):
         unit = units_by_code.get(codes.get(index))

@@ -17,6 +17,7 @@ from functools import partial
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.database import one_of
 from server.models import ConnectivityReading
 from server.models.records import FAILED_CONDITIONS
 from server.services.calendar import WorkingCalendar
@@ -112,7 +113,7 @@ def dead_spot_signals(
     counts = dict(
         session.execute(
             select(ConnectivityReading.h3_cell, func.count())
-            .where(ConnectivityReading.h3_cell.in_(list(new_by_cell)), ConnectivityReading.dead_spot.is_(True))
+            .where(one_of(session, ConnectivityReading.h3_cell, new_by_cell), ConnectivityReading.dead_spot.is_(True))
             .where(ConnectivityReading.observed_at >= since)
             .group_by(ConnectivityReading.h3_cell)
         ).all()

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from server.auth import Scope
-from server.database import insert_new_rows
+from server.database import insert_new_rows, one_of
 from server.errors import Forbidden, InvalidInput
 from server.i18n import DEFAULT_LOCALE, in_language
 from server.indicators import rollups
@@ -112,7 +112,7 @@ def _active_rows(session: Session, keys: list[str]) -> dict[str, tuple[int, str,
         return {}
     rows = session.execute(
         select(Ticket.dedupe_key, Ticket.id, Ticket.status, Ticket.priority).where(
-            Ticket.dedupe_key.in_(keys), Ticket.status.in_(ACTIVE_STATUSES)
+            one_of(session, Ticket.dedupe_key, keys), Ticket.status.in_(ACTIVE_STATUSES)
         )
     )
     return {key: (ticket_id, status, priority) for key, ticket_id, status, priority in rows}

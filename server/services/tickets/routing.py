@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.database import one_of
 from server.i18n import DEFAULT_LOCALE, in_language
 from server.labels import label
 from server.models import AdminUnit, Site, Team
@@ -31,14 +32,15 @@ class Router:
 
     @cached_property
     def unit_names(self) -> dict[str, str]:
-        query = select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(self.unit_codes))
+        query = select(AdminUnit.code, AdminUnit.name).where(one_of(self.session, AdminUnit.code, self.unit_codes))
         return dict(self.session.execute(query).all())
 
     @cached_property
     def site_names(self) -> dict[int, str]:
         if not self.site_ids:
             return {}
-        return dict(self.session.execute(select(Site.id, Site.name).where(Site.id.in_(self.site_ids))).all())
+        query = select(Site.id, Site.name).where(one_of(self.session, Site.id, self.site_ids))
+        return dict(self.session.execute(query).all())
 
     @cached_property
     def _teams(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -47,7 +49,7 @@ class Router:
         rows = self.session.execute(
             select(team_jurisdictions.c.admin_unit_code, Team.id, Team.kind)
             .join(Team, Team.id == team_jurisdictions.c.team_id)
-            .where(team_jurisdictions.c.admin_unit_code.in_(self.unit_codes), Team.kind.in_(kinds))
+            .where(one_of(self.session, team_jurisdictions.c.admin_unit_code, self.unit_codes), Team.kind.in_(kinds))
             .order_by(Team.id)
         )
         province_team: dict[str, int] = {}
