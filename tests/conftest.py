@@ -169,7 +169,8 @@ def db(app):
 
 class FreshRequestClient(FlaskClient):
     """Requests of a test share the test's application context, hence one ``g``; in a server each request has
-    its own. Dropping what a request caches there (the signed-in user, the CSRF token) keeps requests apart."""
+    its own. Dropping what a request caches there (the signed-in user, the CSRF token) keeps requests apart. As
+    a server does, the client closes each response before going on (what runs after the answer has run)."""
 
     PER_REQUEST = ("_login_user", "csrf_token", "current_user", "current_scope")
 
@@ -177,6 +178,7 @@ class FreshRequestClient(FlaskClient):
         if has_app_context():  # clients in other threads have no context to share
             for name in self.PER_REQUEST:
                 g.pop(name, None)
+        kwargs.setdefault("buffered", True)
         return super().open(*args, **kwargs)
 
 

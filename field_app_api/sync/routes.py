@@ -1,6 +1,8 @@
 """Offline sync: a phone sends a batch of mixed records and pulls what changed since its cursor."""
 
 import uuid
+from dataclasses import replace
+from functools import partial
 
 import marshmallow as ma
 from flask import current_app, jsonify
@@ -18,6 +20,7 @@ from server.errors import InvalidInput
 from server.extensions import db
 from server.services.changes import changes_since
 from server.services.ingest import Candidate, IngestSettings, Outcome, ingest, stored_ids
+from server.services.ticket_rules import DEFERRED_KEY, run_deferred_after_response
 from surveys.api import examples as survey_examples
 from surveys.sync import RECORD_TYPE as SURVEY_RESPONSE
 from surveys.sync import store_sync_responses
@@ -142,7 +145,7 @@ def sync(data):
     if len(raw_records) > limit:
         raise InvalidInput({"records": [f"At most {limit} records per batch; split the batch."]})
     candidates, outcomes = validate_batch(raw_records)
-    settings = IngestSettings.from_config(current_app.config)
+    settings = replace(IngestSettings.from_config(current_app.config), defer_dead_spots=True)
     outcomes.update(ingest(db.session, current_user(), current_scope(), candidates, settings, data["device_id"]))
     answers = [(index, raw) for index, raw in enumerate(raw_records) if index not in outcomes]
     if answers:  # after the records, so a visit sent in the same batch is there for its answers
@@ -150,6 +153,7 @@ def sync(data):
             store_sync_responses(db.session, current_user(), current_scope(), answers, settings, data["device_id"])
         )
     db.session.commit()
+    deferred = db.session.info.pop(DEFERRED_KEY, [])
     results = []
     counts = {"created": 0, "duplicate": 0, "rejected": 0}
     for index in range(len(raw_records)):
@@ -157,7 +161,10 @@ def sync(data):
         counts[outcome.status] += 1
         results.append({"index": index, **outcome.as_dict()})
     # Already in SyncResponseSchema's shape (which documents it): sent as is, not dumped again record by record.
-    return jsonify({"results": results, **counts})
+    response = jsonify({"results": results, **counts})
+    if deferred:  # once the answer is sent (the server closes it), the dead-spot rule of this batch
+        response.call_on_close(partial(run_deferred_after_response, current_app._get_current_object(), deferred))
+    return response
 
 
 @blp.route("/sync/changes")

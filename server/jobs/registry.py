@@ -34,6 +34,12 @@ register(
     "fan out recorded events and send due e-mails and webhooks (also woken after each commit that records one)",
 )
 register(
+    "tickets.deferred_dead_spots",
+    "server.services.ticket_rules:apply_deferred_job",
+    timedelta(minutes=1),
+    "run the dead-spot rule for sync batches still waiting for it (the sync runs it right after its answer)",
+)
+register(
     "notifications.digests",
     "server.services.notifications.jobs:send_team_digests",
     timedelta(minutes=10),

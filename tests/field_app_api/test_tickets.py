@@ -121,6 +121,40 @@ def test_dead_spots_clustering_in_a_cell_open_one_province_ticket(app, client, d
     assert len(tickets_of(db, category="connectivity")) == 1 and ticket.signal_count == 3
 
 
+def test_the_dead_spot_rule_runs_after_the_answer_once_whoever_runs_it(app, client, db, field, monkeypatch):
+    """The sync answers, then runs the cluster rule of its batch; a batch whose rule did not run after the answer
+    (here: it failed) waits in the database and the minute's job applies it, once however often it runs."""
+    from server.models import DeferredDeadSpots
+    from server.services import ticket_rules
+
+    threshold = app.config["DEAD_SPOT_CLUSTER_COUNT"]
+    real = ticket_rules.apply_rules
+
+    def failing(session, created, settings, now=None):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(ticket_rules, "apply_rules", failing)
+    answer = sync(client, field["member"], [reading() for _ in range(threshold)])
+    assert answer["created"] == threshold  # the answer does not wait for the rule
+    assert tickets_of(db, category="connectivity") == []
+    [(waiting, ids)] = db.session.execute(select(DeferredDeadSpots.id, DeferredDeadSpots.reading_ids)).all()
+    assert len(ids) == threshold
+
+    monkeypatch.setattr(ticket_rules, "apply_rules", real)
+    now = datetime.now(UTC)
+    assert ticket_rules.apply_deferred_job(db.session, now) == "1 deferred dead-spot batch(es), 1 signal(s)"
+    assert ticket_rules.apply_deferred(db.session, ticket_rules.RuleSettings.from_config(app.config), waiting) == 0
+    assert ticket_rules.apply_deferred_job(db.session, now) is None
+    [ticket] = tickets_of(db, category="connectivity")
+    assert ticket.signal_count == threshold and ticket.title.startswith(f"Không có sóng di động: {threshold} lần đo")
+    assert db.session.scalar(select(func.count()).select_from(DeferredDeadSpots)) == 0
+
+    sync(client, field["member"], [reading()])  # joined right after the answer
+    db.session.refresh(ticket)
+    assert ticket.signal_count == threshold + 1
+    assert db.session.scalar(select(func.count()).select_from(DeferredDeadSpots)) == 0
+
+
 def test_old_dead_spots_do_not_count(client, db, field, app):
     old = (datetime.now(UTC) - timedelta(days=app.config["DEAD_SPOT_CLUSTER_DAYS"] + 5)).isoformat()
     sync(client, field["member"], [reading(observed_at=old) for _ in range(10)] + [reading()])
