@@ -13,11 +13,11 @@ from functools import wraps
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload
 
 from server.errors import Forbidden, Unauthorized
 from server.extensions import db
-from server.models import AdminUnit, ApiToken, User
+from server.models import AdminUnit, ApiToken, Team, User
 
 TOKEN_PREFIX = "fo_"
 ROLE_RANK = {"field_member": 0, "team_lead": 1, "coordinator": 2, "admin": 3}
@@ -57,9 +57,20 @@ def user_for_token(session: Session, clear: str) -> User:
     return user_for_token_hash(session, hash_token(clear))
 
 
+# What every authenticated request reads: the token, its user, the user's team and both jurisdictions (for the
+# scope), in two queries instead of one per relationship, without the units' geometries (a province boundary is
+# megabytes).
+_NO_GEOMETRY = (defer(AdminUnit.boundary), defer(AdminUnit.centroid))
+_TOKEN_USER = joinedload(ApiToken.user)
+TOKEN_LOAD = (
+    _TOKEN_USER.joinedload(User.team).selectinload(Team.jurisdiction).options(*_NO_GEOMETRY),
+    _TOKEN_USER.joinedload(User.jurisdiction).options(*_NO_GEOMETRY),
+)
+
+
 def user_for_token_hash(session: Session, token_hash: str) -> User:
     """The user behind a stored token, if the token is still valid (not revoked or expired, user active)."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash).options(*TOKEN_LOAD))
     now = datetime.now(UTC)
     if token is None:
         raise Unauthorized(_("The bearer token is not known."))
