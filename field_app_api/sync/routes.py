@@ -159,7 +159,7 @@ def sync(data):
     for index in range(len(raw_records)):
         outcome = outcomes[index]
         counts[outcome.status] += 1
-        results.append({"index": index, **outcome.as_dict()})
+        results.append(outcome.as_dict(index))
     # Already in SyncResponseSchema's shape (which documents it): sent as is, not dumped again record by record.
     response = jsonify({"results": results, **counts})
     if deferred:  # once the answer is sent (the server closes it), the dead-spot rule of this batch

@@ -31,10 +31,20 @@ def component_name(schema: type[ma.Schema]) -> str:
     return schema.__name__.removesuffix("Schema")
 
 
+class RawList(ma.fields.List):
+    """A list of Raw items taken as they are: checked to be a list, not item by item (a sync batch holds a
+    thousand records, each loaded on its own afterwards)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list | tuple):
+            raise self.make_error("invalid")
+        return list(value)
+
+
 class SyncRequestSchema(ma.Schema):
     device_id = ma.fields.String(validate=validate.Length(max=100), load_default=None)
     # Raw, so that one malformed record is rejected on its own instead of failing the whole batch.
-    records = ma.fields.List(
+    records = RawList(
         ma.fields.Raw(metadata={"type": "object"}),
         required=True,
         metadata={

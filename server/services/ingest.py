@@ -44,8 +44,9 @@ class Outcome:
     warnings: dict | None = None
     forbidden: bool = False
 
-    def as_dict(self) -> dict:
-        result = {"id": self.id, "status": self.status}
+    def as_dict(self, index: int) -> dict:
+        """The answer about the record at ``index`` of its batch."""
+        result = {"index": index, "id": self.id, "status": self.status}
         if self.errors:
             result["errors"] = self.errors
         if self.warnings:
