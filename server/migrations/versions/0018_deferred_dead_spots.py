@@ -1,8 +1,8 @@
 """the dead-spot readings of sync batches waiting for the cluster rule, which runs right after the sync's answer
 (each row written with its batch, deleted when the rule has run)
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-01 02:50:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0019'
-down_revision = '0018'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
