@@ -26,11 +26,6 @@ def month_bounds(day: date) -> tuple[date, date]:
     return first, (first + timedelta(days=32)).replace(day=1)
 
 
-# Rollup rows are mostly updated (n = n + new), rarely inserted: pages keep room for the new versions, so PostgreSQL
-# writes them beside the old ones without touching the indexes (heap-only tuples) when no indexed column changes.
-FILLFACTOR = 70
-
-
 class DailyRollup:
     """What every rollup has: the day, the commune (or the province, for records placed only there), and a unique
     key (``KEY``) whose rows hold the sums ``SUMS``; indexed by commune and by province, then day."""
@@ -57,7 +52,6 @@ class DailyRollup:
             Index(f"ix_{name}_admin_unit_code_day", "admin_unit_code", "day"),
             Index(f"ix_{name}_province_code_day", "province_code", "day"),
             *getattr(cls, "__extra_table_args__", ()),
-            {"postgresql_with": {"fillfactor": FILLFACTOR}},
         )
 
 
