@@ -288,8 +288,8 @@ def created_in(status: int, answer: dict) -> int:
 def sync_phase(
     pool: urllib3.HTTPConnectionPool, fixture: Fixture, bodies: list[bytes], deadline: float, database: "BenchDatabase"
 ) -> float:
-    """Seconds to post the batches and for the server to finish the work it does after its answers (the dead-spot
-    rule of each batch): the clock stops when no batch waits for it."""
+    """Seconds to post the batches and for the server to finish the work it does after its answers (each batch's
+    rollups and dead-spot rule): the clock stops when no batch waits for it."""
     started = time.perf_counter()
     for body in bodies:
         if time.perf_counter() > deadline:
@@ -297,9 +297,9 @@ def sync_phase(
         response = pool.request("POST", SYNC_PATH, body=body, headers=fixture.headers)
         created_in(response.status, response.json())
     with psycopg.connect(database.conninfo, autocommit=True) as conn:
-        while conn.execute("SELECT EXISTS (SELECT FROM deferred_dead_spots)").fetchone()[0]:
+        while conn.execute("SELECT EXISTS (SELECT FROM deferred_readings)").fetchone()[0]:
             if time.perf_counter() > deadline:
-                raise TimeoutError("the dead-spot rule of the last batches did not run within the time budget")
+                raise TimeoutError("the last batches' rollups did not run within the time budget")
             time.sleep(0.002)
     return time.perf_counter() - started
 

@@ -353,8 +353,11 @@ def attachments_verify():
 def rebuild_rollups(since):
     """Recompute the daily rollups from the raw records; says how many rows differed from the kept ones."""
     from server.indicators import rollups
+    from server.services import after_sync
+    from server.services.ticket_rules import RuleSettings
 
     day = since.date() if since else None
+    after_sync.apply_all(db.session, RuleSettings.from_config(current_app.config))  # sync batches still waiting
     before = rollups.snapshot(db.session)
     written = rollups.rebuild(db.session, day)
     after = rollups.snapshot(db.session)

@@ -8,7 +8,7 @@ import os
 import flask_migrate
 import psycopg
 import pytest
-from flask import g, has_app_context
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -180,6 +180,11 @@ class FreshRequestClient(FlaskClient):
                 g.pop(name, None)
         kwargs.setdefault("buffered", True)
         return super().open(*args, **kwargs)
+
+
+# Every app's test client (apps made by helpers included) closes each answer before returning, as servers do, so
+# what runs after an answer (the sync's rollups and dead-spot rule) has run when a test reads the database.
+Flask.test_client_class = FreshRequestClient
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from field_app_api.visit_plans import examples as plan_examples
 from server.auth import current_scope, current_user, login_required
 from server.errors import InvalidInput
 from server.extensions import db
+from server.services.after_sync import DEFERRED_KEY, run_after_response
 from server.services.changes import changes_since
 from server.services.ingest import Candidate, IngestSettings, Outcome, ingest, stored_ids
-from server.services.ticket_rules import DEFERRED_KEY, run_deferred_after_response
 from surveys.api import examples as survey_examples
 from surveys.sync import RECORD_TYPE as SURVEY_RESPONSE
 from surveys.sync import store_sync_responses
@@ -145,7 +145,7 @@ def sync(data):
     if len(raw_records) > limit:
         raise InvalidInput({"records": [f"At most {limit} records per batch; split the batch."]})
     candidates, outcomes = validate_batch(raw_records)
-    settings = replace(IngestSettings.from_config(current_app.config), defer_dead_spots=True)
+    settings = replace(IngestSettings.from_config(current_app.config), defer_readings=True)
     outcomes.update(ingest(db.session, current_user(), current_scope(), candidates, settings, data["device_id"]))
     answers = [(index, raw) for index, raw in enumerate(raw_records) if index not in outcomes]
     if answers:  # after the records, so a visit sent in the same batch is there for its answers
@@ -162,8 +162,8 @@ def sync(data):
         results.append(outcome.as_dict(index))
     # Already in SyncResponseSchema's shape (which documents it): sent as is, not dumped again record by record.
     response = jsonify({"results": results, **counts})
-    if deferred:  # once the answer is sent (the server closes it), the dead-spot rule of this batch
-        response.call_on_close(partial(run_deferred_after_response, current_app._get_current_object(), deferred))
+    if deferred:  # once the answer is sent (the server closes it): the readings' rollups and dead-spot rule
+        response.call_on_close(partial(run_after_response, current_app._get_current_object(), deferred))
     return response
 
 

@@ -47,6 +47,7 @@ from sqlalchemy import (
     literal,
     select,
     table,
+    text,
     tuple_,
     union_all,
 )
@@ -258,6 +259,8 @@ def _raw_select(session: Session, kind: str, model, reviewed_only: bool = False,
     sums = [columns[name][1](raw).label(name) for name in model.SUMS]
     extra = [func.max(raw.observed_at).label("last_visit_at")] if model is VisitRollup else []
     conditions = list(where) if source is not None else [counted(raw, kind, reviewed_only), *where]
+    if source is None and kind == "connectivity_reading":
+        conditions.append(not_deferred(session, raw.id))
     return (
         select(*keys, func.max(raw.province_code).label("province_code"), *sums, *extra)
         .where(*conditions)
@@ -324,6 +327,16 @@ def _apply_staged(session: Session, rows_by_kind: dict[str, list[dict]]) -> None
                     copy.write_row((kind, *map(row.get, STAGED_NAMES[1:])))
         upserts = [_staged_upsert_sql(session, kind, model) for kind, model in present]
         cursor.execute(";\n".join([*upserts, f"DELETE FROM {STAGING}"]), prepare=False)
+
+
+def not_deferred(session: Session, id_column):
+    """SQL: the reading is not waiting in a deferred sync batch (``server.services.after_sync``), whose
+    application will add it to the rollups: what recomputes rollups from raw readings leaves it out until then."""
+    if is_postgres(session):
+        waiting = "SELECT CAST(json_array_elements_text(reading_ids) AS uuid) FROM deferred_readings"
+    else:  # SQLite keeps a UUID as its 32 hex digits, as the batch lists it
+        waiting = "SELECT value FROM deferred_readings, json_each(deferred_readings.reading_ids)"
+    return id_column.not_in(text(waiting).columns(column("id", id_column.type)))
 
 
 def rollup_source(session: Session, model, area):

@@ -34,10 +34,11 @@ register(
     "fan out recorded events and send due e-mails and webhooks (also woken after each commit that records one)",
 )
 register(
-    "tickets.deferred_dead_spots",
-    "server.services.ticket_rules:apply_deferred_job",
+    "sync.deferred_readings",
+    "server.services.after_sync:apply_deferred_job",
     timedelta(minutes=1),
-    "run the dead-spot rule for sync batches still waiting for it (the sync runs it right after its answer)",
+    "add to the rollups, and check for dead-spot clusters, the readings of sync batches still waiting (the sync "
+    "does it right after its answer)",
 )
 register(
     "notifications.digests",

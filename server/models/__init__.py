@@ -27,6 +27,7 @@ from server.models.rollups import (
     CellRollup,
     CoarseCellDailyRollup,
     CoarseCellMonthlyRollup,
+    DeferredReadings,
     EquipmentRollup,
     OperatorRollup,
     PlaceMonthlyRollup,
@@ -37,7 +38,7 @@ from server.models.rollups import (
 )
 from server.models.sites import Site
 from server.models.teams import Team, team_jurisdictions
-from server.models.tickets import DayOff, DeferredDeadSpots, Ticket, TicketEvent, TicketRule
+from server.models.tickets import DayOff, Ticket, TicketEvent, TicketRule
 from server.models.users import AccountEvent, ApiToken, User
 from server.models.visit_plans import PlannedVisit, VisitPlan, VisitPlanEvent, VisitPlanTarget
 
@@ -72,7 +73,7 @@ __all__ = [
     "Attachment",
     "ConnectivityReading",
     "DayOff",
-    "DeferredDeadSpots",
+    "DeferredReadings",
     "EquipmentCheck",
     "FieldRecord",
     "Finding",

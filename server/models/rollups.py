@@ -13,7 +13,7 @@ it only for records placed at province level (the only ones ranked by cell), ``'
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String, UniqueConstraint, Uuid, column
+from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, UniqueConstraint, Uuid, column
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.extensions import db
@@ -290,3 +290,16 @@ ROLLUP_KINDS = frozenset(kind for kind, _ in ROLLUPS)
 # Rollups recomputed per key from the records (not summed), and the ticket rollups kept from the tickets' states.
 RECOMPUTED_ROLLUPS = (("equipment_check", EquipmentRollup),)
 TICKET_ROLLUPS = (TicketRollup, TicketDurationRollup)
+
+
+class DeferredReadings(db.Model):
+    """The readings of one sync batch whose rollups and dead-spot rule run right after the sync's answer
+    (``server.services.after_sync``). Written in the batch's transaction, deleted by the transaction that applies
+    them, so a batch is counted once whoever applies it; until then the recomputations from raw records (``rollups
+    rebuild``, a review's refresh) leave these readings out, as the rollups do."""
+
+    __tablename__ = "deferred_readings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(Timestamp)  # the batch's time of receipt
+    reading_ids: Mapped[list] = mapped_column(JSON)  # the readings' ids, 32 hex digits each

@@ -166,18 +166,6 @@ class TicketRule(db.Model):
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
 
-class DeferredDeadSpots(db.Model):
-    """The dead-spot readings of one sync batch waiting for the cluster rule, which the sync runs right after its
-    answer (``server.services.ticket_rules``). Written in the batch's transaction, deleted by the transaction that
-    applies the rule: a batch is counted once, and one left by a failure is found by the minute's job."""
-
-    __tablename__ = "deferred_dead_spots"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(Timestamp)  # the batch's time of receipt: the rule's "now"
-    reading_ids: Mapped[list] = mapped_column(JSON)  # the readings' ids, as text
-
-
 class DayOff(db.Model):
     """A day without office work that the national calendar does not know (local decision, disaster...)."""
 

@@ -21,7 +21,8 @@ from server.models import RECORD_MODELS, AdminUnit, Operator, Site, Team, User
 from server.models.records import reading_ids
 from server.services import access, readings_store
 from server.services.admin_units import nearest_communes
-from server.services.ticket_rules import RuleSettings, apply_rules, defer_dead_spots
+from server.services.after_sync import defer_readings
+from server.services.ticket_rules import RuleSettings, apply_rules
 from server.services.visit_plans import fulfil_from_visits
 from server.spatial import communes_at
 
@@ -64,9 +65,9 @@ class IngestSettings:
     h3_resolution: int
     rules: RuleSettings | None = None
     readings_retention_months: int = 0
-    # The sync answers first and runs the dead-spot cluster rule right after (``ticket_rules.defer_dead_spots``);
-    # other callers have it run in their own transaction.
-    defer_dead_spots: bool = False
+    # The sync answers first and adds the readings to the rollups and runs the dead-spot rule right after
+    # (``server.services.after_sync``); other callers do both in their own transaction.
+    defer_readings: bool = False
 
     @classmethod
     def from_config(cls, config) -> "IngestSettings":
@@ -349,11 +350,11 @@ def _insert(
         if inserted:
             created_rows[kind] = inserted
             created.update(row["id"] for row in inserted)
+    if settings.defer_readings and "connectivity_reading" in created_rows:
+        defer_readings(session, created_rows["connectivity_reading"], now)
+        created_rows = {kind: rows for kind, rows in created_rows.items() if kind != "connectivity_reading"}
     rollups.apply_records(session, created_rows)  # only rows this transaction inserted: each counted once
     if settings.rules is not None and created_rows:
-        if settings.defer_dead_spots and "connectivity_reading" in created_rows:
-            defer_dead_spots(session, created_rows["connectivity_reading"], now)
-            created_rows = {kind: rows for kind, rows in created_rows.items() if kind != "connectivity_reading"}
         apply_rules(session, created_rows, settings.rules, now)
     if created and rows_by_kind.get("visit"):
         fulfil_from_visits(session, [row for row in rows_by_kind["visit"] if row["id"] in created])

@@ -163,7 +163,11 @@ def set_review(
 def _refresh_rollups(session: Session, subject: Subject) -> None:
     """A review decides whether records count (``counted``): the daily rollups the indicators read are summed
     again for the days and places of the records concerned."""
+    from flask import current_app
+
     from server.indicators import rollups
+    from server.services import after_sync
+    from server.services.ticket_rules import RuleSettings
 
     session.flush()
     pairs = [
@@ -171,6 +175,10 @@ def _refresh_rollups(session: Session, subject: Subject) -> None:
         for kind, record_id in ((subject.kind, subject.id), *subject.records)
         if kind in RECORD_MODELS
     ]
+    if any(kind == "connectivity_reading" for kind, _ in pairs):
+        # sync batches still waiting go in first (an applier already at work is waited for), so none of their
+        # readings is summed both by the refresh and by its batch
+        after_sync.apply_all(session, RuleSettings.from_config(current_app.config))
     rollups.refresh_records(session, pairs)
 
 

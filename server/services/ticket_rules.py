@@ -8,25 +8,22 @@ Rules run only for records created now, so a retried sync batch opens nothing tw
 made the ticket is kept as its reporting team; the owner team is chosen by ``ticket_routing``.
 """
 
-import logging
 import re
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.database import one_of
-from server.models import ConnectivityReading, DeferredDeadSpots
+from server.models import ConnectivityReading
 from server.models.records import FAILED_CONDITIONS
 from server.services.calendar import WorkingCalendar
 from server.services.tickets import Signal, open_or_join_many
 from server.services.tickets.routing import Router, dead_spot_title, equipment_title, finding_title
 
-log = logging.getLogger(__name__)
 SEVERITY_PRIORITY = {"low": "low", "medium": "medium", "high": "high", "critical": "critical"}
 
 
@@ -173,87 +170,3 @@ def apply_rules(
         return 0
     open_or_join_many(session, signals, WorkingCalendar.load(session), now, router)
     return len(signals)
-
-
-# --- The dead-spot rule after the sync's answer ------------------------------------------------------------------
-# The sync stores a batch's new dead-spot readings' ids with the batch (``defer_dead_spots``) and, once its answer
-# is sent, runs the cluster rule for them in a transaction of its own (``run_deferred_after_response``): the phone
-# is not kept waiting for the count and the tickets, and the rule of one batch runs beside the next batch. The
-# row is deleted by the transaction that applies the rule, so a batch is counted once whoever applies it; a batch
-# whose rule failed after the answer is applied by the minute's job (``apply_deferred_job``).
-DEFERRED_KEY = "deferred_dead_spots"
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_deferred(session: Session) -> None:
-    session.info.pop(DEFERRED_KEY, None)
-
-
-def defer_dead_spots(session: Session, rows: list[dict], now: datetime) -> None:
-    """Keep the dead-spot readings among the new ``rows`` for the cluster rule (see above); the ids of the rows
-    written are listed in ``session.info[DEFERRED_KEY]`` for the sync to apply after its answer."""
-    ids = [str(row["id"]) for row in rows if row["dead_spot"]]
-    if not ids:
-        return
-    deferred = DeferredDeadSpots(received_at=now, reading_ids=ids)
-    session.add(deferred)
-    session.flush()
-    session.info.setdefault(DEFERRED_KEY, []).append(deferred.id)
-
-
-def apply_deferred(session: Session, settings: RuleSettings, deferred_id: int) -> int:
-    """Run the dead-spot rule for one deferred batch, in the caller's transaction; returns the signals handled
-    (0 when another transaction took the batch first: the delete waits for it, then finds nothing)."""
-    table = DeferredDeadSpots.__table__
-    taken = session.execute(
-        delete(table).where(table.c.id == deferred_id).returning(table.c.received_at, table.c.reading_ids)
-    ).first()
-    if taken is None:
-        return 0
-    received_at, ids = taken
-    R = ConnectivityReading
-    batch = [one_of(session, R.id, [uuid.UUID(text) for text in ids])]
-    if session.get_bind().dialect.name == "postgresql":  # one narrow range of each month's received_at index
-        batch.append(R.received_at == received_at)
-    columns = (R.id, R.observed_at, R.h3_cell, R.admin_unit_code, R.province_code, R.team_id, R.site_id, R.dead_spot)
-    query = select(*columns, func.ST_X(R.geom).label("lon"), func.ST_Y(R.geom).label("lat")).where(*batch)
-    rows = [dict(row._mapping) for row in session.execute(query)]
-    return apply_rules(session, {"connectivity_reading": rows}, settings, received_at)
-
-
-def run_deferred_after_response(app, deferred_ids: list[int]) -> None:
-    """Called once the sync's answer is sent (its request context is gone): each deferred batch in a transaction
-    of its own, in an app context of its own, whose end closes the session. Never raises: a batch that fails
-    stays for the minute's job."""
-    from flask import has_app_context
-
-    if has_app_context():  # a test client closes the answer inside the test's own context
-        _apply_each(app, deferred_ids)
-        return
-    with app.app_context():
-        _apply_each(app, deferred_ids)
-
-
-def _apply_each(app, deferred_ids: list[int]) -> None:
-    from server.extensions import db
-
-    settings = RuleSettings.from_config(app.config)
-    for deferred_id in deferred_ids:
-        try:
-            apply_deferred(db.session, settings, deferred_id)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("dead-spot rule of deferred batch %s failed: the minute's job retries it", deferred_id)
-
-
-def apply_deferred_job(session: Session, now: datetime) -> str | None:
-    """Periodic job: the deferred batches still waiting (left by a failure or a server stopped after an answer)."""
-    from flask import current_app
-
-    waiting = list(session.scalars(select(DeferredDeadSpots.id).order_by(DeferredDeadSpots.id)))
-    if not waiting:
-        return None
-    settings = RuleSettings.from_config(current_app.config)
-    signals = sum(apply_deferred(session, settings, deferred_id) for deferred_id in waiting)
-    return f"{len(waiting)} deferred dead-spot batch(es), {signals} signal(s)"

@@ -124,35 +124,36 @@ def test_dead_spots_clustering_in_a_cell_open_one_province_ticket(app, client, d
 def test_the_dead_spot_rule_runs_after_the_answer_once_whoever_runs_it(app, client, db, field, monkeypatch):
     """The sync answers, then runs the cluster rule of its batch; a batch whose rule did not run after the answer
     (here: it failed) waits in the database and the minute's job applies it, once however often it runs."""
-    from server.models import DeferredDeadSpots
-    from server.services import ticket_rules
+    from server.models import DeferredReadings
+    from server.services import after_sync
+    from server.services.ticket_rules import RuleSettings
 
     threshold = app.config["DEAD_SPOT_CLUSTER_COUNT"]
-    real = ticket_rules.apply_rules
+    real = after_sync.apply_rules
 
     def failing(session, created, settings, now=None):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(ticket_rules, "apply_rules", failing)
+    monkeypatch.setattr(after_sync, "apply_rules", failing)
     answer = sync(client, field["member"], [reading() for _ in range(threshold)])
     assert answer["created"] == threshold  # the answer does not wait for the rule
     assert tickets_of(db, category="connectivity") == []
-    [(waiting, ids)] = db.session.execute(select(DeferredDeadSpots.id, DeferredDeadSpots.reading_ids)).all()
+    [(waiting, ids)] = db.session.execute(select(DeferredReadings.id, DeferredReadings.reading_ids)).all()
     assert len(ids) == threshold
 
-    monkeypatch.setattr(ticket_rules, "apply_rules", real)
+    monkeypatch.setattr(after_sync, "apply_rules", real)
     now = datetime.now(UTC)
-    assert ticket_rules.apply_deferred_job(db.session, now) == "1 deferred dead-spot batch(es), 1 signal(s)"
-    assert ticket_rules.apply_deferred(db.session, ticket_rules.RuleSettings.from_config(app.config), waiting) == 0
-    assert ticket_rules.apply_deferred_job(db.session, now) is None
+    assert after_sync.apply_deferred_job(db.session, now) == f"1 deferred batch(es), {threshold} reading(s)"
+    assert after_sync.apply_deferred(db.session, RuleSettings.from_config(app.config), waiting) == 0
+    assert after_sync.apply_deferred_job(db.session, now) is None
     [ticket] = tickets_of(db, category="connectivity")
     assert ticket.signal_count == threshold and ticket.title.startswith(f"Không có sóng di động: {threshold} lần đo")
-    assert db.session.scalar(select(func.count()).select_from(DeferredDeadSpots)) == 0
+    assert db.session.scalar(select(func.count()).select_from(DeferredReadings)) == 0
 
     sync(client, field["member"], [reading()])  # joined right after the answer
     db.session.refresh(ticket)
     assert ticket.signal_count == threshold + 1
-    assert db.session.scalar(select(func.count()).select_from(DeferredDeadSpots)) == 0
+    assert db.session.scalar(select(func.count()).select_from(DeferredReadings)) == 0
 
 
 def test_old_dead_spots_do_not_count(client, db, field, app):

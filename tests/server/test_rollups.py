@@ -318,3 +318,41 @@ def test_two_transactions_with_checks_of_one_asset_on_one_day_both_count(app, co
             session.remove()
     assert [tuple(row) for row in rows] == [(2, "working", "broken")]
     assert incremental == rebuilt
+
+
+def test_readings_waiting_after_the_answer_are_counted_once_by_rebuilds_and_reviews(
+    client, db, syncing_member, make_user, monkeypatch
+):
+    """A sync batch's readings reach the rollups right after the answer. While a batch waits (here: nothing ran
+    after the answer), a rebuild leaves its readings out as the rollups do; a review of one of them applies the
+    waiting batches first, counting only the readings that count; and a batch is applied once: the rollups then
+    equal a rebuild from the raw records."""
+    from field_app_api.sync import routes
+    from server.auth import Scope
+    from server.models import DeferredReadings
+    from server.services import after_sync
+    from server.services.reviews import set_review, subject_of
+
+    headers, site_id = syncing_member
+    client.post("/api/v1/sync", json={"records": _same_key_batch(site_id, 6)}, headers=headers)
+    counted = rollups.snapshot(db.session, [ReadingRollup])
+    monkeypatch.setattr(routes, "run_after_response", lambda app, ids: None)
+    waiting = _same_key_batch(site_id, 9)
+    for record in waiting:
+        record["id"] = str(uuid.uuid4())
+    assert client.post("/api/v1/sync", json={"records": waiting}, headers=headers).get_json()["created"] == 27
+    assert rollups.snapshot(db.session, [ReadingRollup]) == counted  # not counted yet
+    rollups.rebuild(db.session)
+    assert rollups.snapshot(db.session, [ReadingRollup]) == counted  # the rebuild leaves them out too
+
+    reviewer = make_user("coordinator")[0]
+    first = db.session.get(ConnectivityReading, uuid.UUID(waiting[0]["id"]))
+    everywhere = Scope(everywhere=True)
+    set_review(db.session, reviewer, everywhere, subject_of(first, "connectivity_reading"), "rejected", 1, "wrong")
+    assert db.session.scalar(select(func.count()).select_from(DeferredReadings)) == 0
+    [row] = rollups.snapshot(db.session, [ReadingRollup])["rollup_readings_daily"]
+    assert row[3:5] == ("15", 6 + 9 - 1)  # the rejected reading does not count
+    assert after_sync.apply_all(db.session, None) == (0, 0)
+    applied = rollups.snapshot(db.session)
+    rollups.rebuild(db.session)
+    assert rollups.snapshot(db.session) == applied

@@ -1,9 +1,9 @@
-"""the dead-spot readings of sync batches waiting for the cluster rule, which runs right after the sync's answer
-(each row written with its batch, deleted when the rule has run)
+"""the readings of sync batches whose rollups and dead-spot rule run right after the sync's answer (each row
+written with its batch, deleted by the transaction that applies it)
 
 Revision ID: 0018
 Revises: 0017
-Create Date: 2026-12-01 02:50:00
+Create Date: 2026-12-01 03:00:00
 
 """
 from alembic import op
@@ -18,13 +18,13 @@ depends_on = None
 
 def upgrade():
     op.create_table(
-        'deferred_dead_spots',
+        'deferred_readings',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('reading_ids', sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_deferred_dead_spots')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_deferred_readings')),
     )
 
 
 def downgrade():
-    op.drop_table('deferred_dead_spots')
+    op.drop_table('deferred_readings')
