@@ -137,7 +137,8 @@ CHANGES_EXAMPLE = {
 def sync(data):
     """Store a batch of mixed records; each is answered created, duplicate or rejected (with field errors).
 
-    One bad record never blocks the others, and retrying the same batch is always safe. The body may be sent with
+    One bad record never blocks the others, and retrying the same batch is always safe. The batch's connectivity
+    readings reach the maps and reports (and the dead-spot rule) right after the answer. The body may be sent with
     `Content-Encoding: gzip`: the size limit holds for the inflated body too (413 past it), a corrupt gzip body gets
     400 and any other content coding 415."""
     raw_records = data["records"]
