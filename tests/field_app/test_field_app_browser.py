@@ -162,6 +162,16 @@ def phone(browser, base: str):
     return context, page, requests, errors
 
 
+def wait_until(page, expression: str, timeout: float = 30.0) -> None:
+    """Poll ``expression`` with ``page.evaluate`` until it is true. Not ``wait_for_function``: the app's
+    Content-Security-Policy (``script-src 'self'``, no eval) makes Playwright's compiled predicate fail at times."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {expression}")
+        page.wait_for_timeout(100)
+
+
 def sign_in(page, base: str) -> None:
     page.goto(f"{base}/app/")
     page.wait_for_selector("input[name=username]")
@@ -170,7 +180,7 @@ def sign_in(page, base: str) -> None:
     page.click("button[type=submit]")
     page.wait_for_selector("a.tile")
     page.wait_for_selector("body[data-sync=done]", timeout=60_000)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     assert fits_the_screen(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
@@ -178,7 +188,7 @@ def sign_in(page, base: str) -> None:
 def open_form(page, kind: str) -> None:
     page.goto(page.url.split("#")[0] + f"#/new/{kind}")
     page.wait_for_selector(f"form[data-kind={kind}]")
-    page.wait_for_function("document.querySelector('#fix').textContent.includes('±')")
+    wait_until(page, "document.querySelector('#fix').textContent.includes('±')")
 
 
 def save(page) -> None:
