@@ -65,6 +65,7 @@ from server.models.rollups import (
     TICKET_ROLLUPS,
     CellRollup,
     CoarseCellRollup,
+    DeferredReadings,
     EquipmentRollup,
     PlaceMonthlyRollup,
     TicketDurationRollup,
@@ -332,10 +333,11 @@ def _apply_staged(session: Session, rows_by_kind: dict[str, list[dict]]) -> None
 def not_deferred(session: Session, id_column):
     """SQL: the reading is not waiting in a deferred sync batch (``server.services.after_sync``), whose
     application will add it to the rollups: what recomputes rollups from raw readings leaves it out until then."""
+    name = DeferredReadings.__tablename__
     if is_postgres(session):
-        waiting = "SELECT CAST(json_array_elements_text(reading_ids) AS uuid) FROM deferred_readings"
+        waiting = f"SELECT CAST(json_array_elements_text(reading_ids) AS uuid) FROM {name}"
     else:  # SQLite keeps a UUID as its 32 hex digits, as the batch lists it
-        waiting = "SELECT value FROM deferred_readings, json_each(deferred_readings.reading_ids)"
+        waiting = f"SELECT value FROM {name}, json_each({name}.reading_ids)"
     return id_column.not_in(text(waiting).columns(column("id", id_column.type)))
 
 
