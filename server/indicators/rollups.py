@@ -2,7 +2,9 @@
 
 ``apply_records`` is the one place a batch reaches the rollups: ingest calls it once per batch, inside the
 ingest transaction, with the rows it actually inserted (``INSERT ... ON CONFLICT DO NOTHING RETURNING id``),
-so a retried or concurrent duplicate is never counted twice. It adds the batch's sums with one upsert per
+so a retried or concurrent duplicate is never counted twice; the sync's connectivity readings reach it right after
+the sync's answer, from the batch stored with them (``server.services.after_sync``; ``not_deferred`` keeps the
+recomputations below from counting a waiting batch). It adds the batch's sums with one upsert per
 rollup table (``ON CONFLICT ... DO UPDATE SET n = n + excluded.n``); rows go in key order, so concurrent
 batches lock shared rollup rows in the same order and cannot deadlock. Records stored through the ORM
 (scripts, test fixtures) are rolled up the same way when the session flushes them.
