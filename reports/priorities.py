@@ -56,11 +56,10 @@ CAPS = tuple(part.cap for part in PARTS)
 
 
 def _contributions(facts: dict, population: int | None, weights: tuple[float, ...]) -> tuple[float, ...]:
-    """Each part's contribution, in ``PARTS`` order: the same arithmetic as ``score_parts`` (``_normalised``
-    written out: the ranking scores every place and describes only the ones shown, so this runs some ten thousand
-    times per ranking), without the parts' dicts."""
+    """Each part's contribution, in ``PARTS`` order: the same arithmetic as ``score_parts``, without the parts'
+    dicts (the ranking scores every place and describes only the ones shown)."""
     return tuple(
-        round(weight * round(min(raw / cap, 1.0), 6), 6) if raw else 0.0  # no figure (None) or 0 gives 0.0
+        round(weight * _normalised(raw, cap), 6)
         for raw, cap, weight in zip(_raws(facts, population), CAPS, weights, strict=True)
     )
 

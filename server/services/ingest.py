@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 
 import h3
 from flask_babel import gettext
-from sqlalchemy import Uuid, any_, cast, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, defer
 
 from server.auth import Scope
@@ -94,17 +93,17 @@ def is_dead_spot(data: dict, settings: IngestSettings) -> bool:
 
 
 def stored_ids(session: Session, ids_by_kind: dict[str, list[uuid.UUID]]) -> set[uuid.UUID]:
-    """Ids already stored, one query per record kind."""
+    """Ids already stored, one query per record kind (SQLite: per 1,000 ids)."""
     found: set[uuid.UUID] = set()
     for kind, ids in ids_by_kind.items():
         id_column = RECORD_MODELS[kind].id
         if kind == "connectivity_reading" and readings_store.is_partitioned(session):
             id_column = reading_ids.c.id  # one index, not one per monthly partition
-        if session.get_bind().dialect.name == "postgresql":  # one array parameter, not an IN list of 1,000
-            found.update(session.scalars(select(id_column).where(id_column == any_(cast(ids, ARRAY(Uuid))))))
-            continue
-        for start in range(0, len(ids), 1000):
-            found.update(session.scalars(select(id_column).where(id_column.in_(ids[start : start + 1000]))))
+        chunk = max(len(ids), 1) if session.get_bind().dialect.name == "postgresql" else 1000  # one array parameter
+        for start in range(0, len(ids), chunk):
+            found.update(
+                session.scalars(select(id_column).where(one_of(session, id_column, ids[start : start + chunk])))
+            )
     return found
 
 
